@@ -1,0 +1,40 @@
+//! The `flags.toml` manifest: its schema, its validation, and how a build's profile and overrides resolve it
+//! into one on/off state per flag.
+//!
+//! This crate is shared by the `flag-macros` proc macro, the runtime and the tooling, so that there is one
+//! parser and one set of rules. It knows nothing of `syn` or of token spans: every problem is a
+//! [`Diagnostic`] that points at a byte range of the manifest (with its line and column) or of an
+//! environment variable's value, and every check reports all the problems it finds, not only the first.
+//!
+//! ```
+//! use flag_manifest::{Manifest, resolve};
+//!
+//! let manifest = Manifest::parse(r#"
+//! [flags.new_ui]
+//! description = "Redesigned dashboard"
+//! default = false
+//!
+//! [profiles.beta]
+//! new_ui = true
+//! "#).unwrap();
+//!
+//! let beta = resolve(&manifest, Some("beta"), None).unwrap();
+//! assert!(beta.is_enabled(&manifest, "new_ui"));
+//! let plain = resolve(&manifest, None, Some("-new_ui")).unwrap();
+//! assert!(!plain.is_enabled(&manifest, "new_ui"));
+//! ```
+
+mod diagnostic;
+mod discover;
+mod model;
+mod overrides;
+mod parse;
+mod resolve;
+mod suggest;
+
+pub use diagnostic::{Diagnostic, Location};
+pub use discover::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, locate_manifest};
+pub use model::{Date, Flag, Manifest, Mode, Profile};
+pub use overrides::{Override, parse_overrides};
+pub use resolve::{FlagState, Resolution, Source, resolve};
+pub use suggest::{closest, did_you_mean};

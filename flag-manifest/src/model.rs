@@ -1,0 +1,147 @@
+//! The validated manifest: what `flags.toml` declares once every check has passed.
+
+use std::fmt;
+use std::ops::Range;
+
+/// A parsed and validated `flags.toml`.
+///
+/// Flags and profiles are kept sorted by name, so that a flag's index is the same in every crate that reads
+/// the same manifest.
+///
+/// ```
+/// let manifest = flag_manifest::Manifest::parse("[flags.b]\n[flags.a]\nmode = \"dynamic\"\n").unwrap();
+/// let names: Vec<_> = manifest.flags.iter().map(|f| f.name.as_str()).collect();
+/// assert_eq!(names, ["a", "b"]);
+/// assert_eq!(manifest.flag("a").unwrap().mode, flag_manifest::Mode::Dynamic);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Manifest {
+    /// Every declared flag, sorted by name.
+    pub flags: Vec<Flag>,
+    /// Every declared profile, sorted by name.
+    pub profiles: Vec<Profile>,
+    /// The text the manifest was parsed from, so that later checks can point into it.
+    pub source: String,
+}
+
+impl Manifest {
+    /// The position of the flag called `name` in [`Manifest::flags`].
+    pub fn flag_index(&self, name: &str) -> Option<usize> {
+        self.flags
+            .binary_search_by(|flag| flag.name.as_str().cmp(name))
+            .ok()
+    }
+
+    /// The flag called `name`.
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flag_index(name).map(|index| &self.flags[index])
+    }
+
+    /// The profile called `name`.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles
+            .binary_search_by(|profile| profile.name.as_str().cmp(name))
+            .ok()
+            .map(|index| &self.profiles[index])
+    }
+
+    /// The names of every declared flag, in order.
+    pub fn flag_names(&self) -> impl Iterator<Item = &str> {
+        self.flags.iter().map(|flag| flag.name.as_str())
+    }
+}
+
+/// How a flag is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    /// Decided at build time: code behind a disabled flag is compiled out, like `#[cfg]`.
+    #[default]
+    Static,
+    /// Decided at run time: the manifest's state is the compiled-in default.
+    Dynamic,
+}
+
+impl Mode {
+    /// `"static"` or `"dynamic"`, as written in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Static => "static",
+            Mode::Dynamic => "dynamic",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A calendar date, as in `expires = 2027-03-01`.
+///
+/// ```
+/// let date = flag_manifest::Date { year: 2027, month: 3, day: 1 };
+/// assert_eq!(date.to_string(), "2027-03-01");
+/// assert!(date < flag_manifest::Date { year: 2027, month: 3, day: 2 });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// The year, such as 2027.
+    pub year: u16,
+    /// The month, 1 to 12.
+    pub month: u8,
+    /// The day of the month, 1 to 31.
+    pub day: u8,
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One `[flags.NAME]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// The flag's name: lowercase snake_case.
+    pub name: String,
+    /// What the flag hides, for people and for introspection.
+    pub description: Option<String>,
+    /// The state when no profile or override says otherwise.
+    pub default: bool,
+    /// Static (build time) or dynamic (run time).
+    pub mode: Mode,
+    /// The team or person to ask about the flag.
+    pub owner: Option<String>,
+    /// The date after which the flag should be gone from the code.
+    pub expires: Option<Date>,
+    /// Flags that must be on wherever this one is on.
+    pub requires: Vec<String>,
+    /// The bytes of the flag's name in its table header, for diagnostics.
+    pub span: Range<usize>,
+    /// The bytes of each entry of `requires`, index-aligned with it, for diagnostics.
+    pub requires_spans: Vec<Range<usize>>,
+}
+
+/// One `[profiles.NAME]` table: a named set of states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The profile's name, chosen at build time by `FEATURE_FLAGS_PROFILE`.
+    pub name: String,
+    /// The state this profile gives each flag it names, sorted by flag name.
+    pub states: Vec<(String, bool)>,
+    /// The bytes of each state's key, index-aligned with `states`, for diagnostics.
+    pub state_spans: Vec<Range<usize>>,
+    /// The bytes of the profile's name, for diagnostics.
+    pub span: Range<usize>,
+}
+
+impl Profile {
+    /// The state this profile gives `flag`, if it names it.
+    pub fn state(&self, flag: &str) -> Option<bool> {
+        self.states
+            .iter()
+            .find(|(name, _)| name == flag)
+            .map(|&(_, on)| on)
+    }
+}

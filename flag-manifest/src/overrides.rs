@@ -1,0 +1,151 @@
+//! The `FEATURE_FLAGS` syntax: `new_ui=on,legacy=off,beta_search,-old_export`.
+//!
+//! The same syntax is read at build time (by the macros) and at run time (by the runtime), so it is parsed
+//! here once. This module checks only the syntax; whether a name is declared is the caller's business.
+
+use std::ops::Range;
+
+use crate::diagnostic::Diagnostic;
+use crate::discover::ENV_OVERRIDES;
+
+/// One entry of an override list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The flag's name.
+    pub name: String,
+    /// The state asked for.
+    pub enabled: bool,
+    /// The bytes of the name in the parsed string.
+    pub span: Range<usize>,
+}
+
+/// Parses an override list: comma-separated entries, each `name=value` (value `on`, `off`, `true`, `false`,
+/// `1` or `0`, in any case), a bare `name` (on) or `-name` (off). Spaces around entries and empty entries are
+/// ignored. Later entries win over earlier ones.
+///
+/// Returns every malformed entry as an error pointing into `value` (attributed to `FEATURE_FLAGS`).
+///
+/// ```
+/// let parsed = flag_manifest::parse_overrides("new_ui=on, -legacy ,beta=0").unwrap();
+/// let states: Vec<_> = parsed.iter().map(|o| (o.name.as_str(), o.enabled)).collect();
+/// assert_eq!(states, [("new_ui", true), ("legacy", false), ("beta", false)]);
+///
+/// let errors = flag_manifest::parse_overrides("new_ui=maybe").unwrap_err();
+/// assert!(errors[0].message.contains("`maybe`"));
+/// ```
+pub fn parse_overrides(value: &str) -> Result<Vec<Override>, Vec<Diagnostic>> {
+    let mut overrides = Vec::new();
+    let mut errors = Vec::new();
+    let mut start = 0;
+    for entry in value.split(',') {
+        let entry_start = start;
+        start += entry.len() + 1;
+        let trimmed = entry.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let offset = entry_start + (entry.len() - entry.trim_start().len());
+        let (name, name_offset, enabled) = if let Some((name, state)) = trimmed.split_once('=') {
+            let state_offset = offset + name.len() + 1 + (state.len() - state.trim_start().len());
+            let state = state.trim();
+            let enabled = match state.to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => {
+                    errors.push(
+                        Diagnostic::in_env(
+                            ENV_OVERRIDES,
+                            value,
+                            state_offset..state_offset + state.len(),
+                            format!("`{state}` is not a flag state"),
+                        )
+                        .with_help("use on, off, true, false, 1 or 0"),
+                    );
+                    continue;
+                }
+            };
+            (name.trim_end(), offset, enabled)
+        } else if let Some(name) = trimmed.strip_prefix('-') {
+            (name.trim_start(), offset + 1 + (name.len() - name.trim_start().len()), false)
+        } else {
+            (trimmed, offset, true)
+        };
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid_name {
+            errors.push(
+                Diagnostic::in_env(
+                    ENV_OVERRIDES,
+                    value,
+                    name_offset..name_offset + name.len(),
+                    format!("`{}` is not a flag override", trimmed),
+                )
+                .with_help("write `name=on`, `name=off`, `name` or `-name`, separated by commas"),
+            );
+            continue;
+        }
+        overrides.push(Override {
+            name: name.to_owned(),
+            enabled,
+            span: name_offset..name_offset + name.len(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(overrides)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn states(value: &str) -> Vec<(String, bool, Range<usize>)> {
+        parse_overrides(value)
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.name, o.enabled, o.span))
+            .collect()
+    }
+
+    #[test]
+    fn every_form() {
+        assert_eq!(
+            states("a=on,b=OFF,c=true,d=False,e=1,f=0,g,-h"),
+            [
+                ("a".into(), true, 0..1),
+                ("b".into(), false, 5..6),
+                ("c".into(), true, 11..12),
+                ("d".into(), false, 18..19),
+                ("e".into(), true, 26..27),
+                ("f".into(), false, 30..31),
+                ("g".into(), true, 34..35),
+                ("h".into(), false, 37..38),
+            ]
+        );
+    }
+
+    #[test]
+    fn blanks_and_empty_entries_are_ignored() {
+        assert_eq!(states(""), []);
+        assert_eq!(states(" , ,"), []);
+        assert_eq!(states("  a = off ,"), [("a".into(), false, 2..3)]);
+        assert_eq!(states("- b"), [("b".into(), false, 2..3)]);
+    }
+
+    #[test]
+    fn reports_every_bad_entry_with_its_place() {
+        let errors = parse_overrides("a=yes,=on,ok,b c").unwrap_err();
+        let spans: Vec<_> = errors
+            .iter()
+            .map(|e| match &e.location {
+                crate::Location::Env { span, .. } => span.clone(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(spans, [2..5, 6..6, 13..16]);
+    }
+}

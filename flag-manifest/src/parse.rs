@@ -1,0 +1,420 @@
+//! From `flags.toml` text to a validated [`Manifest`].
+//!
+//! Deserialisation (serde + toml, with `deny_unknown_fields`) catches syntax errors, unknown keys and wrong
+//! types; the checks after it catch what a schema cannot: names that are not snake_case, references to
+//! undeclared flags, and cycles in `requires`. Every check runs and every problem is reported.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Date, Flag, Manifest, Mode, Profile};
+use crate::suggest::did_you_mean;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    #[serde(default)]
+    flags: BTreeMap<Spanned<String>, RawFlag>,
+    #[serde(default)]
+    profiles: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFlag {
+    description: Option<String>,
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    mode: RawMode,
+    owner: Option<String>,
+    expires: Option<Spanned<toml::value::Datetime>>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawMode {
+    #[default]
+    Static,
+    Dynamic,
+}
+
+impl Manifest {
+    /// Parses and validates the text of a `flags.toml`.
+    ///
+    /// On failure, returns every problem found (at least one), each pointing at its place in `text`.
+    ///
+    /// ```
+    /// use flag_manifest::Manifest;
+    ///
+    /// let errors = Manifest::parse(r#"
+    /// [flags.new_ui]
+    /// requires = ["new_apj"]
+    /// [flags.new_api]
+    /// "#).unwrap_err();
+    /// assert_eq!(errors[0].message, "flag `new_ui` requires `new_apj`, which is not declared; did you mean `new_api`?");
+    /// ```
+    pub fn parse(text: &str) -> Result<Manifest, Vec<Diagnostic>> {
+        let raw: RawManifest = toml::from_str(text).map_err(|error| {
+            let span = error.span().unwrap_or(0..0);
+            vec![Diagnostic::in_manifest(text, span, toml_message(&error))]
+        })?;
+        let mut errors = Vec::new();
+
+        let declared: Vec<&str> = raw.flags.keys().map(|name| name.get_ref().as_str()).collect();
+        let mut flags = Vec::with_capacity(raw.flags.len());
+        for (name, raw_flag) in &raw.flags {
+            let span = name.span();
+            check_name(text, "flag", name.get_ref(), span.clone(), &mut errors);
+            let expires = raw_flag
+                .expires
+                .as_ref()
+                .and_then(|date| to_date(text, date, &mut errors));
+            let mut requires = Vec::new();
+            let mut requires_spans = Vec::new();
+            for required in &raw_flag.requires {
+                let required_name = required.get_ref();
+                if required_name == name.get_ref() {
+                    errors.push(Diagnostic::in_manifest(
+                        text,
+                        required.span(),
+                        format!("flag `{required_name}` requires itself"),
+                    ));
+                } else if !declared.contains(&required_name.as_str()) {
+                    errors.push(Diagnostic::in_manifest(
+                        text,
+                        required.span(),
+                        format!(
+                            "flag `{}` requires `{required_name}`, which is not declared{}",
+                            name.get_ref(),
+                            did_you_mean(required_name, declared.iter().copied())
+                        ),
+                    ));
+                } else if requires.contains(required_name) {
+                    errors.push(Diagnostic::in_manifest(
+                        text,
+                        required.span(),
+                        format!("`{required_name}` is listed twice in `requires`"),
+                    ));
+                } else {
+                    requires.push(required_name.clone());
+                    requires_spans.push(required.span());
+                }
+            }
+            flags.push(Flag {
+                name: name.get_ref().clone(),
+                description: raw_flag.description.clone(),
+                default: raw_flag.default,
+                mode: match raw_flag.mode {
+                    RawMode::Static => Mode::Static,
+                    RawMode::Dynamic => Mode::Dynamic,
+                },
+                owner: raw_flag.owner.clone(),
+                expires,
+                requires,
+                span,
+                requires_spans,
+            });
+        }
+
+        let mut profiles = Vec::with_capacity(raw.profiles.len());
+        for (name, states) in &raw.profiles {
+            check_name(text, "profile", name.get_ref(), name.span(), &mut errors);
+            let mut profile = Profile {
+                name: name.get_ref().clone(),
+                states: Vec::with_capacity(states.len()),
+                state_spans: Vec::with_capacity(states.len()),
+                span: name.span(),
+            };
+            for (flag, &on) in states {
+                if declared.contains(&flag.get_ref().as_str()) {
+                    profile.states.push((flag.get_ref().clone(), on));
+                    profile.state_spans.push(flag.span());
+                } else {
+                    errors.push(Diagnostic::in_manifest(
+                        text,
+                        flag.span(),
+                        format!(
+                            "profile `{}` sets `{}`, which is not a declared flag{}",
+                            name.get_ref(),
+                            flag.get_ref(),
+                            did_you_mean(flag.get_ref(), declared.iter().copied())
+                        ),
+                    ));
+                }
+            }
+            profiles.push(profile);
+        }
+
+        let manifest = Manifest {
+            flags,
+            profiles,
+            source: text.to_owned(),
+        };
+        check_cycles(text, &manifest, &mut errors);
+        if errors.is_empty() {
+            Ok(manifest)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// toml's message, which sometimes spans several lines with a snippet of the file: keep the first line,
+/// since the caller adds the position itself.
+fn toml_message(error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    message.lines().next().unwrap_or(message).to_owned()
+}
+
+/// Flag and profile names are lowercase snake_case, so that they read the same in code, in the manifest and
+/// in `FEATURE_FLAGS`.
+fn check_name(text: &str, what: &str, name: &str, span: Range<usize>, errors: &mut Vec<Diagnostic>) {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        let mut diagnostic = Diagnostic::in_manifest(
+            text,
+            span,
+            format!(
+                "{what} name `{name}` is not lowercase snake_case (a lowercase letter, then lowercase letters, digits and `_`)"
+            ),
+        );
+        let suggestion = to_snake_case(name);
+        if !suggestion.is_empty() && suggestion != name {
+            diagnostic = diagnostic.with_help(format!("rename it `{suggestion}`"));
+        }
+        errors.push(diagnostic);
+    }
+}
+
+fn to_snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if previous_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            previous_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+            previous_lower = false;
+        }
+    }
+    let trimmed = out.trim_matches('_').trim_start_matches(|c: char| c.is_ascii_digit());
+    trimmed.trim_start_matches('_').to_owned()
+}
+
+fn to_date(
+    text: &str,
+    value: &Spanned<toml::value::Datetime>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Date> {
+    let datetime = value.get_ref();
+    match (datetime.date, datetime.time, datetime.offset) {
+        (Some(date), None, None) => Some(Date {
+            year: date.year,
+            month: date.month,
+            day: date.day,
+        }),
+        _ => {
+            errors.push(
+                Diagnostic::in_manifest(
+                    text,
+                    value.span(),
+                    format!("`expires` must be a date without a time, found `{datetime}`"),
+                )
+                .with_help("write a bare TOML date, such as `expires = 2027-03-01`"),
+            );
+            None
+        }
+    }
+}
+
+/// Reports each cycle in `requires` once, as the chain of names that closes it.
+fn check_cycles(text: &str, manifest: &Manifest, errors: &mut Vec<Diagnostic>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    fn visit(
+        manifest: &Manifest,
+        index: usize,
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+        cycles: &mut Vec<Vec<usize>>,
+    ) {
+        marks[index] = Mark::OnPath;
+        path.push(index);
+        for required in &manifest.flags[index].requires {
+            let Some(next) = manifest.flag_index(required) else {
+                continue;
+            };
+            match marks[next] {
+                Mark::New => visit(manifest, next, marks, path, cycles),
+                Mark::OnPath => {
+                    let start = path.iter().position(|&i| i == next).unwrap_or(0);
+                    cycles.push(path[start..].to_vec());
+                }
+                Mark::Done => {}
+            }
+        }
+        path.pop();
+        marks[index] = Mark::Done;
+    }
+
+    let mut marks = vec![Mark::New; manifest.flags.len()];
+    let mut cycles = Vec::new();
+    for index in 0..manifest.flags.len() {
+        if marks[index] == Mark::New {
+            visit(manifest, index, &mut marks, &mut Vec::new(), &mut cycles);
+        }
+    }
+    for cycle in cycles {
+        let first = &manifest.flags[cycle[0]];
+        let mut chain: Vec<&str> = cycle.iter().map(|&i| manifest.flags[i].name.as_str()).collect();
+        chain.push(&first.name);
+        let last = &manifest.flags[*cycle.last().unwrap_or(&cycle[0])];
+        let span = last
+            .requires
+            .iter()
+            .position(|name| *name == first.name)
+            .map_or(last.span.clone(), |i| last.requires_spans[i].clone());
+        errors.push(
+            Diagnostic::in_manifest(
+                text,
+                span,
+                format!("`requires` forms a cycle: {}", chain.join(" -> ")),
+            )
+            .with_help("a flag cannot depend on itself, even through others: remove one link of the chain"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Location;
+
+    fn errors(text: &str) -> Vec<(usize, usize, String)> {
+        Manifest::parse(text)
+            .unwrap_err()
+            .into_iter()
+            .map(|d| match d.location {
+                Location::Manifest { line, column, .. } => (line, column, d.message),
+                other => panic!("unexpected location {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_every_field() {
+        let manifest = Manifest::parse(
+            r#"
+[flags.new_ui]
+description = "Redesigned dashboard"
+default = true
+mode = "dynamic"
+owner = "team-ui"
+expires = 2027-03-01
+requires = ["new_api"]
+
+[flags.new_api]
+
+[profiles.beta]
+new_api = true
+"#,
+        )
+        .unwrap();
+        let flag = manifest.flag("new_ui").unwrap();
+        assert_eq!(flag.description.as_deref(), Some("Redesigned dashboard"));
+        assert!(flag.default);
+        assert_eq!(flag.mode, Mode::Dynamic);
+        assert_eq!(flag.owner.as_deref(), Some("team-ui"));
+        assert_eq!(flag.expires, Some(Date { year: 2027, month: 3, day: 1 }));
+        assert_eq!(flag.requires, ["new_api"]);
+        let api = manifest.flag("new_api").unwrap();
+        assert!(!api.default);
+        assert_eq!(api.mode, Mode::Static);
+        assert_eq!(manifest.profile("beta").unwrap().state("new_api"), Some(true));
+    }
+
+    #[test]
+    fn an_empty_manifest_is_valid() {
+        assert!(Manifest::parse("").unwrap().flags.is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        assert_eq!(errors("[flags.a]\ndefault = tru\n")[0].0, 2);
+        let unknown = errors("[flags.a]\ndefault = true\ndefualt = true\n");
+        assert_eq!(unknown[0].0, 3);
+        assert!(unknown[0].2.starts_with("unknown field `defualt`"), "{}", unknown[0].2);
+        assert!(errors("[flag.a]\n")[0].2.contains("unknown field `flag`"));
+        assert!(errors("[flags.a]\nmode = \"dynamc\"\n")[0].2.contains("dynamc"));
+    }
+
+    #[test]
+    fn reports_every_validation_error() {
+        let found = errors(
+            r#"[flags.NewUi]
+[flags.b]
+requires = ["zz", "b"]
+[profiles.Beta]
+bb = true
+"#,
+        );
+        let messages: Vec<&str> = found.iter().map(|(_, _, m)| m.as_str()).collect();
+        assert_eq!(found.len(), 5, "{messages:#?}");
+        assert_eq!((found[0].0, found[0].1), (1, 8));
+        assert!(messages[0].contains("`NewUi` is not lowercase snake_case"));
+        assert!(messages[1].contains("requires `zz`, which is not declared"));
+        assert_eq!(messages[2], "flag `b` requires itself");
+        assert!(messages[3].starts_with("profile name `Beta`"));
+        assert_eq!(
+            messages[4],
+            "profile `Beta` sets `bb`, which is not a declared flag; did you mean `b`?"
+        );
+    }
+
+    #[test]
+    fn finds_cycles() {
+        let found = errors(
+            "[flags.a]\nrequires = [\"b\"]\n[flags.b]\nrequires = [\"c\"]\n[flags.c]\nrequires = [\"a\"]\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].2, "`requires` forms a cycle: a -> b -> c -> a");
+        assert_eq!(found[0].0, 6);
+    }
+
+    #[test]
+    fn expires_must_be_a_date() {
+        let found = errors("[flags.a]\nexpires = 2027-03-01T10:00:00\n");
+        assert!(found[0].2.contains("must be a date"), "{}", found[0].2);
+        let string = errors("[flags.a]\nexpires = \"soon\"\n");
+        assert_eq!((string[0].0, string[0].1), (2, 11), "{}", string[0].2);
+    }
+
+    #[test]
+    fn snake_case_suggestions() {
+        assert_eq!(to_snake_case("NewUi"), "new_ui");
+        assert_eq!(to_snake_case("new-ui"), "new_ui");
+        assert_eq!(to_snake_case("HTTP2"), "http2");
+    }
+}
