@@ -1,0 +1,204 @@
+//! From a flag expression and this build's states to a decision: known now (static flags, folded like a
+//! `cfg` predicate) or a check left for run time (dynamic flags).
+//!
+//! Static operands are folded away, so `all("static_off", "dynamic")` is known to be off at build time and
+//! `any("static_on", "dynamic")` known to be on; only what truly depends on a dynamic flag reaches run time.
+
+use proc_macro2::Span;
+
+use crate::diagnostics::Errors;
+use crate::expr::FlagExpr;
+use crate::load::Build;
+use flag_manifest::{Mode, did_you_mean};
+
+/// What a flag expression comes to in this build.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Decided at build time.
+    Known(bool),
+    /// Decided at run time.
+    Runtime(Check),
+}
+
+/// The part of an expression that depends on dynamic flags.
+#[derive(Debug, Clone)]
+pub enum Check {
+    /// A dynamic flag's current state.
+    Flag {
+        /// The flag's name.
+        name: String,
+        /// The state this build compiles in, used until the runtime says otherwise.
+        default: bool,
+        /// The name's literal, for spans.
+        span: Span,
+    },
+    /// Negation.
+    Not(Box<Check>),
+    /// Conjunction of at least two checks.
+    All(Vec<Check>),
+    /// Disjunction of at least two checks.
+    Any(Vec<Check>),
+}
+
+/// Equal when they read the same flags the same way; spans do not count.
+impl PartialEq for Check {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                Check::Flag { name, default, .. },
+                Check::Flag {
+                    name: other_name,
+                    default: other_default,
+                    ..
+                },
+            ) => name == other_name && default == other_default,
+            (Check::Not(a), Check::Not(b)) => a == b,
+            (Check::All(a), Check::All(b)) | (Check::Any(a), Check::Any(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Check {
+    /// The first dynamic flag the check reads, for messages.
+    pub fn first_flag(&self) -> (&str, Span) {
+        match self {
+            Check::Flag { name, span, .. } => (name, *span),
+            Check::Not(inner) => inner.first_flag(),
+            Check::All(operands) | Check::Any(operands) => operands[0].first_flag(),
+        }
+    }
+}
+
+/// Decides `expr` under `build`, recording an error for each unknown flag (which then counts as off).
+pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
+    match expr {
+        FlagExpr::Flag(literal) => {
+            let name = literal.value();
+            match build.manifest.flag_index(&name) {
+                Some(index) => {
+                    let flag = &build.manifest.flags[index];
+                    let enabled = build.resolution.states[index].enabled;
+                    match flag.mode {
+                        Mode::Static => Decision::Known(enabled),
+                        Mode::Dynamic => Decision::Runtime(Check::Flag {
+                            name,
+                            default: enabled,
+                            span: literal.span(),
+                        }),
+                    }
+                }
+                None => {
+                    let hint = did_you_mean(&name, build.manifest.flag_names());
+                    let message = if hint.is_empty() {
+                        format!(
+                            "unknown flag `{name}`: it is not declared in {} (add a `[flags.{name}]` table)",
+                            build.manifest_path.display()
+                        )
+                    } else {
+                        format!("unknown flag `{name}`{hint}")
+                    };
+                    errors.error(literal.span(), message);
+                    Decision::Known(false)
+                }
+            }
+        }
+        FlagExpr::Not(inner) => match decide(inner, build, errors) {
+            Decision::Known(on) => Decision::Known(!on),
+            Decision::Runtime(check) => Decision::Runtime(Check::Not(Box::new(check))),
+        },
+        FlagExpr::All(operands) => fold(operands, build, errors, true),
+        FlagExpr::Any(operands) => fold(operands, build, errors, false),
+    }
+}
+
+/// `all` (identity `true`) or `any` (identity `false`): an operand equal to the other value decides the
+/// whole; operands equal to the identity drop out.
+fn fold(operands: &[FlagExpr], build: &Build, errors: &mut Errors, identity: bool) -> Decision {
+    let mut checks = Vec::new();
+    let mut decided = None;
+    for operand in operands {
+        match decide(operand, build, errors) {
+            Decision::Known(on) if on != identity => decided = Some(on),
+            Decision::Known(_) => {}
+            Decision::Runtime(check) => checks.push(check),
+        }
+    }
+    if let Some(on) = decided {
+        return Decision::Known(on);
+    }
+    match checks.len() {
+        0 => Decision::Known(identity),
+        1 => Decision::Runtime(checks.remove(0)),
+        _ if identity => Decision::Runtime(Check::All(checks)),
+        _ => Decision::Runtime(Check::Any(checks)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flag_manifest::{Manifest, resolve};
+
+    fn build() -> Build {
+        let manifest = Manifest::parse(
+            r#"
+[flags.on]
+default = true
+[flags.off]
+[flags.dyn]
+mode = "dynamic"
+default = true
+"#,
+        )
+        .unwrap();
+        let resolution = resolve(&manifest, None, None).unwrap();
+        Build {
+            manifest_path: "flags.toml".into(),
+            manifest,
+            resolution,
+        }
+    }
+
+    fn decision(text: &str) -> Decision {
+        let mut errors = Errors::default();
+        let decision = decide(&syn::parse_str(text).unwrap(), &build(), &mut errors);
+        assert!(errors.is_empty());
+        decision
+    }
+
+    fn is_dyn(decision: &Decision) -> bool {
+        matches!(decision, Decision::Runtime(Check::Flag { name, default: true, .. }) if name == "dyn")
+    }
+
+    #[test]
+    fn folds_static_flags() {
+        assert_eq!(decision(r#""on""#), Decision::Known(true));
+        assert_eq!(decision(r#"not("on")"#), Decision::Known(false));
+        assert_eq!(decision(r#"all("on", not("off"))"#), Decision::Known(true));
+        assert_eq!(decision(r#"any("off", not("on"))"#), Decision::Known(false));
+        assert_eq!(decision("all()"), Decision::Known(true));
+        assert_eq!(decision("any()"), Decision::Known(false));
+    }
+
+    #[test]
+    fn leaves_only_dynamic_parts_for_run_time() {
+        assert!(is_dyn(&decision(r#""dyn""#)));
+        assert!(is_dyn(&decision(r#"all("on", "dyn")"#)));
+        assert!(is_dyn(&decision(r#"any("off", "dyn")"#)));
+        assert_eq!(decision(r#"all("off", "dyn")"#), Decision::Known(false));
+        assert_eq!(decision(r#"any("on", "dyn")"#), Decision::Known(true));
+        assert!(matches!(decision(r#"not("dyn")"#), Decision::Runtime(Check::Not(_))));
+        assert!(matches!(decision(r#"all("dyn", not("dyn"))"#), Decision::Runtime(Check::All(v)) if v.len() == 2));
+    }
+
+    #[test]
+    fn reports_every_unknown_flag_with_a_suggestion() {
+        let mut errors = Errors::default();
+        let expr = syn::parse_str(r#"all("of", "zzzzzz")"#).unwrap();
+        assert_eq!(decide(&expr, &build(), &mut errors), Decision::Known(false));
+        let text = errors.into_compile_errors().to_string();
+        assert!(text.contains("unknown flag `of`; did you mean `off`?"), "{text}");
+        assert!(text.contains("unknown flag `zzzzzz`: it is not declared in flags.toml"), "{text}");
+    }
+}

@@ -1,0 +1,429 @@
+//! Code generation for `#[feature_flag]` and `flag!`.
+//!
+//! Static decisions keep or drop the item's tokens untouched, as `#[cfg]` would; a `fallback` rewrites only
+//! the fn's body. Dynamic decisions switch a fn's body at run time through one callsite `static` per flag
+//! read (see `flag_runtime::__private::Callsite`). Whatever the outcome, the expansion carries the rebuild
+//! tracking of [`track`] once per crate, and errors come with the item still emitted, so that one mistake does
+//! not cascade.
+
+use std::path::Path;
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{FnArg, Pat, PatIdent, ReturnType, Safety, Signature, Type};
+
+use crate::attr::AttrArgs;
+use crate::decide::{Check, Decision, decide};
+use crate::diagnostics::Errors;
+use crate::expr::FlagExpr;
+use crate::item::{FnParts, ItemKind, classify};
+use crate::load::{self, Build, LoadError};
+use crate::runtime_path::runtime_path;
+use crate::track;
+use flag_manifest::{ENV_OVERRIDES, ENV_PROFILE};
+
+/// `#[feature_flag(args)] item`.
+pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args: AttrArgs = match syn::parse2(args) {
+        Ok(args) => args,
+        Err(error) => return with_errors(item, error.into_compile_error()),
+    };
+    let kind = classify(&item);
+    if let Some((key, _)) = &args.fallback
+        && kind != ItemKind::Fn
+    {
+        let message = format!(
+            "`fallback` applies only to a fn with a body, not to {}: remove it, or gate the item with \
+             `not(..)` on a second definition",
+            kind.describe()
+        );
+        return with_errors(item, syn::Error::new(key.span(), message).into_compile_error());
+    }
+    let build = match load::load() {
+        Ok(build) => build,
+        Err(error) => return with_errors(item, load_errors(&error)),
+    };
+    let mut errors = Errors::default();
+    let decision = decide(&args.expr, &build, &mut errors);
+    if !errors.is_empty() {
+        return with_errors(item, errors.into_compile_errors());
+    }
+    let manifest = Some(build.manifest_path.as_path());
+    match decision {
+        Decision::Known(true) => keep(item, kind, manifest),
+        Decision::Known(false) => match &args.fallback {
+            None => remove(kind, manifest),
+            Some((_, path)) => rewrite_fn(item, |parts, errors| {
+                static_fallback(parts, path, manifest, errors)
+            }),
+        },
+        Decision::Runtime(check) => {
+            if kind != ItemKind::Fn {
+                let (name, span) = check.first_flag();
+                let message = format!(
+                    "flag `{name}` is dynamic (decided at run time), and {} cannot be switched at run time: \
+                     make the flag `mode = \"static\"`, or gate a fn (with `fallback = ..` when it returns \
+                     a value), or test `flag!(\"{name}\")` in code",
+                    kind.describe()
+                );
+                return with_errors(item, syn::Error::new(span, message).into_compile_error());
+            }
+            rewrite_fn(item, |parts, errors| {
+                runtime_switch(parts, &args.fallback, &check, &build, errors)
+            })
+        }
+    }
+}
+
+/// `flag!(expr)`.
+pub fn flag(input: TokenStream) -> TokenStream {
+    let expr: FlagExpr = match syn::parse2(input) {
+        Ok(expr) => expr,
+        Err(error) => return false_with(error.into_compile_error()),
+    };
+    let build = match load::load() {
+        Ok(build) => build,
+        Err(error) => return false_with(load_errors(&error)),
+    };
+    let mut errors = Errors::default();
+    let decision = decide(&expr, &build, &mut errors);
+    if !errors.is_empty() {
+        return false_with(errors.into_compile_errors());
+    }
+    let tracking = track::claim().then(|| track::item(Some(&build.manifest_path)));
+    match (decision, tracking) {
+        (Decision::Known(on), None) => quote!(#on),
+        (Decision::Known(on), Some(tracking)) => quote!({ #tracking #on }),
+        (Decision::Runtime(check), tracking) => {
+            let check = check_tokens(&check, &build, &runtime_path());
+            quote!({ #tracking #check })
+        }
+    }
+}
+
+fn with_errors(item: TokenStream, errors: TokenStream) -> TokenStream {
+    quote!(#errors #item)
+}
+
+fn false_with(errors: TokenStream) -> TokenStream {
+    quote!({ #errors false })
+}
+
+/// The manifest's problems, reported by the first use in each crate only: every later use would repeat the
+/// same messages.
+fn load_errors(error: &LoadError) -> TokenStream {
+    if !load::first_report(error) {
+        return TokenStream::new();
+    }
+    let mut errors = Errors::default();
+    for message in &error.messages {
+        errors.error(Span::call_site(), message);
+    }
+    errors.into_compile_errors()
+}
+
+/// An item whose condition is on: unchanged, plus the tracking constant where it can go.
+fn keep(item: TokenStream, kind: ItemKind, manifest: Option<&Path>) -> TokenStream {
+    match kind {
+        ItemKind::FreeOnly(_) if track::claim() => {
+            let tracking = track::item(manifest);
+            quote!(#item #tracking)
+        }
+        ItemKind::Fn if track::claim() => match syn::parse2::<FnParts>(item.clone()) {
+            Ok(mut parts) => {
+                parts.body = prepend(&parts.body, track::item(manifest));
+                parts.into_tokens()
+            }
+            Err(_) => {
+                track::release();
+                item
+            }
+        },
+        _ => item,
+    }
+}
+
+/// An item whose condition is off: nothing, or the tracking constant alone where it can go.
+fn remove(kind: ItemKind, manifest: Option<&Path>) -> TokenStream {
+    match kind {
+        ItemKind::FreeOnly(_) if track::claim() => track::item(manifest),
+        _ => TokenStream::new(),
+    }
+}
+
+/// Parses the fn and rebuilds it with `rewrite`; on any error, the fn as written plus the errors.
+fn rewrite_fn(
+    item: TokenStream,
+    rewrite: impl FnOnce(FnParts, &mut Errors) -> Option<TokenStream>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let rewritten = errors
+        .take(syn::parse2::<FnParts>(item.clone()))
+        .and_then(|parts| rewrite(parts, &mut errors));
+    match rewritten {
+        Some(tokens) if errors.is_empty() => tokens,
+        _ => with_errors(item, errors.into_compile_errors()),
+    }
+}
+
+/// A fn whose static condition is off, with a fallback: same signature, body calling the fallback.
+fn static_fallback(
+    mut parts: FnParts,
+    path: &syn::ExprPath,
+    manifest: Option<&Path>,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
+    let arguments = errors.take(forward_arguments(&mut parts.sig, false))?;
+    let call = fallback_call(&parts.sig, path, &arguments.values);
+    let tracking = track::claim().then(|| track::item(manifest));
+    parts.body = Group::new(Delimiter::Brace, quote!(#tracking #call));
+    Some(parts.into_tokens())
+}
+
+/// A fn whose condition depends on a dynamic flag: the body runs when it is on, the fallback (or nothing,
+/// for a fn returning `()`) when it is off.
+fn runtime_switch(
+    mut parts: FnParts,
+    fallback: &Option<(syn::Ident, syn::ExprPath)>,
+    check: &Check,
+    build: &Build,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
+    let (name, span) = check.first_flag();
+    if let Some(constness) = &parts.sig.constness {
+        errors.error(
+            constness.span,
+            format!("flag `{name}` is dynamic, so this fn is switched at run time and cannot be `const`"),
+        );
+        return None;
+    }
+    let arguments = errors.take(forward_arguments(&mut parts.sig, true))?;
+    let otherwise = match fallback {
+        Some((_, path)) => {
+            let call = fallback_call(&parts.sig, path, &arguments.values);
+            quote!(else { #call })
+        }
+        None if returns_unit(&parts.sig) => TokenStream::new(),
+        None => {
+            let fn_name = &parts.sig.ident;
+            errors.error(
+                span,
+                format!(
+                    "flag `{name}` is dynamic, so `{fn_name}` is switched at run time; it returns a value, so \
+                     it needs one for when the flag is off: add `fallback = path_to_fn` (a fn with the same \
+                     signature)"
+                ),
+            );
+            return None;
+        }
+    };
+    let check = check_tokens(check, build, &runtime_path());
+    let tracking = track::claim().then(|| track::item(Some(&build.manifest_path)));
+    let rebinds = &arguments.rebinds;
+    let body = &parts.body;
+    parts.body = Group::new(
+        Delimiter::Brace,
+        quote!(#tracking if #check { #(#rebinds)* #body } #otherwise),
+    );
+    Some(parts.into_tokens())
+}
+
+fn returns_unit(sig: &Signature) -> bool {
+    match &sig.output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
+    }
+}
+
+/// How a fn's arguments reach its fallback.
+struct Arguments {
+    /// The expressions to pass, receiver first.
+    values: Vec<TokenStream>,
+    /// `let PATTERN = __flag_argN;` for each argument whose pattern was replaced by a plain name.
+    rebinds: Vec<TokenStream>,
+}
+
+/// Gives each argument a name the fallback call can use: a plain `name` pattern is kept, any other pattern
+/// (`(a, b)`, `_`, `ref x`) becomes `__flag_argN` and is destructured again at the top of the body.
+/// `keep_mut` keeps `mut` on plain names, which only the original body (kept at run time) needs.
+fn forward_arguments(sig: &mut Signature, keep_mut: bool) -> syn::Result<Arguments> {
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new(
+            variadic.dots.spans[0],
+            "a variadic fn cannot have a fallback",
+        ));
+    }
+    let mut arguments = Arguments {
+        values: Vec::new(),
+        rebinds: Vec::new(),
+    };
+    for (index, input) in sig.inputs.iter_mut().enumerate() {
+        match input {
+            FnArg::Receiver(receiver) => {
+                let self_token = receiver.self_token;
+                arguments.values.push(quote!(#self_token));
+            }
+            FnArg::Typed(typed) => match &mut *typed.pat {
+                Pat::Ident(plain) if plain.by_ref.is_none() && plain.subpat.is_none() => {
+                    if !keep_mut {
+                        plain.mutability = None;
+                    }
+                    let ident = &plain.ident;
+                    arguments.values.push(quote!(#ident));
+                }
+                pattern => {
+                    let name = format_ident!("__flag_arg{}", index, span = Span::mixed_site());
+                    let original = std::mem::replace(
+                        pattern,
+                        Pat::Ident(PatIdent {
+                            attrs: Vec::new(),
+                            by_ref: None,
+                            mutability: None,
+                            ident: name.clone(),
+                            subpat: None,
+                        }),
+                    );
+                    arguments.rebinds.push(quote!(let #original = #name;));
+                    arguments.values.push(quote!(#name));
+                }
+            },
+        }
+    }
+    Ok(arguments)
+}
+
+/// `path(args)`, with `.await` in an async fn and an `unsafe` block in an unsafe one.
+fn fallback_call(sig: &Signature, path: &syn::ExprPath, values: &[TokenStream]) -> TokenStream {
+    let mut call = quote!(#path(#(#values),*));
+    if sig.asyncness.is_some() {
+        call = quote!(#call.await);
+    }
+    if matches!(sig.safety, Safety::Unsafe(_)) {
+        call = quote!(unsafe { #call });
+    }
+    call
+}
+
+/// The boolean expression that reads the dynamic flags of `check`: one callsite `static` per flag read.
+fn check_tokens(check: &Check, build: &Build, runtime: &TokenStream) -> TokenStream {
+    match check {
+        Check::Flag { name, default, span } => {
+            let manifest = build_manifest(build, runtime);
+            let callsite = format_ident!("__FLAG_CALLSITE", span = Span::mixed_site());
+            quote_spanned! {*span=>
+                {
+                    static #callsite: #runtime::__private::Callsite =
+                        #runtime::__private::Callsite::new(#manifest, #name, #default);
+                    #callsite.is_enabled()
+                }
+            }
+        }
+        Check::Not(inner) => {
+            let inner = check_tokens(inner, build, runtime);
+            quote!((!#inner))
+        }
+        Check::All(operands) => {
+            let operands = operands.iter().map(|c| check_tokens(c, build, runtime));
+            quote!((#(#operands)&&*))
+        }
+        Check::Any(operands) => {
+            let operands = operands.iter().map(|c| check_tokens(c, build, runtime));
+            quote!((#(#operands)||*))
+        }
+    }
+}
+
+/// A reference to the manifest as this build saw it: the runtime parses the same text and resolves it with
+/// the same variables, so its compiled-in defaults are the macro's.
+fn build_manifest(build: &Build, runtime: &TokenStream) -> TokenStream {
+    let path = build.manifest_path.to_string_lossy();
+    quote! {
+        &#runtime::__private::BuildManifest {
+            path: #path,
+            source: ::core::include_str!(#path),
+            profile: ::core::option_env!(#ENV_PROFILE),
+            overrides: ::core::option_env!(#ENV_OVERRIDES),
+        }
+    }
+}
+
+/// A copy of `body` with `statements` first, after any inner attributes.
+fn prepend(body: &Group, statements: TokenStream) -> Group {
+    let mut tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    let mut at = 0;
+    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(_), ..] = &tokens[at..] {
+        if hash.as_char() != '#' || bang.as_char() != '!' {
+            break;
+        }
+        at += 3;
+    }
+    tokens.splice(at..at, statements);
+    let mut group = Group::new(Delimiter::Brace, tokens.into_iter().collect());
+    group.set_span(body.span());
+    group
+}
+
+impl FnParts {
+    fn into_tokens(self) -> TokenStream {
+        let FnParts {
+            attrs,
+            vis,
+            defaultness,
+            sig,
+            body,
+        } = self;
+        quote!(#(#attrs)* #vis #defaultness #sig #body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig_after(text: &str, keep_mut: bool) -> (String, Vec<String>, Vec<String>) {
+        let mut sig: Signature = syn::parse_str(text).unwrap();
+        let arguments = forward_arguments(&mut sig, keep_mut).unwrap();
+        (
+            quote!(#sig).to_string(),
+            arguments.values.iter().map(ToString::to_string).collect(),
+            arguments.rebinds.iter().map(ToString::to_string).collect(),
+        )
+    }
+
+    #[test]
+    fn forwards_plain_names_and_renames_patterns() {
+        let (sig, values, rebinds) = sig_after("fn f(&self, mut a: u8, (b, c): (u8, u8), _: u8)", false);
+        assert_eq!(sig, "fn f (& self , a : u8 , __flag_arg2 : (u8 , u8) , __flag_arg3 : u8)");
+        assert_eq!(values, ["self", "a", "__flag_arg2", "__flag_arg3"]);
+        assert_eq!(rebinds, ["let (b , c) = __flag_arg2 ;", "let _ = __flag_arg3 ;"]);
+        let (sig, ..) = sig_after("fn f(mut a: u8)", true);
+        assert_eq!(sig, "fn f (mut a : u8)");
+    }
+
+    #[test]
+    fn calls_the_fallback_the_way_the_fn_is_called() {
+        let path: syn::ExprPath = syn::parse_str("Self::old").unwrap();
+        let call = |text: &str| {
+            let sig: Signature = syn::parse_str(text).unwrap();
+            fallback_call(&sig, &path, &[quote!(self), quote!(x)]).to_string()
+        };
+        assert_eq!(call("fn f(&self, x: u8)"), "Self :: old (self , x)");
+        assert_eq!(call("async fn f(&self, x: u8)"), "Self :: old (self , x) . await");
+        assert_eq!(call("unsafe fn f(&self, x: u8)"), "unsafe { Self :: old (self , x) }");
+    }
+
+    #[test]
+    fn prepends_after_inner_attributes() {
+        let body: Group = syn::parse_str("{ #![allow(unused)] let x = 1; }").unwrap();
+        let result = prepend(&body, quote!(const _: () = ();)).to_string();
+        assert_eq!(result, "{ #! [allow (unused)] const _ : () = () ; let x = 1 ; }");
+    }
+
+    #[test]
+    fn knows_unit_returns() {
+        let unit = |text: &str| returns_unit(&syn::parse_str(text).unwrap());
+        assert!(unit("fn f()"));
+        assert!(unit("fn f() -> ()"));
+        assert!(!unit("fn f() -> u8"));
+    }
+}
