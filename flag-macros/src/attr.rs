@@ -39,7 +39,10 @@ impl Parse for AttrArgs {
             match key.to_string().as_str() {
                 "fallback" => {
                     input.parse::<Token![=]>().map_err(|error| {
-                        syn::Error::new(error.span(), "expected `=` after `fallback`: `fallback = path`")
+                        syn::Error::new(
+                            error.span(),
+                            "expected `=` after `fallback`: `fallback = path`",
+                        )
                     })?;
                     let path: syn::ExprPath = input.parse().map_err(|error| {
                         syn::Error::new(
@@ -83,13 +86,25 @@ mod tests {
         let args: AttrArgs = syn::parse_str(r#""a", fallback = Self::old,"#).unwrap();
         let (_, path) = args.fallback.unwrap();
         assert_eq!(quote::quote!(#path).to_string(), "Self :: old");
-        assert!(syn::parse_str::<AttrArgs>(r#"not("a")"#).unwrap().fallback.is_none());
+        assert!(
+            syn::parse_str::<AttrArgs>(r#"not("a")"#)
+                .unwrap()
+                .fallback
+                .is_none()
+        );
     }
 
     #[test]
     fn explains_mistakes() {
-        assert!(message("").contains("expected a flag expression"), "{}", message(""));
-        assert_eq!(message(r#""a", fallback = f, fallback = g"#), "`fallback` is given twice");
+        assert!(
+            message("").contains("expected a flag expression"),
+            "{}",
+            message("")
+        );
+        assert_eq!(
+            message(r#""a", fallback = f, fallback = g"#),
+            "`fallback` is given twice"
+        );
         assert_eq!(
             message(r#""a", fallbak = f"#),
             "unknown option `fallbak`: `#[feature_flag]` accepts `fallback = path`; did you mean `fallback`?"

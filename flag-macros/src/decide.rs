@@ -188,8 +188,13 @@ default = true
         assert!(is_dyn(&decision(r#"any("off", "dyn")"#)));
         assert_eq!(decision(r#"all("off", "dyn")"#), Decision::Known(false));
         assert_eq!(decision(r#"any("on", "dyn")"#), Decision::Known(true));
-        assert!(matches!(decision(r#"not("dyn")"#), Decision::Runtime(Check::Not(_))));
-        assert!(matches!(decision(r#"all("dyn", not("dyn"))"#), Decision::Runtime(Check::All(v)) if v.len() == 2));
+        assert!(matches!(
+            decision(r#"not("dyn")"#),
+            Decision::Runtime(Check::Not(_))
+        ));
+        assert!(
+            matches!(decision(r#"all("dyn", not("dyn"))"#), Decision::Runtime(Check::All(v)) if v.len() == 2)
+        );
     }
 
     #[test]
@@ -198,7 +203,13 @@ default = true
         let expr = syn::parse_str(r#"all("of", "zzzzzz")"#).unwrap();
         assert_eq!(decide(&expr, &build(), &mut errors), Decision::Known(false));
         let text = errors.into_compile_errors().to_string();
-        assert!(text.contains("unknown flag `of`; did you mean `off`?"), "{text}");
-        assert!(text.contains("unknown flag `zzzzzz`: it is not declared in flags.toml"), "{text}");
+        assert!(
+            text.contains("unknown flag `of`; did you mean `off`?"),
+            "{text}"
+        );
+        assert!(
+            text.contains("unknown flag `zzzzzz`: it is not declared in flags.toml"),
+            "{text}"
+        );
     }
 }

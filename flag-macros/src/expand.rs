@@ -37,7 +37,10 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
              `not(..)` on a second definition",
             kind.describe()
         );
-        return with_errors(item, syn::Error::new(key.span(), message).into_compile_error());
+        return with_errors(
+            item,
+            syn::Error::new(key.span(), message).into_compile_error(),
+        );
     }
     let build = match load::load() {
         Ok(build) => build,
@@ -50,11 +53,11 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let manifest = Some(build.manifest_path.as_path());
     match decision {
-        Decision::Known(true) => keep(item, kind, manifest),
-        Decision::Known(false) => match &args.fallback {
+        Decision::Known(on) => match &args.fallback {
+            None if on => keep(item, kind, manifest),
             None => remove(kind, manifest),
             Some((_, path)) => rewrite_fn(item, |parts, errors| {
-                static_fallback(parts, path, manifest, errors)
+                static_fallback(parts, path, on, manifest, errors)
             }),
         },
         Decision::Runtime(check) => {
@@ -166,17 +169,27 @@ fn rewrite_fn(
     }
 }
 
-/// A fn whose static condition is off, with a fallback: same signature, body calling the fallback.
+/// A fn with a fallback and a static condition. Off: same signature, body calling the fallback. On: the body
+/// as written, after a call to the fallback in an `if false` that the compiler folds away, so that the
+/// fallback, kept for the day the flag is turned off, is not reported as dead code.
 fn static_fallback(
     mut parts: FnParts,
     path: &syn::ExprPath,
+    on: bool,
     manifest: Option<&Path>,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
-    let arguments = errors.take(forward_arguments(&mut parts.sig, false))?;
+    let arguments = errors.take(forward_arguments(&mut parts.sig, on))?;
     let call = fallback_call(&parts.sig, path, &arguments.values);
     let tracking = track::claim().then(|| track::item(manifest));
-    parts.body = Group::new(Delimiter::Brace, quote!(#tracking #call));
+    let body = if on {
+        let rebinds = &arguments.rebinds;
+        let original = &parts.body;
+        quote!(#tracking if false { return #call; } #(#rebinds)* #original)
+    } else {
+        quote!(#tracking #call)
+    };
+    parts.body = Group::new(Delimiter::Brace, body);
     Some(parts.into_tokens())
 }
 
@@ -193,7 +206,9 @@ fn runtime_switch(
     if let Some(constness) = &parts.sig.constness {
         errors.error(
             constness.span,
-            format!("flag `{name}` is dynamic, so this fn is switched at run time and cannot be `const`"),
+            format!(
+                "flag `{name}` is dynamic, so this fn is switched at run time and cannot be `const`"
+            ),
         );
         return None;
     }
@@ -307,7 +322,11 @@ fn fallback_call(sig: &Signature, path: &syn::ExprPath, values: &[TokenStream]) 
 /// The boolean expression that reads the dynamic flags of `check`: one callsite `static` per flag read.
 fn check_tokens(check: &Check, build: &Build, runtime: &TokenStream) -> TokenStream {
     match check {
-        Check::Flag { name, default, span } => {
+        Check::Flag {
+            name,
+            default,
+            span,
+        } => {
             let manifest = build_manifest(build, runtime);
             let callsite = format_ident!("__FLAG_CALLSITE", span = Span::mixed_site());
             quote_spanned! {*span=>
@@ -351,7 +370,13 @@ fn build_manifest(build: &Build, runtime: &TokenStream) -> TokenStream {
 fn prepend(body: &Group, statements: TokenStream) -> Group {
     let mut tokens: Vec<TokenTree> = body.stream().into_iter().collect();
     let mut at = 0;
-    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(_), ..] = &tokens[at..] {
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(_),
+        ..,
+    ] = &tokens[at..]
+    {
         if hash.as_char() != '#' || bang.as_char() != '!' {
             break;
         }
@@ -392,10 +417,17 @@ mod tests {
 
     #[test]
     fn forwards_plain_names_and_renames_patterns() {
-        let (sig, values, rebinds) = sig_after("fn f(&self, mut a: u8, (b, c): (u8, u8), _: u8)", false);
-        assert_eq!(sig, "fn f (& self , a : u8 , __flag_arg2 : (u8 , u8) , __flag_arg3 : u8)");
+        let (sig, values, rebinds) =
+            sig_after("fn f(&self, mut a: u8, (b, c): (u8, u8), _: u8)", false);
+        assert_eq!(
+            sig,
+            "fn f (& self , a : u8 , __flag_arg2 : (u8 , u8) , __flag_arg3 : u8)"
+        );
         assert_eq!(values, ["self", "a", "__flag_arg2", "__flag_arg3"]);
-        assert_eq!(rebinds, ["let (b , c) = __flag_arg2 ;", "let _ = __flag_arg3 ;"]);
+        assert_eq!(
+            rebinds,
+            ["let (b , c) = __flag_arg2 ;", "let _ = __flag_arg3 ;"]
+        );
         let (sig, ..) = sig_after("fn f(mut a: u8)", true);
         assert_eq!(sig, "fn f (mut a : u8)");
     }
@@ -408,15 +440,30 @@ mod tests {
             fallback_call(&sig, &path, &[quote!(self), quote!(x)]).to_string()
         };
         assert_eq!(call("fn f(&self, x: u8)"), "Self :: old (self , x)");
-        assert_eq!(call("async fn f(&self, x: u8)"), "Self :: old (self , x) . await");
-        assert_eq!(call("unsafe fn f(&self, x: u8)"), "unsafe { Self :: old (self , x) }");
+        assert_eq!(
+            call("async fn f(&self, x: u8)"),
+            "Self :: old (self , x) . await"
+        );
+        assert_eq!(
+            call("unsafe fn f(&self, x: u8)"),
+            "unsafe { Self :: old (self , x) }"
+        );
     }
 
     #[test]
     fn prepends_after_inner_attributes() {
         let body: Group = syn::parse_str("{ #![allow(unused)] let x = 1; }").unwrap();
-        let result = prepend(&body, quote!(const _: () = ();)).to_string();
-        assert_eq!(result, "{ #! [allow (unused)] const _ : () = () ; let x = 1 ; }");
+        let result = prepend(
+            &body,
+            quote!(
+                const _: () = ();
+            ),
+        )
+        .to_string();
+        assert_eq!(
+            result,
+            "{ #! [allow (unused)] const _ : () = () ; let x = 1 ; }"
+        );
     }
 
     #[test]

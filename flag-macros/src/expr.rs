@@ -55,15 +55,19 @@ impl Parse for FlagExpr {
         }
         let content;
         syn::parenthesized!(content in input);
-        let operands: Vec<FlagExpr> = Punctuated::<FlagExpr, Token![,]>::parse_terminated(&content)?
-            .into_iter()
-            .collect();
+        let operands: Vec<FlagExpr> =
+            Punctuated::<FlagExpr, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
         match name.as_str() {
             "not" => match <[FlagExpr; 1]>::try_from(operands) {
                 Ok([inner]) => Ok(FlagExpr::Not(Box::new(inner))),
                 Err(operands) => Err(syn::Error::new(
                     operator.span(),
-                    format!("`not` takes exactly one flag expression, found {}", operands.len()),
+                    format!(
+                        "`not` takes exactly one flag expression, found {}",
+                        operands.len()
+                    ),
                 )),
             },
             "all" => Ok(FlagExpr::All(operands)),
@@ -113,14 +117,24 @@ mod tests {
     #[test]
     fn explains_mistakes() {
         let message = |text: &str| parse(text).err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(message("new_ui"), "flag names are string literals: write `\"new_ui\"`");
+        assert_eq!(
+            message("new_ui"),
+            "flag names are string literals: write `\"new_ui\"`"
+        );
         assert_eq!(
             message(r#"nto("a")"#),
             "unknown operator `nto`: expected `not`, `all` or `any`; did you mean `not`?"
         );
-        assert_eq!(message(r#"not("a", "b")"#), "`not` takes exactly one flag expression, found 2");
+        assert_eq!(
+            message(r#"not("a", "b")"#),
+            "`not` takes exactly one flag expression, found 2"
+        );
         assert_eq!(message(r#""""#), "empty flag name");
         assert!(message("1").starts_with("expected a flag name in double quotes"));
-        assert!(message("").contains("expected a flag name"), "{}", message(""));
+        assert!(
+            message("").contains("expected a flag name"),
+            "{}",
+            message("")
+        );
     }
 }

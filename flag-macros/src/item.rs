@@ -48,14 +48,20 @@ pub fn classify(item: &TokenStream) -> ItemKind {
     // Visibility: `pub`, `pub(...)`.
     if word(i).as_deref() == Some("pub") {
         i += 1;
-        if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis) {
+        if matches!(tokens.get(i), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        {
             i += 1;
         }
     }
     loop {
         match word(i).as_deref() {
             Some("default" | "unsafe" | "async" | "safe" | "auto") => i += 1,
-            Some("const") if matches!(word(i + 1).as_deref(), Some("fn" | "unsafe" | "async" | "extern")) => {
+            Some("const")
+                if matches!(
+                    word(i + 1).as_deref(),
+                    Some("fn" | "unsafe" | "async" | "extern")
+                ) =>
+            {
                 i += 1
             }
             Some("extern") => {
@@ -67,14 +73,17 @@ pub fn classify(item: &TokenStream) -> ItemKind {
                     Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
                         return ItemKind::FreeOnly("an extern block");
                     }
-                    _ if word(i).as_deref() == Some("crate") => return ItemKind::FreeOnly("an extern crate"),
+                    _ if word(i).as_deref() == Some("crate") => {
+                        return ItemKind::FreeOnly("an extern crate");
+                    }
                     _ => {}
                 }
             }
             _ => break,
         }
     }
-    let has_body = matches!(tokens.last(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace);
+    let has_body =
+        matches!(tokens.last(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace);
     let has_value = tokens[i..]
         .iter()
         .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '='));
@@ -142,26 +151,43 @@ mod tests {
     #[test]
     fn classifies_items() {
         assert_eq!(kind("fn f() {}"), ItemKind::Fn);
-        assert_eq!(kind("#[inline] pub(crate) const unsafe extern \"C\" fn f() {}"), ItemKind::Fn);
+        assert_eq!(
+            kind("#[inline] pub(crate) const unsafe extern \"C\" fn f() {}"),
+            ItemKind::Fn
+        );
         assert_eq!(kind("async fn f() -> u8 { 1 }"), ItemKind::Fn);
         assert_eq!(kind("fn f(&self);"), ItemKind::FnDeclaration);
         assert_eq!(kind("pub struct S;"), ItemKind::FreeOnly("a struct"));
-        assert_eq!(kind("unsafe impl Send for S {}"), ItemKind::FreeOnly("an impl block"));
+        assert_eq!(
+            kind("unsafe impl Send for S {}"),
+            ItemKind::FreeOnly("an impl block")
+        );
         assert_eq!(kind("impl<T> S<T> {}"), ItemKind::FreeOnly("an impl block"));
-        assert_eq!(kind("extern crate alloc;"), ItemKind::FreeOnly("an extern crate"));
-        assert_eq!(kind("unsafe extern \"C\" { fn f(); }"), ItemKind::FreeOnly("an extern block"));
+        assert_eq!(
+            kind("extern crate alloc;"),
+            ItemKind::FreeOnly("an extern crate")
+        );
+        assert_eq!(
+            kind("unsafe extern \"C\" { fn f(); }"),
+            ItemKind::FreeOnly("an extern block")
+        );
         assert_eq!(kind("static S: u8 = 1;"), ItemKind::FreeOnly("a static"));
         assert_eq!(kind("static S: u8;"), ItemKind::Other("a static"));
         assert_eq!(kind("const C: u8 = 1;"), ItemKind::Other("a const"));
         assert_eq!(kind("union U { a: u8 }"), ItemKind::FreeOnly("a union"));
         assert_eq!(kind("type T = u8;"), ItemKind::Other("a type alias"));
-        assert_eq!(kind("macro_rules! m { () => {} }"), ItemKind::FreeOnly("a macro definition"));
+        assert_eq!(
+            kind("macro_rules! m { () => {} }"),
+            ItemKind::FreeOnly("a macro definition")
+        );
         assert_eq!(kind("my_macro! { }"), ItemKind::Other("a macro call"));
     }
 
     #[test]
     fn splits_a_fn_without_parsing_its_body() {
-        let parts: FnParts = syn::parse_str("#[inline] pub async fn f<T>(&self, (a, b): (T, T)) -> u8 { ??? }").unwrap();
+        let parts: FnParts =
+            syn::parse_str("#[inline] pub async fn f<T>(&self, (a, b): (T, T)) -> u8 { ??? }")
+                .unwrap();
         assert_eq!(parts.sig.ident, "f");
         assert_eq!(parts.sig.inputs.len(), 2);
         assert_eq!(parts.body.stream().to_string(), "???");

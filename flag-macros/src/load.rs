@@ -86,7 +86,9 @@ pub fn load() -> Loaded {
 }
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 /// [`load`] with its inputs given, for tests.
@@ -130,11 +132,15 @@ fn parse_and_resolve(key: &Key) -> Loaded {
             messages: diagnostics.iter().map(|d| d.render(&shown)).collect(),
         })
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| fail(vec![Diagnostic::in_file(format!("cannot read the flags manifest: {error}"))]))?;
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        fail(vec![Diagnostic::in_file(format!(
+            "cannot read the flags manifest: {error}"
+        ))])
+    })?;
     PARSES.fetch_add(1, Ordering::Relaxed);
     let manifest = Manifest::parse(&text).map_err(fail)?;
-    let resolution = resolve(&manifest, key.profile.as_deref(), key.overrides.as_deref()).map_err(fail)?;
+    let resolution =
+        resolve(&manifest, key.profile.as_deref(), key.overrides.as_deref()).map_err(fail)?;
     Ok(Arc::new(Build {
         manifest_path: path.clone(),
         manifest,
@@ -159,7 +165,8 @@ mod tests {
     static SERIAL: Mutex<()> = Mutex::new(());
 
     fn scratch(name: &str, manifest: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("flag-macros-load-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("flag-macros-load-{name}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("member")).unwrap();
         std::fs::write(dir.join("flags.toml"), manifest).unwrap();
         dir
@@ -192,9 +199,17 @@ mod tests {
         let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         let dir = scratch("errors", "[flags.a]\ndefualt = true\n");
         let error = load_from(&dir.join("member"), None, None, None).unwrap_err();
-        assert!(error.messages[0].contains("flags.toml:2:1: unknown field `defualt`"), "{:?}", error.messages);
+        assert!(
+            error.messages[0].contains("flags.toml:2:1: unknown field `defualt`"),
+            "{:?}",
+            error.messages
+        );
 
         let missing = load_from(Path::new("/"), Some("nowhere.toml"), None, None).unwrap_err();
-        assert!(missing.messages[0].contains("FEATURE_FLAGS_MANIFEST"), "{:?}", missing.messages);
+        assert!(
+            missing.messages[0].contains("FEATURE_FLAGS_MANIFEST"),
+            "{:?}",
+            missing.messages
+        );
     }
 }

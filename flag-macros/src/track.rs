@@ -28,13 +28,17 @@ static TRACKED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 /// Whether this use should emit the tracking constant: true once per crate compiled by this process.
 /// Call it only where the constant can be emitted, since a `true` is used up.
 pub fn claim() -> bool {
-    let mut tracked = TRACKED_CRATES.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut tracked = TRACKED_CRATES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     tracked.get_or_insert_with(HashSet::new).insert(crate_id())
 }
 
 /// Gives back a [`claim`] whose constant could not be emitted after all.
 pub fn release() {
-    let mut tracked = TRACKED_CRATES.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut tracked = TRACKED_CRATES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     if let Some(tracked) = tracked.as_mut() {
         tracked.remove(&crate_id());
     }
@@ -73,9 +77,15 @@ mod tests {
     #[test]
     fn names_the_file_and_every_variable() {
         let tokens = item(Some(Path::new("/ws/flags.toml"))).to_string();
-        assert!(tokens.contains(r#"include_bytes ! ("/ws/flags.toml")"#), "{tokens}");
+        assert!(
+            tokens.contains(r#"include_bytes ! ("/ws/flags.toml")"#),
+            "{tokens}"
+        );
         for name in TRACKED_VARIABLES {
-            assert!(tokens.contains(&format!("option_env ! (\"{name}\")")), "{tokens}");
+            assert!(
+                tokens.contains(&format!("option_env ! (\"{name}\")")),
+                "{tokens}"
+            );
         }
         assert!(!item(None).to_string().contains("include_bytes"));
     }

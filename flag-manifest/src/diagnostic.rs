@@ -94,22 +94,29 @@ impl Diagnostic {
         self
     }
 
-    /// Renders the diagnostic for a person: `path:line:col: message` for the manifest, `VAR="value"
-    /// (column N): message` for a variable, then the hint on a line of its own.
+    /// Renders the diagnostic for a person: `path:line:col: message` for the manifest, `VAR="value", column
+    /// N: message` for a variable, then the hint on a line of its own.
     pub fn render(&self, manifest_path: &Path) -> String {
         let mut out = match &self.location {
             Location::Manifest { line, column, .. } => {
-                format!("{}:{line}:{column}: {}", manifest_path.display(), self.message)
+                format!(
+                    "{}:{line}:{column}: {}",
+                    manifest_path.display(),
+                    self.message
+                )
             }
             Location::ManifestFile => format!("{}: {}", manifest_path.display(), self.message),
+            Location::Env { var, value, span } if span.start == 0 => {
+                format!("{var}={value:?}: {}", self.message)
+            }
             Location::Env { var, value, span } => format!(
-                "{var}={value:?} (at byte {}): {}",
-                span.start + 1,
+                "{var}={value:?}, column {}: {}",
+                value[..span.start.min(value.len())].chars().count() + 1,
                 self.message
             ),
         };
         if let Some(help) = &self.help {
-            out.push_str("\n       help: ");
+            out.push_str("\nhelp: ");
             out.push_str(help);
         }
         out

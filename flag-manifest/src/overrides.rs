@@ -66,7 +66,11 @@ pub fn parse_overrides(value: &str) -> Result<Vec<Override>, Vec<Diagnostic>> {
             };
             (name.trim_end(), offset, enabled)
         } else if let Some(name) = trimmed.strip_prefix('-') {
-            (name.trim_start(), offset + 1 + (name.len() - name.trim_start().len()), false)
+            (
+                name.trim_start(),
+                offset + 1 + (name.len() - name.trim_start().len()),
+                false,
+            )
         } else {
             (trimmed, offset, true)
         };

@@ -67,7 +67,11 @@ impl Manifest {
         })?;
         let mut errors = Vec::new();
 
-        let declared: Vec<&str> = raw.flags.keys().map(|name| name.get_ref().as_str()).collect();
+        let declared: Vec<&str> = raw
+            .flags
+            .keys()
+            .map(|name| name.get_ref().as_str())
+            .collect();
         let mut flags = Vec::with_capacity(raw.flags.len());
         for (name, raw_flag) in &raw.flags {
             let span = name.span();
@@ -175,7 +179,13 @@ fn toml_message(error: &toml::de::Error) -> String {
 
 /// Flag and profile names are lowercase snake_case, so that they read the same in code, in the manifest and
 /// in `FEATURE_FLAGS`.
-fn check_name(text: &str, what: &str, name: &str, span: Range<usize>, errors: &mut Vec<Diagnostic>) {
+fn check_name(
+    text: &str,
+    what: &str,
+    name: &str,
+    span: Range<usize>,
+    errors: &mut Vec<Diagnostic>,
+) {
     let mut chars = name.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
@@ -215,7 +225,9 @@ fn to_snake_case(name: &str) -> String {
             previous_lower = false;
         }
     }
-    let trimmed = out.trim_matches('_').trim_start_matches(|c: char| c.is_ascii_digit());
+    let trimmed = out
+        .trim_matches('_')
+        .trim_start_matches(|c: char| c.is_ascii_digit());
     trimmed.trim_start_matches('_').to_owned()
 }
 
@@ -288,7 +300,10 @@ fn check_cycles(text: &str, manifest: &Manifest, errors: &mut Vec<Diagnostic>) {
     }
     for cycle in cycles {
         let first = &manifest.flags[cycle[0]];
-        let mut chain: Vec<&str> = cycle.iter().map(|&i| manifest.flags[i].name.as_str()).collect();
+        let mut chain: Vec<&str> = cycle
+            .iter()
+            .map(|&i| manifest.flags[i].name.as_str())
+            .collect();
         chain.push(&first.name);
         let last = &manifest.flags[*cycle.last().unwrap_or(&cycle[0])];
         let span = last
@@ -302,7 +317,9 @@ fn check_cycles(text: &str, manifest: &Manifest, errors: &mut Vec<Diagnostic>) {
                 span,
                 format!("`requires` forms a cycle: {}", chain.join(" -> ")),
             )
-            .with_help("a flag cannot depend on itself, even through others: remove one link of the chain"),
+            .with_help(
+                "a flag cannot depend on itself, even through others: remove one link of the chain",
+            ),
         );
     }
 }
@@ -347,12 +364,22 @@ new_api = true
         assert!(flag.default);
         assert_eq!(flag.mode, Mode::Dynamic);
         assert_eq!(flag.owner.as_deref(), Some("team-ui"));
-        assert_eq!(flag.expires, Some(Date { year: 2027, month: 3, day: 1 }));
+        assert_eq!(
+            flag.expires,
+            Some(Date {
+                year: 2027,
+                month: 3,
+                day: 1
+            })
+        );
         assert_eq!(flag.requires, ["new_api"]);
         let api = manifest.flag("new_api").unwrap();
         assert!(!api.default);
         assert_eq!(api.mode, Mode::Static);
-        assert_eq!(manifest.profile("beta").unwrap().state("new_api"), Some(true));
+        assert_eq!(
+            manifest.profile("beta").unwrap().state("new_api"),
+            Some(true)
+        );
     }
 
     #[test]
@@ -365,9 +392,17 @@ new_api = true
         assert_eq!(errors("[flags.a]\ndefault = tru\n")[0].0, 2);
         let unknown = errors("[flags.a]\ndefault = true\ndefualt = true\n");
         assert_eq!(unknown[0].0, 3);
-        assert!(unknown[0].2.starts_with("unknown field `defualt`"), "{}", unknown[0].2);
+        assert!(
+            unknown[0].2.starts_with("unknown field `defualt`"),
+            "{}",
+            unknown[0].2
+        );
         assert!(errors("[flag.a]\n")[0].2.contains("unknown field `flag`"));
-        assert!(errors("[flags.a]\nmode = \"dynamc\"\n")[0].2.contains("dynamc"));
+        assert!(
+            errors("[flags.a]\nmode = \"dynamc\"\n")[0]
+                .2
+                .contains("dynamc")
+        );
     }
 
     #[test]

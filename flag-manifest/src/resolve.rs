@@ -111,7 +111,8 @@ pub fn resolve(
                 }
             }
             None => {
-                let declared: Vec<&str> = manifest.profiles.iter().map(|p| p.name.as_str()).collect();
+                let declared: Vec<&str> =
+                    manifest.profiles.iter().map(|p| p.name.as_str()).collect();
                 let help = if declared.is_empty() {
                     "the manifest declares no profiles: add a `[profiles.NAME]` table".to_owned()
                 } else {

@@ -1,0 +1,12 @@
+use flag_runtime::feature_flag;
+
+#[feature_flag]
+fn render() {}
+
+#[feature_flag()]
+fn draw() {}
+
+fn main() {
+    render();
+    draw();
+}

@@ -1,0 +1,7 @@
+use flag_runtime::flag;
+
+fn main() {
+    if flag!("fast_serch") {
+        println!("fast");
+    }
+}

@@ -1,0 +1,8 @@
+use flag_runtime::feature_flag;
+
+#[feature_flag("nwe_ui")]
+fn dashboard() {}
+
+fn main() {
+    dashboard();
+}
