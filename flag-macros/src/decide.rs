@@ -25,6 +25,8 @@ pub enum Decision {
 pub enum Check {
     /// A dynamic flag's current state.
     Flag {
+        /// The flag's position in the manifest.
+        index: usize,
         /// The flag's name.
         name: String,
         /// The state this build compiles in, used until the runtime says otherwise.
@@ -82,6 +84,7 @@ pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
                     match flag.mode {
                         Mode::Static => Decision::Known(enabled),
                         Mode::Dynamic => Decision::Runtime(Check::Flag {
+                            index,
                             name,
                             default: enabled,
                             span: literal.span(),

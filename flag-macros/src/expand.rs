@@ -20,7 +20,7 @@ use crate::item::{FnParts, ItemKind, classify};
 use crate::load::{self, Build, LoadError};
 use crate::runtime_path::runtime_path;
 use crate::track;
-use flag_manifest::{ENV_OVERRIDES, ENV_PROFILE};
+use flag_manifest::{ENV_OVERRIDES, Mode, Source};
 
 /// `#[feature_flag(args)] item`.
 pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -319,20 +319,26 @@ fn fallback_call(sig: &Signature, path: &syn::ExprPath, values: &[TokenStream]) 
     call
 }
 
-/// The boolean expression that reads the dynamic flags of `check`: one callsite `static` per flag read.
+/// The boolean expression that reads the dynamic flags of `check`: one callsite `static` per flag read. The
+/// first dynamic check of a crate also submits the crate's catalog (see `flag_runtime`'s `catalog` module).
 fn check_tokens(check: &Check, build: &Build, runtime: &TokenStream) -> TokenStream {
     match check {
-        Check::Flag {
-            name,
-            default,
-            span,
-        } => {
-            let manifest = build_manifest(build, runtime);
+        Check::Flag { index, span, .. } => {
+            let decl = flag_decl(build, *index, runtime);
+            let catalog = track::claim_catalog().then(|| {
+                let decls = (0..build.manifest.flags.len()).map(|i| flag_decl(build, i, runtime));
+                quote! {
+                    #runtime::__private::inventory::submit! {
+                        #runtime::__private::Catalog { flags: &[#(#decls),*] }
+                    }
+                }
+            });
             let callsite = format_ident!("__FLAG_CALLSITE", span = Span::mixed_site());
             quote_spanned! {*span=>
                 {
+                    #catalog
                     static #callsite: #runtime::__private::Callsite =
-                        #runtime::__private::Callsite::new(#manifest, #name, #default);
+                        #runtime::__private::Callsite::new(&#decl);
                     #callsite.is_enabled()
                 }
             }
@@ -352,16 +358,35 @@ fn check_tokens(check: &Check, build: &Build, runtime: &TokenStream) -> TokenStr
     }
 }
 
-/// A reference to the manifest as this build saw it: the runtime parses the same text and resolves it with
-/// the same variables, so its compiled-in defaults are the macro's.
-fn build_manifest(build: &Build, runtime: &TokenStream) -> TokenStream {
-    let path = build.manifest_path.to_string_lossy();
+/// The flag at `index` as this build resolved it, as a `FlagDecl` constant.
+fn flag_decl(build: &Build, index: usize, runtime: &TokenStream) -> TokenStream {
+    let flag = &build.manifest.flags[index];
+    let state = &build.resolution.states[index];
+    let name = &flag.name;
+    let dynamic = flag.mode == Mode::Dynamic;
+    let default = state.enabled;
+    let source = match &state.source {
+        Source::Override => format!("{ENV_OVERRIDES} at build time"),
+        other => other.to_string(),
+    };
+    let option = |value: Option<String>| match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let description = option(flag.description.clone());
+    let owner = option(flag.owner.clone());
+    let expires = option(flag.expires.map(|date| date.to_string()));
+    let requires = &flag.requires;
     quote! {
-        &#runtime::__private::BuildManifest {
-            path: #path,
-            source: ::core::include_str!(#path),
-            profile: ::core::option_env!(#ENV_PROFILE),
-            overrides: ::core::option_env!(#ENV_OVERRIDES),
+        #runtime::__private::FlagDecl {
+            name: #name,
+            dynamic: #dynamic,
+            default: #default,
+            source: #source,
+            description: #description,
+            owner: #owner,
+            expires: #expires,
+            requires: &[#(#requires),*],
         }
     }
 }

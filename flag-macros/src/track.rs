@@ -24,6 +24,18 @@ use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE};
 pub const TRACKED_VARIABLES: [&str; 3] = [ENV_MANIFEST, ENV_PROFILE, ENV_OVERRIDES];
 
 static TRACKED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+static CATALOGUED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// Whether this dynamic check should submit the crate's flag catalog to the runtime: true once per crate
+/// compiled by this process. Dynamic checks stand in fn bodies and blocks, where the submission can always go.
+pub fn claim_catalog() -> bool {
+    let mut catalogued = CATALOGUED_CRATES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    catalogued
+        .get_or_insert_with(HashSet::new)
+        .insert(crate_id())
+}
 
 /// Whether this use should emit the tracking constant: true once per crate compiled by this process.
 /// Call it only where the constant can be emitted, since a `true` is used up.

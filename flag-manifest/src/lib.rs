@@ -36,5 +36,6 @@ pub use diagnostic::{Diagnostic, Location};
 pub use discover::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, locate_manifest};
 pub use model::{Date, Flag, Manifest, Mode, Profile};
 pub use overrides::{Override, parse_overrides};
+pub use parse::{FileState, parse_state_file};
 pub use resolve::{FlagState, Resolution, Source, resolve};
 pub use suggest::{closest, did_you_mean};

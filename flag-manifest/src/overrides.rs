@@ -23,17 +23,16 @@ pub struct Override {
 /// `1` or `0`, in any case), a bare `name` (on) or `-name` (off). Spaces around entries and empty entries are
 /// ignored. Later entries win over earlier ones.
 ///
-/// Returns every malformed entry as an error pointing into `value` (attributed to `FEATURE_FLAGS`).
+/// Returns the well-formed entries, and an error pointing into `value` (attributed to `FEATURE_FLAGS`) for
+/// each malformed one: a build refuses the whole value, the runtime applies what it can.
 ///
 /// ```
-/// let parsed = flag_manifest::parse_overrides("new_ui=on, -legacy ,beta=0").unwrap();
+/// let (parsed, errors) = flag_manifest::parse_overrides("new_ui=on, -legacy ,beta=0,x=maybe");
 /// let states: Vec<_> = parsed.iter().map(|o| (o.name.as_str(), o.enabled)).collect();
 /// assert_eq!(states, [("new_ui", true), ("legacy", false), ("beta", false)]);
-///
-/// let errors = flag_manifest::parse_overrides("new_ui=maybe").unwrap_err();
 /// assert!(errors[0].message.contains("`maybe`"));
 /// ```
-pub fn parse_overrides(value: &str) -> Result<Vec<Override>, Vec<Diagnostic>> {
+pub fn parse_overrides(value: &str) -> (Vec<Override>, Vec<Diagnostic>) {
     let mut overrides = Vec::new();
     let mut errors = Vec::new();
     let mut start = 0;
@@ -96,11 +95,7 @@ pub fn parse_overrides(value: &str) -> Result<Vec<Override>, Vec<Diagnostic>> {
             span: name_offset..name_offset + name.len(),
         });
     }
-    if errors.is_empty() {
-        Ok(overrides)
-    } else {
-        Err(errors)
-    }
+    (overrides, errors)
 }
 
 #[cfg(test)]
@@ -108,8 +103,9 @@ mod tests {
     use super::*;
 
     fn states(value: &str) -> Vec<(String, bool, Range<usize>)> {
-        parse_overrides(value)
-            .unwrap()
+        let (overrides, errors) = parse_overrides(value);
+        assert!(errors.is_empty(), "{errors:?}");
+        overrides
             .into_iter()
             .map(|o| (o.name, o.enabled, o.span))
             .collect()
@@ -142,7 +138,8 @@ mod tests {
 
     #[test]
     fn reports_every_bad_entry_with_its_place() {
-        let errors = parse_overrides("a=yes,=on,ok,b c").unwrap_err();
+        let (valid, errors) = parse_overrides("a=yes,=on,ok,b c");
+        assert_eq!(valid.len(), 1);
         let spans: Vec<_> = errors
             .iter()
             .map(|e| match &e.location {

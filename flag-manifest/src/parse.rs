@@ -27,8 +27,7 @@ struct RawManifest {
 #[serde(deny_unknown_fields)]
 struct RawFlag {
     description: Option<String>,
-    #[serde(default)]
-    default: bool,
+    default: Option<bool>,
     #[serde(default)]
     mode: RawMode,
     owner: Option<String>,
@@ -114,7 +113,7 @@ impl Manifest {
             flags.push(Flag {
                 name: name.get_ref().clone(),
                 description: raw_flag.description.clone(),
-                default: raw_flag.default,
+                default: raw_flag.default.unwrap_or(false),
                 mode: match raw_flag.mode {
                     RawMode::Static => Mode::Static,
                     RawMode::Dynamic => Mode::Dynamic,
@@ -168,6 +167,53 @@ impl Manifest {
             Err(errors)
         }
     }
+}
+
+/// One flag's entry in a runtime flags file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileState {
+    /// The flag's name.
+    pub name: String,
+    /// The state the file gives it: its `default`, or `None` when the table has no `default`.
+    pub enabled: Option<bool>,
+    /// The bytes of the name in the file, for diagnostics.
+    pub span: Range<usize>,
+}
+
+/// Parses a runtime flags file: the manifest's shape (`[flags.NAME]` tables, `default = true|false`), read
+/// by the runtime to change dynamic flags while a program runs. Other keys of a flag's table are checked for
+/// type as in the manifest; `[profiles]` tables are refused, since profiles are chosen at build time.
+///
+/// ```
+/// let states = flag_manifest::parse_state_file("[flags.fast_search]\ndefault = true\n[flags.other]\n").unwrap();
+/// assert_eq!(states[0].name, "fast_search");
+/// assert_eq!(states[0].enabled, Some(true));
+/// assert_eq!(states[1].enabled, None);
+/// ```
+pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
+    let raw: RawManifest = toml::from_str(text).map_err(|error| {
+        let span = error.span().unwrap_or(0..0);
+        vec![Diagnostic::in_manifest(text, span, toml_message(&error))]
+    })?;
+    if let Some(profile) = raw.profiles.keys().next() {
+        return Err(vec![
+            Diagnostic::in_manifest(
+                text,
+                profile.span(),
+                "a runtime flags file cannot declare profiles",
+            )
+            .with_help("profiles are chosen at build time; set each flag's `default` here instead"),
+        ]);
+    }
+    Ok(raw
+        .flags
+        .iter()
+        .map(|(name, flag)| FileState {
+            name: name.get_ref().clone(),
+            enabled: flag.default,
+            span: name.span(),
+        })
+        .collect())
 }
 
 /// toml's message, which sometimes spans several lines with a snippet of the file: keep the first line,

@@ -135,30 +135,27 @@ pub fn resolve(
     }
 
     if let Some(value) = overrides.filter(|value| !value.trim().is_empty()) {
-        match parse_overrides(value) {
-            Ok(entries) => {
-                for entry in entries {
-                    match manifest.flag_index(&entry.name) {
-                        Some(index) => {
-                            states[index] = FlagState {
-                                enabled: entry.enabled,
-                                source: Source::Override,
-                            }
-                        }
-                        None => errors.push(Diagnostic::in_env(
-                            ENV_OVERRIDES,
-                            value,
-                            entry.span,
-                            format!(
-                                "unknown flag `{}`{}",
-                                entry.name,
-                                did_you_mean(&entry.name, manifest.flag_names())
-                            ),
-                        )),
+        let (entries, mut syntax) = parse_overrides(value);
+        errors.append(&mut syntax);
+        for entry in entries {
+            match manifest.flag_index(&entry.name) {
+                Some(index) => {
+                    states[index] = FlagState {
+                        enabled: entry.enabled,
+                        source: Source::Override,
                     }
                 }
+                None => errors.push(Diagnostic::in_env(
+                    ENV_OVERRIDES,
+                    value,
+                    entry.span,
+                    format!(
+                        "unknown flag `{}`{}",
+                        entry.name,
+                        did_you_mean(&entry.name, manifest.flag_names())
+                    ),
+                )),
             }
-            Err(mut syntax) => errors.append(&mut syntax),
         }
     }
 

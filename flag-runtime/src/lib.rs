@@ -1,23 +1,141 @@
-//! Placeholder, replaced below.
-pub use flag_macros::{feature_flag, flag};
+//! Typo-proof feature flags for Rust.
+//!
+//! Declare every flag once, in a `flags.toml` at the workspace root, then gate code on it:
+//!
+//! ```toml
+//! [flags.new_ui]
+//! description = "Redesigned dashboard"
+//! owner = "team-ui"
+//! default = false              # the state when no profile or override says otherwise
+//! requires = ["new_api"]       # may only be on where new_api is on
+//!
+//! [flags.fast_search]
+//! mode = "dynamic"             # decided at run time; the manifest's state is the compiled-in default
+//!
+//! [profiles.beta]              # chosen at build time with FEATURE_FLAGS_PROFILE=beta
+//! new_ui = true
+//! ```
+//!
+//! ```
+//! use flag_runtime::{feature_flag, flag};
+//!
+//! #[feature_flag("new_ui")]
+//! fn dashboard() -> &'static str { "new" }
+//!
+//! #[feature_flag(not("new_ui"))]
+//! fn dashboard() -> &'static str { "classic" }
+//!
+//! let results = if flag!("fast_search") { "from the index" } else { "from a scan" };
+//! # assert_eq!(dashboard(), "classic");
+//! # assert_eq!(results, "from a scan");
+//! ```
+//!
+//! - A **static** flag (the default mode) is decided at build time: code behind a disabled static flag is
+//!   removed exactly as `#[cfg]` would remove it, and `flag!` is a literal `true` or `false`.
+//! - A **dynamic** flag is decided at run time: `flag!` costs one relaxed atomic load, and a gated fn switches
+//!   between its body and its `fallback`. Its state comes from these sources, lowest precedence first:
+//!
+//!   | source | how |
+//!   | --- | --- |
+//!   | compiled-in default | the manifest's `default`, profile and `FEATURE_FLAGS` at build time |
+//!   | runtime file | [`load_file`], [`watch_file`], or `FEATURE_FLAGS_FILE` (watched every second) |
+//!   | `FEATURE_FLAGS` | read once, on first use, at run time: `name=on,-other` |
+//!   | [`set`] / [`reset`] | the string API, for admin endpoints |
+//!   | [`override_global`] | process-wide, until the guard drops (tests) |
+//!   | [`override_local`] | this thread only, until the guard drops (tests run in parallel) |
+//!
+//! A misspelled flag is a compile error that suggests the declared name. The build reads the manifest from
+//! `FEATURE_FLAGS_MANIFEST` or the nearest `flags.toml` above the crate, the profile from
+//! `FEATURE_FLAGS_PROFILE` and overrides from `FEATURE_FLAGS`; changing any of them rebuilds the crates that
+//! use flags.
+//!
+//! Nothing needs initialising: the runtime starts on first use. [`Builder`] chooses its sources in code.
+//! Bad run-time input (an unknown name, a static flag asked to change, a broken file) never stops the
+//! program: it is reported (see [`set_reporter`]) and ignored, and a broken reload keeps the last good state.
+
+mod callsite;
+mod catalog;
+mod control;
+mod error;
+mod introspect;
+mod overrides;
+mod registry;
+mod report;
+mod settings;
+mod sources;
+mod subscribe;
+
+pub use control::{is_enabled, reset, set};
+pub use error::Error;
+pub use introspect::{FlagInfo, Mode, flag_info, flags};
+pub use overrides::{GlobalOverride, LocalOverride, override_global, override_local};
+pub use report::set_reporter;
+pub use settings::{Builder, DEFAULT_POLL, ENV_FILE};
+pub use sources::{FileWatch, load_file, watch_file};
+pub use subscribe::{FlagChange, Subscription, changes, subscribe};
+
+/// Keeps, removes or switches an item according to a flag expression.
+///
+/// The argument is a flag name in quotes, or `not(..)`, `all(..)` and `any(..)` of flag expressions, as in
+/// `#[cfg]`. Options follow it: `fallback = path`, a fn with the same signature, called with the same
+/// arguments when the condition is off (`Self::name` for a method; the receiver is passed first).
+///
+/// With static flags, the item is kept or removed as `#[cfg]` would (any item: fn, method, impl, struct, mod,
+/// use, const, macro...); with a `fallback`, a fn whose condition is off keeps its signature and calls the
+/// fallback instead. With a dynamic flag, a fn chooses at each call between its body and its fallback (a fn
+/// returning `()` may omit the fallback: the call then does nothing while the flag is off); other items
+/// cannot change at run time and are refused.
+///
+/// ```
+/// use flag_runtime::feature_flag;
+///
+/// struct Report;
+///
+/// impl Report {
+///     fn csv_v1(&self, rows: usize) -> String { format!("{rows} rows, v1") }
+///
+///     #[feature_flag("new_ui", fallback = Self::csv_v1)]
+///     fn csv(&self, rows: usize) -> String { format!("{rows} rows, v2") }
+///
+///     fn search_scan(&self, query: &str) -> String { format!("scan for {query}") }
+///
+///     // `fast_search` is dynamic: decided at each call.
+///     #[feature_flag("fast_search", fallback = Self::search_scan)]
+///     fn search(&self, query: &str) -> String { format!("index for {query}") }
+/// }
+///
+/// assert_eq!(Report.csv(3), "3 rows, v1");
+/// assert_eq!(Report.search("rust"), "scan for rust");
+/// let _on = flag_runtime::override_local("fast_search", true).unwrap();
+/// assert_eq!(Report.search("rust"), "index for rust");
+/// ```
+#[doc(inline)]
+pub use flag_macros::feature_flag;
+
+/// The value of a flag expression, as a `bool`.
+///
+/// For static flags it is a literal `true` or `false`, usable in `const` context, and the branch it disables
+/// is type-checked and then optimised away. For a dynamic flag it is one relaxed atomic load (the first call
+/// at each call site registers it).
+///
+/// ```
+/// use flag_runtime::flag;
+///
+/// const NEW_API: bool = flag!("new_api");
+/// assert!(NEW_API);
+/// assert!(flag!(all("new_api", not("new_ui"))));
+/// if flag!("dark_mode") {
+///     // dynamic: on by default, switchable at run time
+/// }
+/// ```
+#[doc(inline)]
+pub use flag_macros::flag;
 
 #[doc(hidden)]
+/// What generated code uses. Not a stable API: it changes with the macros, which are pinned to this crate's
+/// exact version.
 pub mod __private {
-    pub struct BuildManifest {
-        pub path: &'static str,
-        pub source: &'static str,
-        pub profile: Option<&'static str>,
-        pub overrides: Option<&'static str>,
-    }
-    pub struct Callsite {
-        default: bool,
-    }
-    impl Callsite {
-        pub const fn new(_m: &'static BuildManifest, _name: &'static str, default: bool) -> Self {
-            Callsite { default }
-        }
-        pub fn is_enabled(&'static self) -> bool {
-            self.default
-        }
-    }
+    pub use crate::callsite::Callsite;
+    pub use crate::catalog::{Catalog, FlagDecl};
+    pub use inventory;
 }

@@ -1,0 +1,81 @@
+//! One `static` per dynamic check in the code, caching what the check resolved, after `tracing`'s callsites.
+//!
+//! A callsite's state is a single byte: off, on, "not registered yet" or "look further". The hot path is one
+//! relaxed load and a comparison; the first check at a callsite registers it with the registry (a lock and a
+//! name lookup, once), and the registry rewrites the byte of every callsite of a flag whenever the flag
+//! changes. While a thread-local test override of the flag exists anywhere, its callsites say "look
+//! further", and the slow path consults the current thread's overrides.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::catalog::FlagDecl;
+use crate::registry::{self, FlagCell};
+
+const OFF: u8 = 0;
+const ON: u8 = 1;
+const UNREGISTERED: u8 = 2;
+const SLOW: u8 = 3;
+
+/// The cached state of one dynamic check. Built by generated code; not a stable API.
+#[derive(Debug)]
+pub struct Callsite {
+    state: AtomicU8,
+    decl: &'static FlagDecl,
+    cell: OnceLock<&'static FlagCell>,
+}
+
+impl Callsite {
+    /// A callsite of the flag `decl`, not registered yet.
+    pub const fn new(decl: &'static FlagDecl) -> Self {
+        Callsite {
+            state: AtomicU8::new(UNREGISTERED),
+            decl,
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The flag's current state, as seen from this thread.
+    #[inline]
+    pub fn is_enabled(&'static self) -> bool {
+        let state = self.state.load(Ordering::Relaxed);
+        if state <= ON {
+            state == ON
+        } else {
+            self.is_enabled_slow()
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn is_enabled_slow(&'static self) -> bool {
+        let cell = match self.cell.get() {
+            Some(cell) => *cell,
+            None => registry::register(self),
+        };
+        cell.current()
+    }
+
+    pub(crate) fn decl(&self) -> &'static FlagDecl {
+        self.decl
+    }
+
+    /// Attaches the callsite to its flag; false if it already was.
+    pub(crate) fn attach(&self, cell: &'static FlagCell) -> bool {
+        self.cell.set(cell).is_ok()
+    }
+
+    pub(crate) fn cell(&self) -> Option<&'static FlagCell> {
+        self.cell.get().copied()
+    }
+
+    /// Publishes the flag's state (`Some`) or asks for the slow path (`None`).
+    pub(crate) fn publish(&self, fast: Option<bool>) {
+        let state = match fast {
+            Some(true) => ON,
+            Some(false) => OFF,
+            None => SLOW,
+        };
+        self.state.store(state, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,42 @@
+//! What a crate tells the runtime about its flags, at link time.
+//!
+//! The first dynamic check that the macros expand in a crate also submits the crate's [`Catalog`] (every flag
+//! of its manifest, with the state this build compiled in) to an `inventory` collection. The runtime reads
+//! every submitted catalog when it starts, so it knows every flag of the program (for introspection and for
+//! checking names given at run time) before any check has run. Crates that use only static flags submit
+//! nothing and pay nothing.
+
+/// One flag as a build resolved it. Built by generated code; not a stable API.
+#[derive(Debug)]
+pub struct FlagDecl {
+    /// The flag's name.
+    pub name: &'static str,
+    /// Whether the flag can change at run time.
+    pub dynamic: bool,
+    /// The state the build compiled in.
+    pub default: bool,
+    /// What decided that state at build time: `default`, `profile NAME` or `FEATURE_FLAGS at build time`.
+    pub source: &'static str,
+    /// The manifest's `description`.
+    pub description: Option<&'static str>,
+    /// The manifest's `owner`.
+    pub owner: Option<&'static str>,
+    /// The manifest's `expires`, as `YYYY-MM-DD`.
+    pub expires: Option<&'static str>,
+    /// The manifest's `requires`.
+    pub requires: &'static [&'static str],
+}
+
+/// Every flag of one crate's manifest. Built by generated code; not a stable API.
+#[derive(Debug)]
+pub struct Catalog {
+    /// The flags, in the manifest's order.
+    pub flags: &'static [FlagDecl],
+}
+
+inventory::collect!(Catalog);
+
+/// Every catalog linked into the program.
+pub(crate) fn linked() -> impl Iterator<Item = &'static Catalog> {
+    inventory::iter::<Catalog>.into_iter()
+}

@@ -1,0 +1,75 @@
+//! What can go wrong with run-time input: names, values and files that the runtime ignores and reports.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A problem with run-time input. The runtime never stops the program for one: the string API returns it,
+/// and sources read in the background (the environment, a watched file) pass it to the reporter (see
+/// [`set_reporter`](crate::set_reporter)) and keep the last good state.
+///
+/// ```
+/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
+/// let error = flag_runtime::set("fast_serch", true).unwrap_err();
+/// assert_eq!(error.to_string(), "unknown flag `fast_serch`; did you mean `fast_search`?");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// No flag of the program has this name.
+    UnknownFlag {
+        /// The name given.
+        name: String,
+        /// The closest declared name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// The flag is static: compiled in or out, it cannot change at run time.
+    StaticFlag {
+        /// The flag's name.
+        name: String,
+        /// The state compiled in.
+        compiled: bool,
+    },
+    /// A `FEATURE_FLAGS` value that does not parse.
+    InvalidOverride {
+        /// What is wrong, with its position.
+        message: String,
+    },
+    /// A runtime flags file that cannot be read or parsed; the last good state is kept.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column where known.
+        message: String,
+    },
+    /// [`Builder::install`](crate::Builder::install) was called after the runtime had started.
+    AlreadyInitialized,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::UnknownFlag { name, suggestion: Some(suggestion) } => {
+                write!(f, "unknown flag `{name}`; did you mean `{suggestion}`?")
+            }
+            Error::UnknownFlag { name, suggestion: None } => write!(f, "unknown flag `{name}`"),
+            Error::StaticFlag { name, compiled } => write!(
+                f,
+                "flag `{name}` is static and was compiled {}: it cannot change at run time; rebuild with \
+                 FEATURE_FLAGS={name}={} to change it",
+                if *compiled { "on" } else { "off" },
+                if *compiled { "off" } else { "on" }
+            ),
+            Error::InvalidOverride { message } => f.write_str(message),
+            Error::File { path, message } => write!(
+                f,
+                "runtime flags file {}: {message} (the last good state is kept)",
+                path.display()
+            ),
+            Error::AlreadyInitialized => f.write_str(
+                "the flag runtime has already started: call Builder::install before the first flag check",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

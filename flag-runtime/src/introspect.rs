@@ -1,0 +1,95 @@
+//! What a program can say about its flags: every flag it was compiled with, its state and why.
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::overrides;
+use crate::registry::{self, Flag, Registry, source_label};
+
+/// Whether a flag is decided at build time or at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Compiled in or out; cannot change at run time.
+    Static,
+    /// Switched at run time.
+    Dynamic,
+}
+
+/// A flag as the program sees it now. Serialises with serde, so that an application can serve it as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagInfo {
+    /// The flag's name.
+    pub name: &'static str,
+    /// Static or dynamic.
+    pub mode: Mode,
+    /// The state this thread sees.
+    pub enabled: bool,
+    /// What decided it: `default`, `profile NAME` or `FEATURE_FLAGS at build time` (compiled in), then
+    /// `file`, `env`, `set`, `override` (process-wide) or `override (this thread)`.
+    pub source: String,
+    /// The manifest's description.
+    pub description: Option<&'static str>,
+    /// The manifest's owner.
+    pub owner: Option<&'static str>,
+    /// The manifest's expiry date, `YYYY-MM-DD`.
+    pub expires: Option<&'static str>,
+    /// The flags this one requires.
+    pub requires: &'static [&'static str],
+}
+
+fn info(flag: &Flag) -> FlagInfo {
+    let decl = flag.decl;
+    let (enabled, source) = match overrides::local(flag.cell.id) {
+        Some(on) => (on, "override (this thread)".to_owned()),
+        None => (flag.effective, source_label(decl, flag.layer)),
+    };
+    FlagInfo {
+        name: decl.name,
+        mode: if decl.dynamic {
+            Mode::Dynamic
+        } else {
+            Mode::Static
+        },
+        enabled,
+        source,
+        description: decl.description,
+        owner: decl.owner,
+        expires: decl.expires,
+        requires: decl.requires,
+    }
+}
+
+/// Every flag compiled into the program, sorted by name.
+///
+/// Flags are known from the crates that check a dynamic flag: each such crate brings its whole manifest. A
+/// program that uses only static flags has nothing to list (and carries no flag names).
+///
+/// ```
+/// let flags = flag_runtime::flags();
+/// let search = flags.iter().find(|f| f.name == "fast_search").unwrap();
+/// assert_eq!(search.mode, flag_runtime::Mode::Dynamic);
+/// assert_eq!(search.owner, Some("team-search"));
+/// let json = serde_json::to_string(search).unwrap();
+/// assert!(json.contains(r#""mode":"dynamic""#));
+/// # let _ = flag_runtime::flag!("fast_search"); // links this crate's catalog
+/// ```
+pub fn flags() -> Vec<FlagInfo> {
+    registry::with(|registry: &mut Registry| {
+        let mut flags: Vec<FlagInfo> = registry.flags.iter().map(info).collect();
+        flags.sort_by_key(|flag| flag.name);
+        flags
+    })
+}
+
+/// One flag, by name.
+///
+/// ```
+/// # let _ = flag_runtime::flag!("dark_mode");
+/// let dark = flag_runtime::flag_info("dark_mode").unwrap();
+/// assert_eq!(dark.source, "default");
+/// assert!(flag_runtime::flag_info("dark_mod").is_err());
+/// ```
+pub fn flag_info(name: &str) -> Result<FlagInfo, Error> {
+    registry::with(|registry| registry.find(name).map(|id| info(&registry.flags[id])))
+}

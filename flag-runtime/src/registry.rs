@@ -1,0 +1,325 @@
+//! The one state of every flag in the program, whatever crate checks it.
+//!
+//! Flags are keyed by name in a process-wide registry, created on first use from every linked
+//! [`Catalog`](crate::catalog::Catalog) and the start-up sources (`FEATURE_FLAGS_FILE`, `FEATURE_FLAGS`). A
+//! flag's state is layered, lowest first: the compiled-in default, the runtime file, `FEATURE_FLAGS` at
+//! start-up, [`set`](crate::set), process-wide overrides, thread-local overrides. After any change the
+//! registry recomputes every flag (applying `requires`), stores the result in the flag's cell and in every
+//! callsite of the flag, then, once its lock is released, reports problems and notifies subscribers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use crate::Error;
+use crate::callsite::Callsite;
+use crate::catalog::{self, FlagDecl};
+use crate::overrides;
+use crate::report::report;
+use crate::settings::Settings;
+use crate::subscribe::{FlagChange, Subscriber};
+
+/// A flag's process-wide state, read by callsites on their slow path.
+#[derive(Debug)]
+pub(crate) struct FlagCell {
+    /// The flag's index in the registry.
+    pub id: usize,
+    value: AtomicBool,
+    /// How many thread-local overrides of this flag exist, in all threads.
+    local_overrides: AtomicUsize,
+}
+
+impl FlagCell {
+    /// The state this thread sees: its own override if it has one, else the process-wide state.
+    pub fn current(&self) -> bool {
+        if self.local_overrides.load(Ordering::Relaxed) > 0
+            && let Some(on) = overrides::local(self.id)
+        {
+            return on;
+        }
+        self.value.load(Ordering::Relaxed)
+    }
+}
+
+/// Where a flag's current state comes from, lowest precedence first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Layer {
+    Compiled,
+    File,
+    Env,
+    Set,
+    Override,
+}
+
+pub(crate) struct Flag {
+    pub decl: &'static FlagDecl,
+    pub cell: &'static FlagCell,
+    pub file: Option<bool>,
+    pub env: Option<bool>,
+    pub set: Option<bool>,
+    /// Process-wide override guards, innermost last: (guard id, state).
+    pub overrides: Vec<(u64, bool)>,
+    pub callsites: Vec<&'static Callsite>,
+    /// The last computed state and the layer that decided it.
+    pub effective: bool,
+    pub layer: Layer,
+}
+
+impl Flag {
+    fn layered(&self) -> (bool, Layer) {
+        if let Some(&(_, on)) = self.overrides.last() {
+            (on, Layer::Override)
+        } else if let Some(on) = self.set {
+            (on, Layer::Set)
+        } else if let Some(on) = self.env {
+            (on, Layer::Env)
+        } else if let Some(on) = self.file {
+            (on, Layer::File)
+        } else {
+            (self.decl.default, Layer::Compiled)
+        }
+    }
+
+    fn fast_state(&self) -> Option<bool> {
+        (self.cell.local_overrides.load(Ordering::Relaxed) == 0).then_some(self.effective)
+    }
+
+    fn publish(&self) {
+        let fast = self.fast_state();
+        for callsite in &self.callsites {
+            callsite.publish(fast);
+        }
+    }
+}
+
+/// Problems and changes gathered under the lock, delivered after it is released so that a reporter or a
+/// subscriber may call back into the runtime.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    pub errors: Vec<Error>,
+    pub changes: Vec<FlagChange>,
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub flags: Vec<Flag>,
+    by_name: HashMap<&'static str, usize>,
+    pub subscribers: Vec<(u64, Subscriber)>,
+    next_id: u64,
+    pub outbox: Outbox,
+}
+
+static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+
+/// Whether the registry has been created.
+pub(crate) fn started() -> bool {
+    REGISTRY.get().is_some()
+}
+
+/// Runs `f` on the registry, creating it first if needed, then delivers what `f` left in the outbox.
+pub(crate) fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+    let lock = REGISTRY.get_or_init(|| Mutex::new(Registry::start(Settings::take())));
+    let mut registry = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    let result = f(&mut registry);
+    let outbox = std::mem::take(&mut registry.outbox);
+    let subscribers: Vec<Subscriber> = if outbox.changes.is_empty() {
+        Vec::new()
+    } else {
+        registry
+            .subscribers
+            .iter()
+            .map(|(_, s)| Arc::clone(s))
+            .collect()
+    };
+    drop(registry);
+    for error in &outbox.errors {
+        report(error);
+    }
+    for change in &outbox.changes {
+        for subscriber in &subscribers {
+            subscriber(change);
+        }
+    }
+    result
+}
+
+/// Attaches `callsite` to its flag (declaring the flag from the callsite if no catalog did) and returns the
+/// flag's cell.
+pub(crate) fn register(callsite: &'static Callsite) -> &'static FlagCell {
+    with(|registry| {
+        if let Some(cell) = callsite.cell() {
+            return cell;
+        }
+        let id = registry.declare(callsite.decl());
+        let flag = &mut registry.flags[id];
+        if callsite.attach(flag.cell) {
+            flag.callsites.push(callsite);
+        }
+        callsite.publish(flag.fast_state());
+        flag.cell
+    })
+}
+
+impl Registry {
+    fn start(settings: Settings) -> Registry {
+        let mut registry = Registry::default();
+        for catalog in catalog::linked() {
+            for decl in catalog.flags {
+                registry.declare(decl);
+            }
+        }
+        settings.apply(&mut registry);
+        registry.recompute();
+        // Changes at start-up are the initial state, not news.
+        registry.outbox.changes.clear();
+        registry
+    }
+
+    /// The flag's id, declaring it if it is new. The first declaration of a name wins.
+    pub fn declare(&mut self, decl: &'static FlagDecl) -> usize {
+        if let Some(&id) = self.by_name.get(decl.name) {
+            return id;
+        }
+        let id = self.flags.len();
+        let cell: &'static FlagCell = Box::leak(Box::new(FlagCell {
+            id,
+            value: AtomicBool::new(decl.default),
+            local_overrides: AtomicUsize::new(0),
+        }));
+        self.flags.push(Flag {
+            decl,
+            cell,
+            file: None,
+            env: None,
+            set: None,
+            overrides: Vec::new(),
+            callsites: Vec::new(),
+            effective: decl.default,
+            layer: Layer::Compiled,
+        });
+        self.by_name.insert(decl.name, id);
+        id
+    }
+
+    /// The id of the flag called `name`.
+    pub fn find(&self, name: &str) -> Result<usize, Error> {
+        self.by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| Error::UnknownFlag {
+                name: name.to_owned(),
+                suggestion: flag_manifest::closest(name, self.by_name.keys().copied())
+                    .map(str::to_owned),
+            })
+    }
+
+    /// The id of the dynamic flag called `name`: an error for an unknown or a static flag.
+    pub fn find_dynamic(&self, name: &str) -> Result<usize, Error> {
+        let id = self.find(name)?;
+        let decl = self.flags[id].decl;
+        if decl.dynamic {
+            Ok(id)
+        } else {
+            Err(Error::StaticFlag {
+                name: decl.name.to_owned(),
+                compiled: decl.default,
+            })
+        }
+    }
+
+    /// Checks a state requested for `name` by a background source: `Some(id)` for a dynamic flag; an unknown
+    /// flag, or a static flag asked for a state other than the one compiled in, is reported.
+    pub fn accept(&mut self, name: &str, on: bool) -> Option<usize> {
+        match self.find_dynamic(name) {
+            Ok(id) => Some(id),
+            Err(Error::StaticFlag { compiled, .. }) if compiled == on => None,
+            Err(error) => {
+                self.outbox.errors.push(error);
+                None
+            }
+        }
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Recomputes every flag, publishes what changed and queues the changes for subscribers.
+    pub fn recompute(&mut self) {
+        let layered: Vec<(bool, Layer)> = self.flags.iter().map(Flag::layered).collect();
+        let mut resolved: Vec<Option<bool>> = vec![None; self.flags.len()];
+        for id in 0..self.flags.len() {
+            self.resolve(id, &layered, &mut resolved, &mut Vec::new());
+        }
+        for (id, flag) in self.flags.iter_mut().enumerate() {
+            let on = resolved[id].unwrap_or(false);
+            let layer = layered[id].1;
+            if on != flag.effective || layer != flag.layer {
+                let changed = on != flag.effective;
+                flag.effective = on;
+                flag.layer = layer;
+                flag.cell.value.store(on, Ordering::Relaxed);
+                flag.publish();
+                if changed {
+                    self.outbox.changes.push(FlagChange {
+                        name: flag.decl.name,
+                        enabled: on,
+                        source: source_label(flag.decl, layer),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A flag is on when its layers say so and every flag it requires is on (a cycle, which the manifest
+    /// forbids, counts as off).
+    fn resolve(
+        &self,
+        id: usize,
+        layered: &[(bool, Layer)],
+        resolved: &mut [Option<bool>],
+        path: &mut Vec<usize>,
+    ) -> bool {
+        if let Some(on) = resolved[id] {
+            return on;
+        }
+        if path.contains(&id) {
+            return false;
+        }
+        path.push(id);
+        let mut on = layered[id].0;
+        for required in self.flags[id].decl.requires {
+            if on && let Some(&required_id) = self.by_name.get(required) {
+                on = self.resolve(required_id, layered, resolved, path);
+            }
+        }
+        path.pop();
+        resolved[id] = Some(on);
+        on
+    }
+
+    /// Counts a thread-local override of flag `id` in or out, switching its callsites to the slow path
+    /// while any exists.
+    pub fn count_local_override(&mut self, id: usize, delta: isize) {
+        let flag = &self.flags[id];
+        let counter = &flag.cell.local_overrides;
+        if delta > 0 {
+            counter.fetch_add(1, Ordering::Relaxed);
+        } else {
+            counter.fetch_sub(1, Ordering::Relaxed);
+        }
+        flag.publish();
+    }
+}
+
+/// What introspection shows as a flag's source.
+pub(crate) fn source_label(decl: &FlagDecl, layer: Layer) -> String {
+    match layer {
+        Layer::Compiled => decl.source.to_owned(),
+        Layer::File => "file".to_owned(),
+        Layer::Env => "env".to_owned(),
+        Layer::Set => "set".to_owned(),
+        Layer::Override => "override".to_owned(),
+    }
+}

@@ -1,0 +1,80 @@
+//! Notifications of changes, for caches and metrics.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+
+use serde::Serialize;
+
+use crate::registry;
+
+pub(crate) type Subscriber = Arc<dyn Fn(&FlagChange) + Send + Sync>;
+
+/// A dynamic flag's process-wide state changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagChange {
+    /// The flag.
+    pub name: &'static str,
+    /// Its new state.
+    pub enabled: bool,
+    /// The source that decided it, as in [`FlagInfo::source`](crate::FlagInfo::source).
+    pub source: String,
+}
+
+/// Calls `callback` after each change of a flag's process-wide state (by [`set`](crate::set),
+/// [`reset`](crate::reset), a file reload or a process-wide override; thread-local overrides are private to
+/// their thread and not announced), until the returned [`Subscription`] is dropped. The callback runs on the
+/// thread that made the change, after the runtime's lock is released, so it may use the runtime.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = Arc::clone(&seen);
+/// # let _ = flag_runtime::flag!("dark_mode"); // links the crate's catalog of flags
+/// let subscription = flag_runtime::subscribe(move |change| {
+///     sink.lock().unwrap().push((change.name, change.enabled));
+/// });
+/// flag_runtime::set("dark_mode", false).unwrap();
+/// flag_runtime::reset("dark_mode").unwrap();
+/// drop(subscription);
+/// assert_eq!(*seen.lock().unwrap(), [("dark_mode", false), ("dark_mode", true)]);
+/// ```
+pub fn subscribe(callback: impl Fn(&FlagChange) + Send + Sync + 'static) -> Subscription {
+    registry::with(|registry| {
+        let id = registry.next_id();
+        registry.subscribers.push((id, Arc::new(callback)));
+        Subscription { id }
+    })
+}
+
+/// The changes of [`subscribe`] as a channel.
+///
+/// ```
+/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
+/// let (subscription, changes) = flag_runtime::changes();
+/// flag_runtime::set("fast_search", true).unwrap();
+/// assert_eq!(changes.recv().unwrap().name, "fast_search");
+/// flag_runtime::reset("fast_search").unwrap();
+/// drop(subscription);
+/// ```
+pub fn changes() -> (Subscription, Receiver<FlagChange>) {
+    let (sender, receiver) = channel();
+    let subscription = subscribe(move |change| {
+        let _ = sender.send(change.clone());
+    });
+    (subscription, receiver)
+}
+
+/// Keeps a [`subscribe`] callback registered; dropping it unsubscribes.
+#[derive(Debug)]
+#[must_use = "the subscription ends when this is dropped"]
+pub struct Subscription {
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let id = self.id;
+        registry::with(|registry| registry.subscribers.retain(|(other, _)| *other != id));
+    }
+}
