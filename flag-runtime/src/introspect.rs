@@ -16,6 +16,26 @@ pub enum Mode {
     Dynamic,
 }
 
+impl Mode {
+    /// `"static"` or `"dynamic"`, as in the manifest.
+    ///
+    /// ```
+    /// assert_eq!(flag_runtime::Mode::Dynamic.as_str(), "dynamic");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Static => "static",
+            Mode::Dynamic => "dynamic",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A flag as the program sees it now. Serialises with serde, so that an application can serve it as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlagInfo {

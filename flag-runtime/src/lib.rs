@@ -139,3 +139,8 @@ pub mod __private {
     pub use crate::catalog::{Catalog, FlagDecl};
     pub use inventory;
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

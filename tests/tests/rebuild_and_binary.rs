@@ -534,3 +534,47 @@ fn main() {
         );
     }
 }
+
+#[test]
+fn a_renamed_dependency_works() {
+    // Users may rename the runtime in Cargo.toml; generated code must then name `::flags`, which the macros
+    // learn from the user's Cargo.toml.
+    let scratch = Scratch::new("a_renamed_dependency_works");
+    scratch.write(
+        "Cargo.toml",
+        &format!(
+            "[package]\nname = \"renamed-app\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nflags = {{ package = \"flag-runtime\", path = {} }}\n\n[workspace]\n",
+            toml_string(&runtime_dir())
+        ),
+    );
+    scratch.write(
+        "flags.toml",
+        "[flags.live]\nmode = \"dynamic\"\n\n[flags.built]\ndefault = true\n",
+    );
+    scratch.write(
+        "src/main.rs",
+        r#"use flags::{feature_flag, flag};
+
+fn old_greeting() -> &'static str {
+    "old"
+}
+
+#[feature_flag("live", fallback = old_greeting)]
+fn greeting() -> &'static str {
+    "new"
+}
+
+fn main() {
+    let before = (flag!("live"), greeting());
+    flags::set("live", true).unwrap();
+    let after = (flag!("live"), greeting());
+    println!("{before:?} {after:?} {}", flag!("built"));
+}
+"#,
+    );
+    let mut scratch = scratch;
+    scratch
+        .run(".", &[])
+        .assert_output(r#"(false, "old") (true, "new") true"#);
+}

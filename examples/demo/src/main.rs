@@ -1,1 +1,107 @@
-fn main() {}
+//! A tour of the toolkit on the workspace's `flags.toml`: which code paths ran, and why.
+//!
+//! ```text
+//! cargo run -p flag-demo                                   # the manifest's defaults
+//! FEATURE_FLAGS_PROFILE=beta cargo run -p flag-demo        # another build: static flags change
+//! FEATURE_FLAGS=fast_search=on target/debug/flag-demo      # same binary: dynamic flags change
+//! target/debug/flag-demo --watch demo-flags.toml 30        # edit the file while it runs
+//! ```
+
+use std::time::{Duration, Instant};
+
+use flag_runtime::{feature_flag, flag};
+
+// Static flags: one of each pair is compiled, the other is gone from the binary.
+
+#[feature_flag("new_ui")]
+fn dashboard() -> &'static str {
+    "new dashboard"
+}
+
+#[feature_flag(not("new_ui"))]
+fn dashboard() -> &'static str {
+    "classic dashboard"
+}
+
+fn json_export_only() -> &'static str {
+    "JSON"
+}
+
+#[feature_flag("legacy_export", fallback = json_export_only)]
+fn export_formats() -> &'static str {
+    "CSV and JSON"
+}
+
+// Dynamic flags: both paths are compiled, the choice is made at each call.
+
+fn search_by_scan(query: &str) -> String {
+    format!("scanned every record for {query:?}")
+}
+
+#[feature_flag("fast_search", fallback = search_by_scan)]
+fn search(query: &str) -> String {
+    format!("looked {query:?} up in the new index")
+}
+
+fn theme() -> &'static str {
+    if flag!("dark_mode") { "dark" } else { "light" }
+}
+
+fn tour() {
+    println!("Flags compiled into this program (flag_runtime::flags()):");
+    for info in flag_runtime::flags() {
+        println!(
+            "  {:<14} {:<8} {:<4} decided by {}",
+            info.name,
+            info.mode.as_str(),
+            if info.enabled { "on" } else { "off" },
+            info.source
+        );
+    }
+    println!();
+    println!("Paths that ran:");
+    println!("  dashboard:      {}", dashboard());
+    println!("  export formats: {}", export_formats());
+    println!(
+        "  api version:    {}",
+        if flag!("new_api") { "v2" } else { "v1" }
+    );
+    println!("  search:         {}", search("rust"));
+    println!("  theme:          {}", theme());
+}
+
+/// Watches a runtime flags file for `seconds`, printing each change of a dynamic flag as it happens.
+fn watch(path: &str, seconds: u64) {
+    println!(
+        "Watching {path} for {seconds} s: edit it, e.g. `[flags.fast_search]` / `default = true`."
+    );
+    let _subscription = flag_runtime::subscribe(|change| {
+        println!(
+            "  {} is now {} ({})",
+            change.name,
+            if change.enabled { "on" } else { "off" },
+            change.source
+        );
+    });
+    flag_runtime::set_reporter(|error| println!("  ignored: {error}"));
+    let _watch = flag_runtime::watch_file(path, Duration::from_millis(200));
+    println!("  search: {}; theme: {}", search("rust"), theme());
+    let end = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!("  search: {}; theme: {}", search("rust"), theme());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => tour(),
+        [flag, path] if flag == "--watch" => watch(path, 20),
+        [flag, path, seconds] if flag == "--watch" => match seconds.parse() {
+            Ok(seconds) => watch(path, seconds),
+            Err(_) => eprintln!("not a number of seconds: {seconds}"),
+        },
+        _ => eprintln!("usage: flag-demo [--watch FILE [SECONDS]]"),
+    }
+}
