@@ -136,6 +136,14 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
         report(error);
     }
     for change in &outbox.changes {
+        #[cfg(feature = "tracing")]
+        tracing::info!(
+            target: "flag_runtime",
+            flag = change.name,
+            enabled = change.enabled,
+            source = %change.source,
+            "flag changed"
+        );
         for subscriber in &subscribers {
             subscriber(change);
         }
