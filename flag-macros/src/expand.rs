@@ -15,6 +15,7 @@ use syn::{FnArg, Pat, PatIdent, ReturnType, Safety, Signature, Type};
 use crate::attr::AttrArgs;
 use crate::decide::{Check, Decision, decide};
 use crate::diagnostics::Errors;
+use crate::expiry;
 use crate::expr::FlagExpr;
 use crate::item::{FnParts, ItemKind, classify};
 use crate::load::{self, Build, LoadError};
@@ -48,16 +49,16 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let decision = decide(&args.expr, &build, &mut errors);
+    let extras = Extras::new(&args.expr, &build, &mut errors);
     if !errors.is_empty() {
         return with_errors(item, errors.into_compile_errors());
     }
-    let manifest = Some(build.manifest_path.as_path());
     match decision {
         Decision::Known(on) => match &args.fallback {
-            None if on => keep(item, kind, manifest),
-            None => remove(kind, manifest),
+            None if on => keep(item, kind, &extras),
+            None => remove(kind, &extras),
             Some((_, path)) => rewrite_fn(item, |parts, errors| {
-                static_fallback(parts, path, on, manifest, errors)
+                static_fallback(parts, path, on, &extras, errors)
             }),
         },
         Decision::Runtime(check) => {
@@ -72,7 +73,7 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
                 return with_errors(item, syn::Error::new(span, message).into_compile_error());
             }
             rewrite_fn(item, |parts, errors| {
-                runtime_switch(parts, &args.fallback, &check, &build, errors)
+                runtime_switch(parts, &args.fallback, &check, &build, &extras, errors)
             })
         }
     }
@@ -90,16 +91,57 @@ pub fn flag(input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let decision = decide(&expr, &build, &mut errors);
+    let extras = Extras::new(&expr, &build, &mut errors);
     if !errors.is_empty() {
         return false_with(errors.into_compile_errors());
     }
-    let tracking = track::claim().then(|| track::item(Some(&build.manifest_path)));
-    match (decision, tracking) {
-        (Decision::Known(on), None) => quote!(#on),
-        (Decision::Known(on), Some(tracking)) => quote!({ #tracking #on }),
-        (Decision::Runtime(check), tracking) => {
+    let extras = extras.take();
+    match decision {
+        Decision::Known(on) if extras.is_empty() => quote!(#on),
+        Decision::Known(on) => quote!({ #extras #on }),
+        Decision::Runtime(check) => {
             let check = check_tokens(&check, &build, &runtime_path());
-            quote!({ #tracking #check })
+            quote!({ #extras #check })
+        }
+    }
+}
+
+/// What every expansion carries besides the item: the crate's rebuild tracking (once per crate) and a
+/// warning for each expired flag it names, as one `const _` item, which only some positions can take.
+struct Extras<'a> {
+    manifest: &'a Path,
+    warnings: TokenStream,
+}
+
+impl<'a> Extras<'a> {
+    fn new(expr: &FlagExpr, build: &'a Build, errors: &mut Errors) -> Self {
+        let warnings = match expiry::today() {
+            Ok(today) => expiry::warnings(&expiry::expired_names(expr, build, today)),
+            Err(message) => {
+                errors.error(Span::call_site(), message);
+                TokenStream::new()
+            }
+        };
+        Extras {
+            manifest: &build.manifest_path,
+            warnings,
+        }
+    }
+
+    /// Whether there is anything to emit now (claiming nothing).
+    fn pending(&self) -> bool {
+        !self.warnings.is_empty() || !track::claimed()
+    }
+
+    /// The `const _` item to emit at this position, empty when there is nothing to say. Call it only where a
+    /// const item can go: it claims the crate's tracking.
+    fn take(&self) -> TokenStream {
+        let tracking = track::claim().then(|| track::statements(Some(self.manifest)));
+        let warnings = &self.warnings;
+        if tracking.is_none() && warnings.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(const _: () = { #tracking #warnings };)
         }
     }
 }
@@ -125,31 +167,28 @@ fn load_errors(error: &LoadError) -> TokenStream {
     errors.into_compile_errors()
 }
 
-/// An item whose condition is on: unchanged, plus the tracking constant where it can go.
-fn keep(item: TokenStream, kind: ItemKind, manifest: Option<&Path>) -> TokenStream {
+/// An item whose condition is on: unchanged, plus the extras where they can go.
+fn keep(item: TokenStream, kind: ItemKind, extras: &Extras) -> TokenStream {
     match kind {
-        ItemKind::FreeOnly(_) if track::claim() => {
-            let tracking = track::item(manifest);
-            quote!(#item #tracking)
+        ItemKind::FreeOnly(_) => {
+            let extras = extras.take();
+            quote!(#item #extras)
         }
-        ItemKind::Fn if track::claim() => match syn::parse2::<FnParts>(item.clone()) {
+        ItemKind::Fn if extras.pending() => match syn::parse2::<FnParts>(item.clone()) {
             Ok(mut parts) => {
-                parts.body = prepend(&parts.body, track::item(manifest));
+                parts.body = prepend(&parts.body, extras.take());
                 parts.into_tokens()
             }
-            Err(_) => {
-                track::release();
-                item
-            }
+            Err(_) => item,
         },
         _ => item,
     }
 }
 
-/// An item whose condition is off: nothing, or the tracking constant alone where it can go.
-fn remove(kind: ItemKind, manifest: Option<&Path>) -> TokenStream {
+/// An item whose condition is off: nothing, or the extras alone where they can go.
+fn remove(kind: ItemKind, extras: &Extras) -> TokenStream {
     match kind {
-        ItemKind::FreeOnly(_) if track::claim() => track::item(manifest),
+        ItemKind::FreeOnly(_) => extras.take(),
         _ => TokenStream::new(),
     }
 }
@@ -176,12 +215,12 @@ fn static_fallback(
     mut parts: FnParts,
     path: &syn::ExprPath,
     on: bool,
-    manifest: Option<&Path>,
+    extras: &Extras,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
     let arguments = errors.take(forward_arguments(&mut parts.sig, on))?;
     let call = fallback_call(&parts.sig, path, &arguments.values);
-    let tracking = track::claim().then(|| track::item(manifest));
+    let tracking = extras.take();
     let body = if on {
         let rebinds = &arguments.rebinds;
         let original = &parts.body;
@@ -200,6 +239,7 @@ fn runtime_switch(
     fallback: &Option<(syn::Ident, syn::ExprPath)>,
     check: &Check,
     build: &Build,
+    extras: &Extras,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
     let (name, span) = check.first_flag();
@@ -233,7 +273,7 @@ fn runtime_switch(
         }
     };
     let check = check_tokens(check, build, &runtime_path());
-    let tracking = track::claim().then(|| track::item(Some(&build.manifest_path)));
+    let tracking = extras.take();
     let rebinds = &arguments.rebinds;
     let body = &parts.body;
     parts.body = Group::new(

@@ -8,6 +8,7 @@ mod attr;
 mod decide;
 mod diagnostics;
 mod expand;
+mod expiry;
 mod expr;
 mod item;
 mod load;

@@ -18,10 +18,11 @@ use std::sync::{Mutex, PoisonError};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::expiry::ENV_TODAY;
 use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE};
 
 /// The variables a build reads; each is tracked.
-pub const TRACKED_VARIABLES: [&str; 3] = [ENV_MANIFEST, ENV_PROFILE, ENV_OVERRIDES];
+pub const TRACKED_VARIABLES: [&str; 4] = [ENV_MANIFEST, ENV_PROFILE, ENV_OVERRIDES, ENV_TODAY];
 
 static TRACKED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 static CATALOGUED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
@@ -46,14 +47,14 @@ pub fn claim() -> bool {
     tracked.get_or_insert_with(HashSet::new).insert(crate_id())
 }
 
-/// Gives back a [`claim`] whose constant could not be emitted after all.
-pub fn release() {
-    let mut tracked = TRACKED_CRATES
+/// Whether the crate being compiled already carries the tracking constant.
+pub fn claimed() -> bool {
+    let tracked = TRACKED_CRATES
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    if let Some(tracked) = tracked.as_mut() {
-        tracked.remove(&crate_id());
-    }
+    tracked
+        .as_ref()
+        .is_some_and(|tracked| tracked.contains(&crate_id()))
 }
 
 fn crate_id() -> String {
@@ -76,19 +77,13 @@ pub fn statements(manifest: Option<&Path>) -> TokenStream {
     quote! { #file #(#variables)* }
 }
 
-/// The tracking constant as an item: `const _: () = { ... };`.
-pub fn item(manifest: Option<&Path>) -> TokenStream {
-    let statements = statements(manifest);
-    quote! { const _: () = { #statements }; }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_the_file_and_every_variable() {
-        let tokens = item(Some(Path::new("/ws/flags.toml"))).to_string();
+        let tokens = statements(Some(Path::new("/ws/flags.toml"))).to_string();
         assert!(
             tokens.contains(r#"include_bytes ! ("/ws/flags.toml")"#),
             "{tokens}"
@@ -99,6 +94,6 @@ mod tests {
                 "{tokens}"
             );
         }
-        assert!(!item(None).to_string().contains("include_bytes"));
+        assert!(!statements(None).to_string().contains("include_bytes"));
     }
 }

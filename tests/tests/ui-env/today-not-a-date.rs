@@ -1,0 +1,5 @@
+use flag_runtime::flag;
+
+fn main() {
+    let _ = flag!("new_api");
+}
