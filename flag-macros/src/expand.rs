@@ -53,11 +53,21 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         return with_errors(item, errors.into_compile_errors());
     }
+    let expr_text = args.expr.to_string();
     match decision {
         Decision::Known(on) => match &args.fallback {
-            None if on => keep(item, kind, &extras),
+            None if on => {
+                let note = format!("Compiled in: feature flag `{expr_text}` is on in this build.");
+                keep(crate::item::with_doc_note(item, kind, &note), kind, &extras)
+            }
             None => remove(kind, &extras),
-            Some((_, path)) => rewrite_fn(item, |parts, errors| {
+            Some((_, path)) => rewrite_fn(item, |mut parts, errors| {
+                let path_text = quote!(#path).to_string().replace(' ', "");
+                parts.add_doc_note(&if on {
+                    format!("Compiled in: feature flag `{expr_text}` is on in this build (`{path_text}` when off).")
+                } else {
+                    format!("Feature flag `{expr_text}` is off in this build: calls `{path_text}` instead.")
+                });
                 static_fallback(parts, path, on, &extras, errors)
             }),
         },
@@ -72,7 +82,16 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
                 );
                 return with_errors(item, syn::Error::new(span, message).into_compile_error());
             }
-            rewrite_fn(item, |parts, errors| {
+            rewrite_fn(item, |mut parts, errors| {
+                parts.add_doc_note(&match &args.fallback {
+                    Some((_, path)) => format!(
+                        "Switched at run time by feature flag `{expr_text}`: calls `{}` while it is off.",
+                        quote!(#path).to_string().replace(' ', "")
+                    ),
+                    None => format!(
+                        "Switched at run time by feature flag `{expr_text}`: does nothing while it is off."
+                    ),
+                });
                 runtime_switch(parts, &args.fallback, &check, &build, &extras, errors)
             })
         }

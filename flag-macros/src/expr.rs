@@ -24,6 +24,28 @@ pub enum FlagExpr {
 
 const OPERATORS: [&str; 3] = ["not", "all", "any"];
 
+/// The expression as written, for documentation: `all("a", not("b"))`.
+impl std::fmt::Display for FlagExpr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |f: &mut std::fmt::Formatter<'_>, operator: &str, operands: &[FlagExpr]| {
+            write!(f, "{operator}(")?;
+            for (index, operand) in operands.iter().enumerate() {
+                if index > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{operand}")?;
+            }
+            f.write_str(")")
+        };
+        match self {
+            FlagExpr::Flag(name) => write!(f, "{:?}", name.value()),
+            FlagExpr::Not(inner) => write!(f, "not({inner})"),
+            FlagExpr::All(operands) => list(f, "all", operands),
+            FlagExpr::Any(operands) => list(f, "any", operands),
+        }
+    }
+}
+
 impl Parse for FlagExpr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.peek(LitStr) {
@@ -112,6 +134,8 @@ mod tests {
         assert_eq!(names(r#"not("a")"#), ["a"]);
         assert_eq!(names(r#"all("a", any("b", not("c")),)"#), ["a", "b", "c"]);
         assert!(matches!(parse("all()").unwrap(), FlagExpr::All(v) if v.is_empty()));
+        let nested = r#"all("a", any("b", not("c")))"#;
+        assert_eq!(parse(nested).unwrap().to_string(), nested);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! of a `#[cfg]`.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::{Attribute, Signature, Token, Visibility};
 
 /// The kind of the item under the attribute, as far as it matters to the expansion.
@@ -106,6 +106,37 @@ pub fn classify(item: &TokenStream) -> ItemKind {
     }
 }
 
+/// The item with `note` appended to its documentation, as a paragraph of its own; unchanged when it has no
+/// documentation (so that a `missing_docs` lint still sees it) or cannot carry any (a macro call, a `use`).
+pub fn with_doc_note(item: TokenStream, kind: ItemKind, note: &str) -> TokenStream {
+    if matches!(
+        kind,
+        ItemKind::Other("a macro call")
+            | ItemKind::FreeOnly("a use declaration" | "an extern crate")
+    ) {
+        return item;
+    }
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let mut end_of_attributes = 0;
+    let mut documented = false;
+    while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end_of_attributes..] {
+        if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        documented |=
+            matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "doc");
+        end_of_attributes += 2;
+    }
+    if documented {
+        tokens.splice(end_of_attributes..end_of_attributes, doc_note(note));
+    }
+    tokens.into_iter().collect()
+}
+
+fn doc_note(note: &str) -> TokenStream {
+    quote::quote!(#[doc = ""] #[doc = #note])
+}
+
 /// A fn split into what the expansion rewrites (the signature) and what it keeps as tokens (the rest).
 pub struct FnParts {
     /// Outer attributes, kept as written.
@@ -118,6 +149,19 @@ pub struct FnParts {
     pub sig: Signature,
     /// The body, unparsed.
     pub body: Group,
+}
+
+impl FnParts {
+    /// Appends `note` to the fn's documentation, if it has any (see [`with_doc_note`]).
+    pub fn add_doc_note(&mut self, note: &str) {
+        if self.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
+            self.attrs.extend(
+                Attribute::parse_outer
+                    .parse2(doc_note(note))
+                    .unwrap_or_default(),
+            );
+        }
+    }
 }
 
 impl Parse for FnParts {
@@ -191,5 +235,19 @@ mod tests {
         assert_eq!(parts.sig.ident, "f");
         assert_eq!(parts.sig.inputs.len(), 2);
         assert_eq!(parts.body.stream().to_string(), "???");
+    }
+
+    #[test]
+    fn doc_notes_go_after_existing_documentation_only() {
+        let note = |text: &str| {
+            let item: TokenStream = text.parse().unwrap();
+            with_doc_note(item.clone(), classify(&item), "Behind `x`.").to_string()
+        };
+        assert_eq!(
+            note("/// Docs.\n#[inline] fn f() {}"),
+            "# [doc = \" Docs.\"] # [inline] # [doc = \"\"] # [doc = \"Behind `x`.\"] fn f () { }"
+        );
+        assert_eq!(note("fn f() {}"), "fn f () { }");
+        assert_eq!(note("/// Docs.\nm!{}"), "# [doc = \" Docs.\"] m ! { }");
     }
 }
