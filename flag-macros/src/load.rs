@@ -50,6 +50,9 @@ struct Key {
 static CACHE: Mutex<Option<HashMap<Key, Loaded>>> = Mutex::new(None);
 static PARSES: AtomicUsize = AtomicUsize::new(0);
 
+/// When set, each parse of a manifest is logged on stderr (which cargo shows with `-vv`).
+pub const ENV_LOG_PARSES: &str = "FEATURE_FLAGS_LOG_PARSES";
+
 /// How many times this process has parsed a manifest.
 #[cfg(test)]
 fn parse_count() -> usize {
@@ -137,7 +140,16 @@ fn parse_and_resolve(key: &Key) -> Loaded {
             "cannot read the flags manifest: {error}"
         ))])
     })?;
-    PARSES.fetch_add(1, Ordering::Relaxed);
+    let parses = PARSES.fetch_add(1, Ordering::Relaxed) + 1;
+    if std::env::var_os(ENV_LOG_PARSES).is_some() {
+        // For the build-cost benchmark: shows that a crate's many uses share one parse. Not tracked for
+        // rebuilds, since it changes nothing in the expansion.
+        eprintln!(
+            "flag-macros: parsed {} (parse {parses} in this compiler process, crate {})",
+            path.display(),
+            std::env::var("CARGO_CRATE_NAME").unwrap_or_default()
+        );
+    }
     let manifest = Manifest::parse(&text).map_err(fail)?;
     let resolution =
         resolve(&manifest, key.profile.as_deref(), key.overrides.as_deref()).map_err(fail)?;
