@@ -17,7 +17,7 @@ use crate::decide::{Check, Decision, decide};
 use crate::diagnostics::Errors;
 use crate::expiry;
 use crate::expr::FlagExpr;
-use crate::item::{FnParts, ItemKind, classify};
+use crate::item::{self, FnParts, ItemKind, classify};
 use crate::load::{self, Build, LoadError};
 use crate::runtime_path::runtime_path;
 use crate::track;
@@ -53,21 +53,13 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         return with_errors(item, errors.into_compile_errors());
     }
-    let expr_text = args.expr.to_string();
+    let note = doc_note(&args, &decision);
     match decision {
         Decision::Known(on) => match &args.fallback {
-            None if on => {
-                let note = format!("Compiled in: feature flag `{expr_text}` is on in this build.");
-                keep(crate::item::with_doc_note(item, kind, &note), kind, &extras)
-            }
+            None if on => keep(item::with_doc_note(item, kind, &note), kind, &extras),
             None => remove(kind, &extras),
             Some((_, path)) => rewrite_fn(item, |mut parts, errors| {
-                let path_text = quote!(#path).to_string().replace(' ', "");
-                parts.add_doc_note(&if on {
-                    format!("Compiled in: feature flag `{expr_text}` is on in this build (`{path_text}` when off).")
-                } else {
-                    format!("Feature flag `{expr_text}` is off in this build: calls `{path_text}` instead.")
-                });
+                parts.add_doc_note(&note);
                 static_fallback(parts, path, on, &extras, errors)
             }),
         },
@@ -83,17 +75,38 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
                 return with_errors(item, syn::Error::new(span, message).into_compile_error());
             }
             rewrite_fn(item, |mut parts, errors| {
-                parts.add_doc_note(&match &args.fallback {
-                    Some((_, path)) => format!(
-                        "Switched at run time by feature flag `{expr_text}`: calls `{}` while it is off.",
-                        quote!(#path).to_string().replace(' ', "")
-                    ),
-                    None => format!(
-                        "Switched at run time by feature flag `{expr_text}`: does nothing while it is off."
-                    ),
-                });
+                parts.add_doc_note(&note);
                 runtime_switch(parts, &args.fallback, &check, &build, &extras, errors)
             })
+        }
+    }
+}
+
+/// The paragraph added to a documented item's rustdoc: which flag guards it and what runs when it is off.
+fn doc_note(args: &AttrArgs, decision: &Decision) -> String {
+    let expr = &args.expr;
+    let fallback = args
+        .fallback
+        .as_ref()
+        .map(|(_, path)| quote!(#path).to_string().replace(' ', ""));
+    match (decision, fallback) {
+        (Decision::Known(true), None) => {
+            format!("Compiled in: feature flag `{expr}` is on in this build.")
+        }
+        (Decision::Known(true), Some(path)) => {
+            format!("Compiled in: feature flag `{expr}` is on in this build (`{path}` when off).")
+        }
+        (Decision::Known(false), Some(path)) => {
+            format!("Feature flag `{expr}` is off in this build: calls `{path}` instead.")
+        }
+        (Decision::Known(false), None) => String::new(),
+        (Decision::Runtime(_), Some(path)) => {
+            format!(
+                "Switched at run time by feature flag `{expr}`: calls `{path}` while it is off."
+            )
+        }
+        (Decision::Runtime(_), None) => {
+            format!("Switched at run time by feature flag `{expr}`: does nothing while it is off.")
         }
     }
 }
