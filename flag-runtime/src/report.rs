@@ -1,5 +1,5 @@
-//! Where problems with run-time input go: stderr by default, `tracing` with the `tracing` feature, or a
-//! function of the application's.
+//! Where problems with run-time input go: stderr by default, `tracing` or `log` with the feature of that
+//! name, or a function of the application's.
 
 use std::sync::{PoisonError, RwLock};
 
@@ -10,7 +10,8 @@ type Reporter = Box<dyn Fn(&Error) + Send + Sync>;
 static REPORTER: RwLock<Option<Reporter>> = RwLock::new(None);
 
 /// Sends problems with run-time input (unknown names in `FEATURE_FLAGS`, a broken runtime file, ...) to
-/// `reporter` instead of the default (a line on stderr, or a `tracing` warning with the `tracing` feature).
+/// `reporter` instead of the default (a line on stderr; a warning through `tracing` or `log` with the feature
+/// of that name).
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -40,7 +41,12 @@ fn default_report(error: &Error) {
     tracing::warn!(target: "flag_runtime", "{error}");
 }
 
-#[cfg(not(feature = "tracing"))]
+#[cfg(all(feature = "log", not(feature = "tracing")))]
+fn default_report(error: &Error) {
+    log::warn!(target: "flag_runtime", "{error}");
+}
+
+#[cfg(not(any(feature = "tracing", feature = "log")))]
 fn default_report(error: &Error) {
     eprintln!("flag-runtime: {error}");
 }
