@@ -1,7 +1,13 @@
 //! Generated code must not make users' lints fire: every kind of expansion, compiled under strict lints
 //! (and clippy's pedantic group when `cargo clippy` builds it, as `.ci/run` does).
 
-#![deny(warnings, unused_qualifications, unused_results, unreachable_code, unsafe_op_in_unsafe_fn)]
+#![deny(
+    warnings,
+    unused_qualifications,
+    unused_results,
+    unreachable_code,
+    unsafe_op_in_unsafe_fn
+)]
 #![deny(clippy::all, clippy::pedantic)]
 
 use flag_runtime::{feature_flag, flag};
@@ -37,7 +43,11 @@ fn removed() {}
 struct Kept;
 
 fn check() -> (bool, bool, bool) {
-    (flag!("new_api"), flag!("fast_search"), flag!(any("dark_mode", "fast_search")))
+    (
+        flag!("new_api"),
+        flag!("fast_search"),
+        flag!(any("dark_mode", "fast_search")),
+    )
 }
 
 #[test]
