@@ -23,6 +23,9 @@
 //! let plain = resolve(&manifest, None, Some("-new_ui")).unwrap();
 //! assert!(!plain.is_enabled(&manifest, "new_ui"));
 //! ```
+//!
+//! Dynamic flags may also carry [`targeting`]: rules that decide them per context (user, session, address,
+//! time, properties), sticky percentage rollouts and weighted variants, with Unleash's semantics.
 
 mod diagnostic;
 mod discover;
@@ -31,11 +34,17 @@ mod overrides;
 mod parse;
 mod resolve;
 mod suggest;
+pub mod targeting;
 
 pub use diagnostic::{Diagnostic, Location};
 pub use discover::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, locate_manifest};
-pub use model::{Date, Flag, Manifest, Mode, Profile};
+pub use model::{Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Settings};
 pub use overrides::{Override, parse_overrides};
 pub use parse::{FileState, parse_state_file};
 pub use resolve::{FlagState, Resolution, Source, resolve};
 pub use suggest::{closest, did_you_mean};
+pub use targeting::{
+    CONTEXT_FIELDS, Constraint, Operator, Payload, PayloadKind, Requirement, Rollout, Rule,
+    Stickiness, Targeting, Variant, VariantOverride, parse_flag_rules, rules_to_toml,
+    targeting_to_toml,
+};

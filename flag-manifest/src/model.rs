@@ -3,6 +3,10 @@
 use std::fmt;
 use std::ops::Range;
 
+use serde::Serialize;
+
+use crate::targeting::{Requirement, Targeting};
+
 /// A parsed and validated `flags.toml`.
 ///
 /// Flags and profiles are kept sorted by name, so that a flag's index is the same in every crate that reads
@@ -20,6 +24,8 @@ pub struct Manifest {
     pub flags: Vec<Flag>,
     /// Every declared profile, sorted by name.
     pub profiles: Vec<Profile>,
+    /// The manifest's `[settings]` table (defaults when absent).
+    pub settings: Settings,
     /// The text the manifest was parsed from, so that later checks can point into it.
     pub source: String,
 }
@@ -115,12 +121,52 @@ pub struct Flag {
     pub owner: Option<String>,
     /// The date after which the flag should be gone from the code.
     pub expires: Option<Date>,
-    /// Flags that must be on wherever this one is on.
+    /// Flags that must be on wherever this one is on: every entry of `requires` except those that need the
+    /// other flag off (see [`Flag::requirements`]).
     pub requires: Vec<String>,
     /// The bytes of the flag's name in its table header, for diagnostics.
     pub span: Range<usize>,
     /// The bytes of each entry of `requires`, index-aligned with it, for diagnostics.
     pub requires_spans: Vec<Range<usize>>,
+    /// Every entry of `requires`, in order, with the state it needs: on (the plain form), off, or on with
+    /// one of some variants. Only a dynamic flag may need another flag off or on with a variant.
+    pub requirements: Vec<Requirement>,
+    /// The flag's rules, variants and variant stickiness (always empty for a static flag).
+    pub targeting: Targeting,
+}
+
+/// The manifest's `[settings]` table: choices that apply to the whole manifest.
+///
+/// ```
+/// let manifest = flag_manifest::Manifest::parse("[settings]\nexpired = \"error\"\n").unwrap();
+/// assert_eq!(manifest.settings.expired, flag_manifest::ExpiredPolicy::Error);
+/// assert_eq!(flag_manifest::Manifest::parse("").unwrap().settings.expired, flag_manifest::ExpiredPolicy::Warn);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Settings {
+    /// What a build does with a flag whose `expires` date has passed (`expired = "warn" | "error"`).
+    pub expired: ExpiredPolicy,
+}
+
+/// What a build does with a flag past its `expires` date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpiredPolicy {
+    /// A warning at each use of the flag (the default).
+    #[default]
+    Warn,
+    /// A compile error at each use of the flag.
+    Error,
+}
+
+impl ExpiredPolicy {
+    /// `"warn"` or `"error"`, as written in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiredPolicy::Warn => "warn",
+            ExpiredPolicy::Error => "error",
+        }
+    }
 }
 
 /// One `[profiles.NAME]` table: a named set of states.

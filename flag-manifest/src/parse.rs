@@ -2,7 +2,8 @@
 //!
 //! Deserialisation (serde + toml, with `deny_unknown_fields`) catches syntax errors, unknown keys and wrong
 //! types; the checks after it catch what a schema cannot: names that are not snake_case, references to
-//! undeclared flags, and cycles in `requires`. Every check runs and every problem is reported.
+//! undeclared flags, cycles in `requires`, and targeting (rules, variants) on a static flag or with values
+//! that do not fit their operator (see [`crate::targeting`]). Every check runs and every problem is reported.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -11,8 +12,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Date, Flag, Manifest, Mode, Profile};
+use crate::model::{Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Settings};
 use crate::suggest::did_you_mean;
+use crate::targeting::{
+    RawRule, RawVariant, Requirement, Targeting, build_requirement, build_targeting, has_targeting,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +25,7 @@ struct RawManifest {
     flags: BTreeMap<Spanned<String>, RawFlag>,
     #[serde(default)]
     profiles: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, bool>>,
+    settings: Option<Spanned<RawSettings>>,
 }
 
 #[derive(Deserialize)]
@@ -28,12 +33,52 @@ struct RawManifest {
 struct RawFlag {
     description: Option<String>,
     default: Option<bool>,
-    #[serde(default)]
-    mode: RawMode,
+    mode: Option<RawMode>,
     owner: Option<String>,
     expires: Option<Spanned<toml::value::Datetime>>,
     #[serde(default)]
-    requires: Vec<Spanned<String>>,
+    requires: Vec<Spanned<toml::Value>>,
+    rules: Option<Vec<Spanned<RawRule>>>,
+    variants: Option<Vec<Spanned<RawVariant>>>,
+    variant_stickiness: Option<Spanned<String>>,
+}
+
+impl RawFlag {
+    /// Where the table first says something about targeting, if it does (`name`: the flag's name, pointed
+    /// at when the key holds an empty list).
+    fn targeting_key(&self, name: &Spanned<String>) -> Option<(&'static str, Range<usize>)> {
+        has_targeting(
+            self.variant_stickiness.as_ref(),
+            self.rules.as_ref(),
+            self.variants.as_ref(),
+            name.span(),
+        )
+    }
+
+    fn targeting(&self, text: &str, errors: &mut Vec<Diagnostic>) -> Targeting {
+        build_targeting(
+            text,
+            self.variant_stickiness.as_ref(),
+            self.rules.as_deref().unwrap_or_default(),
+            self.variants.as_deref().unwrap_or_default(),
+            errors,
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    #[serde(default)]
+    expired: RawExpired,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawExpired {
+    #[default]
+    Warn,
+    Error,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -79,50 +124,83 @@ impl Manifest {
                 .expires
                 .as_ref()
                 .and_then(|date| to_date(text, date, &mut errors));
-            let mut requires = Vec::new();
-            let mut requires_spans = Vec::new();
-            for required in &raw_flag.requires {
-                let required_name = required.get_ref();
+            let mode = match raw_flag.mode.unwrap_or_default() {
+                RawMode::Static => Mode::Static,
+                RawMode::Dynamic => Mode::Dynamic,
+            };
+            let mut requirements: Vec<Requirement> = Vec::new();
+            for entry in &raw_flag.requires {
+                let Some(requirement) = build_requirement(text, entry, &mut errors) else {
+                    continue;
+                };
+                let required_name = &requirement.flag;
                 if required_name == name.get_ref() {
                     errors.push(Diagnostic::in_manifest(
                         text,
-                        required.span(),
+                        requirement.span,
                         format!("flag `{required_name}` requires itself"),
                     ));
                 } else if !declared.contains(&required_name.as_str()) {
                     errors.push(Diagnostic::in_manifest(
                         text,
-                        required.span(),
+                        requirement.span,
                         format!(
                             "flag `{}` requires `{required_name}`, which is not declared{}",
                             name.get_ref(),
                             did_you_mean(required_name, declared.iter().copied())
                         ),
                     ));
-                } else if requires.contains(required_name) {
+                } else if requirements.iter().any(|seen| seen.flag == *required_name) {
                     errors.push(Diagnostic::in_manifest(
                         text,
-                        required.span(),
+                        requirement.span,
                         format!("`{required_name}` is listed twice in `requires`"),
                     ));
+                } else if mode == Mode::Static
+                    && (!requirement.enabled || !requirement.variants.is_empty())
+                {
+                    errors.push(
+                        Diagnostic::in_manifest(
+                            text,
+                            requirement.span,
+                            format!(
+                                "flag `{}` is static, so it can only require other flags on",
+                                name.get_ref()
+                            ),
+                        )
+                        .with_help(format!(
+                            "needing a flag off or on with a variant is decided at run time: set `mode = \"dynamic\"` in `[flags.{}]`",
+                            name.get_ref()
+                        )),
+                    );
                 } else {
-                    requires.push(required_name.clone());
-                    requires_spans.push(required.span());
+                    requirements.push(requirement);
                 }
             }
+            let (requires, requires_spans) = requirements
+                .iter()
+                .filter(|requirement| requirement.enabled)
+                .map(|requirement| (requirement.flag.clone(), requirement.span.clone()))
+                .unzip();
+            let targeting = match (mode, raw_flag.targeting_key(name)) {
+                (Mode::Static, Some((key, key_span))) => {
+                    errors.push(static_targeting_error(text, name.get_ref(), key, key_span));
+                    Targeting::default()
+                }
+                _ => raw_flag.targeting(text, &mut errors),
+            };
             flags.push(Flag {
                 name: name.get_ref().clone(),
                 description: raw_flag.description.clone(),
                 default: raw_flag.default.unwrap_or(false),
-                mode: match raw_flag.mode {
-                    RawMode::Static => Mode::Static,
-                    RawMode::Dynamic => Mode::Dynamic,
-                },
+                mode,
                 owner: raw_flag.owner.clone(),
                 expires,
                 requires,
                 span,
                 requires_spans,
+                requirements,
+                targeting,
             });
         }
 
@@ -155,11 +233,23 @@ impl Manifest {
             profiles.push(profile);
         }
 
+        let settings = Settings {
+            expired: match raw
+                .settings
+                .as_ref()
+                .map(|settings| settings.get_ref().expired)
+            {
+                Some(RawExpired::Error) => ExpiredPolicy::Error,
+                Some(RawExpired::Warn) | None => ExpiredPolicy::Warn,
+            },
+        };
         let manifest = Manifest {
             flags,
             profiles,
+            settings,
             source: text.to_owned(),
         };
+        check_required_variants(text, &manifest, &mut errors);
         check_cycles(text, &manifest, &mut errors);
         if errors.is_empty() {
             Ok(manifest)
@@ -176,19 +266,33 @@ pub struct FileState {
     pub name: String,
     /// The state the file gives it: its `default`, or `None` when the table has no `default`.
     pub enabled: Option<bool>,
+    /// The targeting the file gives it, when its table has `rules`, `variants` or `variant_stickiness`: the
+    /// whole targeting, which replaces the manifest's (keys the table leaves out count as empty). `None`
+    /// leaves the flag's targeting as it was.
+    pub targeting: Option<Targeting>,
     /// The bytes of the name in the file, for diagnostics.
     pub span: Range<usize>,
 }
 
-/// Parses a runtime flags file: the manifest's shape (`[flags.NAME]` tables, `default = true|false`), read
-/// by the runtime to change dynamic flags while a program runs. Other keys of a flag's table are checked for
-/// type as in the manifest; `[profiles]` tables are refused, since profiles are chosen at build time.
+/// Parses a runtime flags file: the manifest's shape (`[flags.NAME]` tables with `default = true|false` and,
+/// for dynamic flags, `rules`, `variants` and `variant_stickiness`), read by the runtime to change dynamic
+/// flags while a program runs. Targeting gets every check the manifest applies; other keys of a flag's table
+/// are checked for type as in the manifest; `[profiles]` and `[settings]` tables are refused, since they
+/// apply at build time.
 ///
 /// ```
-/// let states = flag_manifest::parse_state_file("[flags.fast_search]\ndefault = true\n[flags.other]\n").unwrap();
+/// let states = flag_manifest::parse_state_file(r#"
+/// [flags.fast_search]
+/// default = true
+/// [flags.other]
+/// [[flags.other.rules]]
+/// rollout = { percent = 10 }
+/// "#).unwrap();
 /// assert_eq!(states[0].name, "fast_search");
 /// assert_eq!(states[0].enabled, Some(true));
+/// assert_eq!(states[0].targeting, None);
 /// assert_eq!(states[1].enabled, None);
+/// assert_eq!(states[1].targeting.as_ref().unwrap().rules[0].rollout.as_ref().unwrap().percent, 10);
 /// ```
 pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
     let raw: RawManifest = toml::from_str(text).map_err(|error| {
@@ -205,27 +309,101 @@ pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
             .with_help("profiles are chosen at build time; set each flag's `default` here instead"),
         ]);
     }
-    Ok(raw
-        .flags
-        .iter()
-        .map(|(name, flag)| FileState {
+    if let Some(settings) = &raw.settings {
+        return Err(vec![
+            Diagnostic::in_manifest(
+                text,
+                settings.span(),
+                "a runtime flags file cannot set `[settings]`",
+            )
+            .with_help("settings apply at build time: put them in the manifest"),
+        ]);
+    }
+    let mut errors = Vec::new();
+    let mut states = Vec::with_capacity(raw.flags.len());
+    for (name, flag) in &raw.flags {
+        // Requirements are the manifest's business; a file's are checked for shape and otherwise ignored.
+        for entry in &flag.requires {
+            build_requirement(text, entry, &mut errors);
+        }
+        let targeting = match (flag.mode, flag.targeting_key(name)) {
+            (_, None) => None,
+            (Some(RawMode::Static), Some((key, key_span))) => {
+                errors.push(static_targeting_error(text, name.get_ref(), key, key_span));
+                None
+            }
+            (_, Some(_)) => Some(flag.targeting(text, &mut errors)),
+        };
+        states.push(FileState {
             name: name.get_ref().clone(),
             enabled: flag.default,
+            targeting,
             span: name.span(),
-        })
-        .collect())
+        });
+    }
+    if errors.is_empty() {
+        Ok(states)
+    } else {
+        Err(errors)
+    }
+}
+
+fn static_targeting_error(text: &str, flag: &str, key: &str, span: Range<usize>) -> Diagnostic {
+    Diagnostic::in_manifest(
+        text,
+        span,
+        format!("flag `{flag}` has `{key}`, but only a dynamic flag is decided per context"),
+    )
+    .with_help(format!(
+        "set `mode = \"dynamic\"` in `[flags.{flag}]`, or remove its `{key}`"
+    ))
+}
+
+/// Every variant named by a `requires` entry must be one the required flag can yield.
+fn check_required_variants(text: &str, manifest: &Manifest, errors: &mut Vec<Diagnostic>) {
+    for flag in &manifest.flags {
+        for requirement in &flag.requirements {
+            let Some(required) = manifest.flag(&requirement.flag) else {
+                continue;
+            };
+            let known = required.targeting.variant_names();
+            for wanted in &requirement.variants {
+                if known.contains(&wanted.as_str()) {
+                    continue;
+                }
+                let message = if known.is_empty() {
+                    format!(
+                        "flag `{}` requires variant `{wanted}` of `{}`, which has no variants",
+                        flag.name, required.name
+                    )
+                } else {
+                    format!(
+                        "flag `{}` requires variant `{wanted}` of `{}`, which has no such variant{}",
+                        flag.name,
+                        required.name,
+                        did_you_mean(wanted, known.iter().copied())
+                    )
+                };
+                errors.push(Diagnostic::in_manifest(
+                    text,
+                    requirement.span.clone(),
+                    message,
+                ));
+            }
+        }
+    }
 }
 
 /// toml's message, which sometimes spans several lines with a snippet of the file: keep the first line,
 /// since the caller adds the position itself.
-fn toml_message(error: &toml::de::Error) -> String {
+pub(crate) fn toml_message(error: &toml::de::Error) -> String {
     let message = error.message().trim();
     message.lines().next().unwrap_or(message).to_owned()
 }
 
-/// Flag and profile names are lowercase snake_case, so that they read the same in code, in the manifest and
-/// in `FEATURE_FLAGS`.
-fn check_name(
+/// Flag, profile and variant names are lowercase snake_case, so that they read the same in code, in the
+/// manifest and in `FEATURE_FLAGS`.
+pub(crate) fn check_name(
     text: &str,
     what: &str,
     name: &str,
@@ -320,8 +498,8 @@ fn check_cycles(text: &str, manifest: &Manifest, errors: &mut Vec<Diagnostic>) {
     ) {
         marks[index] = Mark::OnPath;
         path.push(index);
-        for required in &manifest.flags[index].requires {
-            let Some(next) = manifest.flag_index(required) else {
+        for requirement in &manifest.flags[index].requirements {
+            let Some(next) = manifest.flag_index(&requirement.flag) else {
                 continue;
             };
             match marks[next] {
@@ -353,10 +531,10 @@ fn check_cycles(text: &str, manifest: &Manifest, errors: &mut Vec<Diagnostic>) {
         chain.push(&first.name);
         let last = &manifest.flags[*cycle.last().unwrap_or(&cycle[0])];
         let span = last
-            .requires
+            .requirements
             .iter()
-            .position(|name| *name == first.name)
-            .map_or(last.span.clone(), |i| last.requires_spans[i].clone());
+            .find(|requirement| requirement.flag == first.name)
+            .map_or(last.span.clone(), |requirement| requirement.span.clone());
         errors.push(
             Diagnostic::in_manifest(
                 text,

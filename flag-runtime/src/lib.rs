@@ -64,6 +64,7 @@ mod report;
 mod settings;
 mod sources;
 mod subscribe;
+mod targeting;
 
 pub use control::{is_enabled, reset, set};
 pub use error::Error;
@@ -73,6 +74,7 @@ pub use report::set_reporter;
 pub use settings::{Builder, DEFAULT_POLL, ENV_FILE};
 pub use sources::{FileWatch, load_file, watch_file};
 pub use subscribe::{FlagChange, Subscription, changes, subscribe};
+pub use targeting::Context;
 
 /// Keeps, removes or switches an item according to a flag expression.
 ///
@@ -138,6 +140,13 @@ pub mod __private {
     pub use crate::callsite::Callsite;
     pub use crate::catalog::{Catalog, FlagDecl};
     pub use inventory;
+}
+
+#[doc(hidden)]
+/// The targeting engine, for the integration tests (`tests/tests/unleash_spec.rs`, `targeting_alloc.rs`) and
+/// benchmarks. Not a stable API.
+pub mod __targeting_for_tests {
+    pub use crate::targeting::{CompiledTargeting, Evaluation, VariantChoice, murmur3_x86_32};
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -1,0 +1,420 @@
+//! The targeting engine: decides a dynamic flag, and its variant, for one [`Context`].
+//!
+//! A flag's [`Targeting`] (from the manifest, a runtime file or generated code) is compiled once into a
+//! [`CompiledTargeting`]: context fields resolved, constraint values parsed, regular expressions built. That
+//! form is immutable, so it can be shared between threads and swapped as a whole when the rules change.
+//! Evaluating it allocates nothing: hashes stream over their parts, context values are parsed in place.
+//!
+//! Bucketing is Unleash's, so users keep their buckets if a flag moves there:
+//! - a rollout's bucket is `murmur3_x86_32("{group}:{value}", 0) % 100 + 1`, and the rollout matches when
+//!   `percent > 0 && bucket <= percent`;
+//! - a variant's bucket is `murmur3_x86_32("{group}:{value}", 86028157) % total_weight + 1`, and the variant
+//!   is the first whose cumulative weight reaches it, after overrides;
+//! - `default` stickiness takes the user id, else the session id (else, for variants, the remote address),
+//!   else a random draw.
+
+mod constraint;
+mod context;
+mod murmur;
+mod random;
+
+use flag_manifest::{Payload, Rollout, Rule, Stickiness, Targeting, Variant};
+
+use self::constraint::{CompiledConstraint, Field};
+pub use self::context::Context;
+use self::murmur::Murmur3;
+pub use self::murmur::murmur3_x86_32;
+
+/// Unleash's seed for variant buckets.
+const VARIANT_SEED: u32 = 86_028_157;
+
+/// One flag's targeting, compiled for evaluation.
+///
+/// ```
+/// # use flag_runtime::__targeting_for_tests::CompiledTargeting;
+/// # use flag_runtime::Context;
+/// let targeting = flag_manifest::parse_flag_rules(r#"
+/// [[rules]]
+/// constraints = [{ context = "country", operator = "in", values = ["NZ"] }]
+/// rollout = { percent = 100 }
+/// [[variants]]
+/// name = "blue"
+/// weight = 1
+/// "#).unwrap();
+/// let compiled = CompiledTargeting::new("checkout_v2", &targeting).unwrap();
+/// let kiwi = Context::new().user_id("42").property("country", "NZ");
+/// assert!(compiled.is_enabled(&kiwi, false));
+/// assert!(!compiled.is_enabled(&Context::new().property("country", "FR"), false));
+/// assert_eq!(compiled.variant(&kiwi, false).unwrap().name, "blue");
+/// ```
+#[derive(Debug)]
+pub struct CompiledTargeting {
+    rules: Box<[CompiledRule]>,
+    variants: Option<VariantSet>,
+    variant_names: Box<[Box<str>]>,
+}
+
+/// The variant chosen for a context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariantChoice<'t> {
+    /// The variant's position in [`Targeting::variant_names`] (the flag's variants, then each rule's,
+    /// without repeats).
+    pub index: usize,
+    /// The variant's name.
+    pub name: &'t str,
+    /// The variant's payload, if it has one.
+    pub payload: Option<&'t Payload>,
+}
+
+/// A flag's state and variant for one context, from one evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evaluation<'t> {
+    /// Whether the flag is on.
+    pub enabled: bool,
+    /// The variant, when the flag is on and has variants for this context.
+    pub variant: Option<VariantChoice<'t>>,
+}
+
+impl CompiledTargeting {
+    /// Compiles `targeting` for the flag called `flag_name`, whose name is the default rollout group and the
+    /// group of the flag's variants.
+    ///
+    /// Fails only where the manifest's checks would have (a model built by hand, not parsed) or on a `regex`
+    /// constraint without the `regex` feature; the message names the rule and says what is wrong.
+    pub fn new(flag_name: &str, targeting: &Targeting) -> Result<Self, String> {
+        let variant_names: Box<[Box<str>]> = targeting
+            .variant_names()
+            .into_iter()
+            .map(Box::from)
+            .collect();
+        let rules = targeting
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| {
+                CompiledRule::new(flag_name, rule, &variant_names)
+                    .map_err(|error| format!("flag `{flag_name}`, rule {}: {error}", index + 1))
+            })
+            .collect::<Result<_, _>>()?;
+        let variants = VariantSet::new(
+            &targeting.variants,
+            &targeting.variant_stickiness,
+            flag_name,
+            &variant_names,
+        );
+        Ok(CompiledTargeting {
+            rules,
+            variants,
+            variant_names,
+        })
+    }
+
+    /// Whether the flag is on for `ctx`: when it has rules, whether any matches; otherwise `default` (the
+    /// flag's plain state, from its sources).
+    #[inline]
+    pub fn is_enabled(&self, ctx: &Context<'_>, default: bool) -> bool {
+        if self.rules.is_empty() {
+            default
+        } else {
+            self.rules.iter().any(|rule| rule.matches(ctx))
+        }
+    }
+
+    /// The variant for `ctx`, or `None` when the flag is off for it (see [`CompiledTargeting::is_enabled`])
+    /// or has no variants for it. The first matching rule's own variants come first, then the flag's.
+    #[inline]
+    pub fn variant(&self, ctx: &Context<'_>, default: bool) -> Option<VariantChoice<'_>> {
+        self.evaluate(ctx, default).variant
+    }
+
+    /// The flag's state and variant for `ctx` in one pass (with `random` stickiness, separate calls to
+    /// [`CompiledTargeting::is_enabled`] and [`CompiledTargeting::variant`] draw separately).
+    #[inline]
+    pub fn evaluate(&self, ctx: &Context<'_>, default: bool) -> Evaluation<'_> {
+        let (enabled, rule) = if self.rules.is_empty() {
+            (default, None)
+        } else {
+            match self.rules.iter().find(|rule| rule.matches(ctx)) {
+                Some(rule) => (true, Some(rule)),
+                None => (false, None),
+            }
+        };
+        if !enabled {
+            return Evaluation {
+                enabled,
+                variant: None,
+            };
+        }
+        let rule_variant = rule
+            .and_then(|rule| rule.variants.as_ref())
+            .and_then(|variants| variants.select(ctx));
+        let variant = rule_variant
+            .or_else(|| {
+                self.variants
+                    .as_ref()
+                    .and_then(|variants| variants.select(ctx))
+            })
+            .map(|variant| VariantChoice {
+                index: variant.index,
+                name: &self.variant_names[variant.index],
+                payload: variant.payload.as_ref(),
+            });
+        Evaluation { enabled, variant }
+    }
+
+    /// Whether the flag has rules (without rules, its plain state decides).
+    pub fn has_rules(&self) -> bool {
+        !self.rules.is_empty()
+    }
+
+    /// Every variant name, indexed as [`VariantChoice::index`].
+    pub fn variant_names(&self) -> impl Iterator<Item = &str> {
+        self.variant_names.iter().map(|name| &**name)
+    }
+}
+
+#[derive(Debug)]
+struct CompiledRule {
+    user_ids: Option<Box<[Box<str>]>>,
+    constraints: Box<[CompiledConstraint]>,
+    rollout: Option<CompiledRollout>,
+    variants: Option<VariantSet>,
+}
+
+impl CompiledRule {
+    fn new(flag_name: &str, rule: &Rule, variant_names: &[Box<str>]) -> Result<Self, String> {
+        let constraints = rule
+            .constraints
+            .iter()
+            .map(CompiledConstraint::new)
+            .collect::<Result<_, _>>()?;
+        let rollout = rule
+            .rollout
+            .as_ref()
+            .map(|rollout| CompiledRollout::new(flag_name, rollout));
+        // A rule's variants are bucketed like its rollout: same group, same stickiness.
+        let (stickiness, group) = match &rule.rollout {
+            Some(Rollout {
+                stickiness, group, ..
+            }) => (stickiness.clone(), group.as_deref().unwrap_or(flag_name)),
+            None => (Stickiness::Default, flag_name),
+        };
+        Ok(CompiledRule {
+            user_ids: rule
+                .user_ids
+                .as_ref()
+                .map(|ids| ids.iter().map(|id| Box::from(id.as_str())).collect()),
+            constraints,
+            rollout,
+            variants: VariantSet::new(&rule.variants, &stickiness, group, variant_names),
+        })
+    }
+
+    fn matches(&self, ctx: &Context<'_>) -> bool {
+        self.constraints
+            .iter()
+            .all(|constraint| constraint.matches(ctx))
+            && self.user_ids.as_ref().is_none_or(|ids| {
+                ctx.user()
+                    .is_some_and(|user| ids.iter().any(|id| **id == *user))
+            })
+            && self
+                .rollout
+                .as_ref()
+                .is_none_or(|rollout| rollout.matches(ctx))
+    }
+}
+
+/// Where a bucket's key comes from.
+#[derive(Debug)]
+enum Sticky {
+    Default,
+    UserId,
+    SessionId,
+    Random,
+    Field(Field),
+}
+
+impl Sticky {
+    fn new(stickiness: &Stickiness) -> Sticky {
+        match stickiness {
+            Stickiness::Default => Sticky::Default,
+            Stickiness::UserId => Sticky::UserId,
+            Stickiness::SessionId => Sticky::SessionId,
+            Stickiness::Random => Sticky::Random,
+            Stickiness::Field(name) => Sticky::Field(Field::from_name(name)),
+        }
+    }
+}
+
+/// The hash state after `"{group}:"`, computed once: a bucket only adds the stickiness value.
+fn group_prefix(group: &str, seed: u32) -> Murmur3 {
+    let mut prefix = Murmur3::new(seed);
+    prefix.write(group.as_bytes());
+    prefix.write(b":");
+    prefix
+}
+
+/// A bucket number in `1..=modulus`: `murmur3("{group}:{key}") % modulus + 1` from the group's `prefix`
+/// state, or from a random draw without a key.
+#[inline]
+fn bucket(prefix: Murmur3, key: Option<&str>, modulus: u32) -> u32 {
+    let hash = match key {
+        Some(key) => {
+            let mut hasher = prefix;
+            hasher.write(key.as_bytes());
+            hasher.finish()
+        }
+        None => random::next_u32(),
+    };
+    hash % modulus + 1
+}
+
+#[derive(Debug)]
+struct CompiledRollout {
+    percent: u32,
+    sticky: Sticky,
+    /// The hash state after `"{group}:"` with seed 0.
+    prefix: Murmur3,
+}
+
+impl CompiledRollout {
+    fn new(flag_name: &str, rollout: &Rollout) -> Self {
+        CompiledRollout {
+            percent: u32::from(rollout.percent),
+            sticky: Sticky::new(&rollout.stickiness),
+            prefix: group_prefix(rollout.group.as_deref().unwrap_or(flag_name), 0),
+        }
+    }
+
+    fn matches(&self, ctx: &Context<'_>) -> bool {
+        if self.percent == 0 {
+            return false;
+        }
+        // `None`: a random draw; a missing user id, session id or field matches no bucket.
+        let key = match &self.sticky {
+            Sticky::Default => ctx.user().or_else(|| ctx.session()),
+            Sticky::Random => None,
+            Sticky::UserId => match ctx.user() {
+                Some(user) => Some(user),
+                None => return false,
+            },
+            Sticky::SessionId => match ctx.session() {
+                Some(session) => Some(session),
+                None => return false,
+            },
+            Sticky::Field(field) => match field.get(ctx) {
+                Some(value) => Some(value),
+                None => return false,
+            },
+        };
+        bucket(self.prefix, key, 100) <= self.percent
+    }
+}
+
+/// Contexts whose field has one of these values get the variant.
+#[derive(Debug)]
+struct Override {
+    field: Field,
+    values: Box<[Box<str>]>,
+}
+
+#[derive(Debug)]
+struct CompiledVariant {
+    index: usize,
+    weight: u32,
+    payload: Option<Payload>,
+    overrides: Box<[Override]>,
+}
+
+#[derive(Debug)]
+struct VariantSet {
+    variants: Box<[CompiledVariant]>,
+    total_weight: u32,
+    sticky: Sticky,
+    /// The hash state after `"{group}:"` with Unleash's variant seed.
+    prefix: Murmur3,
+}
+
+impl VariantSet {
+    /// `None` when there is nothing to choose from (no variants, or all of weight 0).
+    fn new(
+        variants: &[Variant],
+        stickiness: &Stickiness,
+        group: &str,
+        variant_names: &[Box<str>],
+    ) -> Option<VariantSet> {
+        let total_weight = variants
+            .iter()
+            .fold(0u32, |total, variant| total.saturating_add(variant.weight));
+        if total_weight == 0 {
+            return None;
+        }
+        let variants = variants
+            .iter()
+            .map(|variant| CompiledVariant {
+                index: variant_names
+                    .iter()
+                    .position(|name| **name == *variant.name)
+                    .unwrap_or(0),
+                weight: variant.weight,
+                payload: variant.payload.clone(),
+                overrides: variant
+                    .overrides
+                    .iter()
+                    .map(|entry| Override {
+                        field: Field::from_name(&entry.context),
+                        values: entry
+                            .values
+                            .iter()
+                            .map(|value| Box::from(value.as_str()))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Some(VariantSet {
+            variants,
+            total_weight,
+            sticky: Sticky::new(stickiness),
+            prefix: group_prefix(group, VARIANT_SEED),
+        })
+    }
+
+    fn select(&self, ctx: &Context<'_>) -> Option<&CompiledVariant> {
+        let overridden = self.variants.iter().find(|variant| {
+            variant.overrides.iter().any(|entry| {
+                entry
+                    .field
+                    .get(ctx)
+                    .is_some_and(|value| entry.values.iter().any(|wanted| **wanted == *value))
+            })
+        });
+        if overridden.is_some() {
+            return overridden;
+        }
+        // `None`: a random draw, also when the chosen field is missing.
+        let key = match &self.sticky {
+            Sticky::Default => ctx
+                .user()
+                .or_else(|| ctx.session())
+                .or_else(|| ctx.address()),
+            Sticky::UserId => ctx.user(),
+            Sticky::SessionId => ctx.session(),
+            Sticky::Random => None,
+            Sticky::Field(field) => field.get(ctx),
+        };
+        let target = bucket(self.prefix, key, self.total_weight);
+        let mut cumulative = 0u32;
+        self.variants.iter().find(|variant| {
+            if variant.weight == 0 {
+                return false;
+            }
+            cumulative = cumulative.saturating_add(variant.weight);
+            cumulative >= target
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
