@@ -9,19 +9,20 @@
 use std::path::Path;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::{FnArg, Pat, PatIdent, ReturnType, Safety, Signature, Type};
 
 use crate::attr::AttrArgs;
+use crate::callsite;
 use crate::decide::{Check, Decision, decide};
 use crate::diagnostics::Errors;
 use crate::expiry;
-use crate::expr::FlagExpr;
+use crate::expr::{FlagCall, FlagExpr};
 use crate::item::{self, FnParts, ItemKind, classify};
 use crate::load::{self, Build, LoadError};
 use crate::runtime_path::runtime_path;
 use crate::track;
-use flag_manifest::{ENV_OVERRIDES, Mode, Source};
+use crate::variants;
 
 /// `#[feature_flag(args)] item`.
 pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -111,10 +112,10 @@ fn doc_note(args: &AttrArgs, decision: &Decision) -> String {
     }
 }
 
-/// `flag!(expr)`.
+/// `flag!(expr)` and `flag!(expr, &ctx)`.
 pub fn flag(input: TokenStream) -> TokenStream {
-    let expr: FlagExpr = match syn::parse2(input) {
-        Ok(expr) => expr,
+    let FlagCall { expr, context } = match syn::parse2(input) {
+        Ok(call) => call,
         Err(error) => return false_with(error.into_compile_error()),
     };
     let build = match load::load() {
@@ -128,14 +129,100 @@ pub fn flag(input: TokenStream) -> TokenStream {
         return false_with(errors.into_compile_errors());
     }
     let extras = extras.take();
-    match decision {
-        Decision::Known(on) if extras.is_empty() => quote!(#on),
-        Decision::Known(on) => quote!({ #extras #on }),
-        Decision::Runtime(check) => {
-            let check = check_tokens(&check, &build, &runtime_path());
+    match (decision, context) {
+        (Decision::Known(on), None) if extras.is_empty() => quote!(#on),
+        (Decision::Known(on), None) => quote!({ #extras #on }),
+        (Decision::Runtime(check), None) => {
+            let check = callsite::check(&check, &build, &runtime_path(), None);
             quote!({ #extras #check })
         }
+        (decision, Some(context)) => {
+            // The context is evaluated once, and type-checked even where only static flags are read.
+            let runtime = runtime_path();
+            let bound = format_ident!("__flag_context", span = Span::mixed_site());
+            let value = match decision {
+                Decision::Known(on) => quote!(#on),
+                Decision::Runtime(check) => callsite::check(&check, &build, &runtime, Some(&bound)),
+            };
+            quote!({
+                #extras
+                let #bound: &#runtime::Context<'_> = #context;
+                let _ = #bound;
+                #value
+            })
+        }
     }
+}
+
+/// `variant!("name", &ctx)`: the flag's variant for the context, as its `flag_variants` enum.
+pub fn variant(input: TokenStream) -> TokenStream {
+    let call: FlagCall = match syn::parse2(input) {
+        Ok(call) => call,
+        Err(error) => return none_with(error.into_compile_error()),
+    };
+    let (FlagExpr::Flag(literal), Some(context)) = (&call.expr, &call.context) else {
+        let message = "expected a flag name and a context: `variant!(\"name\", &ctx)`";
+        return none_with(syn::Error::new(Span::call_site(), message).into_compile_error());
+    };
+    let build = match load::load() {
+        Ok(build) => build,
+        Err(error) => return none_with(load_errors(&error)),
+    };
+    let mut errors = Errors::default();
+    let decision = decide(&call.expr, &build, &mut errors);
+    let extras = Extras::new(&call.expr, &build, &mut errors);
+    let name = literal.value();
+    let index = build.manifest.flag_index(&name);
+    if let Some(flag) = index.map(|index| &build.manifest.flags[index]) {
+        let problem = if matches!(decision, Decision::Known(_)) {
+            Some(format!(
+                "flag `{name}` is static: variants are chosen at run time, so the flag must be `mode = \"dynamic\"`"
+            ))
+        } else if flag.targeting.variant_names().is_empty() {
+            Some(format!(
+                "flag `{name}` has no variants: declare some with `[[flags.{name}.variants]]` in flags.toml"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            errors.error(literal.span(), problem);
+        }
+    }
+    let (Some(index), true) = (index, errors.is_empty()) else {
+        return none_with(errors.into_compile_errors());
+    };
+    let runtime = runtime_path();
+    let (statics, callsite) = callsite::callsite(&build, index, literal.span(), &runtime);
+    let enum_ident = variants::enum_ident(&name);
+    let extras = extras.take();
+    quote!({
+        #extras
+        #statics
+        crate::flag_variants::#enum_ident::__from_index(#callsite.variant_in(#context))
+    })
+}
+
+/// `flag_variants!()`: the `flag_variants` module of enums, at the crate root.
+pub fn flag_variants(input: TokenStream) -> TokenStream {
+    if !input.is_empty() {
+        return syn::Error::new_spanned(input, "`flag_variants!()` takes no arguments")
+            .into_compile_error();
+    }
+    let build = match load::load() {
+        Ok(build) => build,
+        Err(error) => return load_errors(&error),
+    };
+    let module = variants::module(&build);
+    let tracking = track::claim().then(|| {
+        let statements = track::statements(Some(&build.manifest_path));
+        quote!(const _: () = { #statements };)
+    });
+    quote!(#module #tracking)
+}
+
+fn none_with(errors: TokenStream) -> TokenStream {
+    quote!({ #errors ::core::option::Option::None })
 }
 
 /// What every expansion carries besides the item: the crate's rebuild tracking (once per crate) and a
@@ -304,7 +391,7 @@ fn runtime_switch(
             return None;
         }
     };
-    let check = check_tokens(check, build, &runtime_path());
+    let check = callsite::check(check, build, &runtime_path(), None);
     let tracking = extras.take();
     let rebinds = &arguments.rebinds;
     let body = &parts.body;
@@ -389,78 +476,6 @@ fn fallback_call(sig: &Signature, path: &syn::ExprPath, values: &[TokenStream]) 
         call = quote!(unsafe { #call });
     }
     call
-}
-
-/// The boolean expression that reads the dynamic flags of `check`: one callsite `static` per flag read. The
-/// first dynamic check of a crate also submits the crate's catalog (see `flag_runtime`'s `catalog` module).
-fn check_tokens(check: &Check, build: &Build, runtime: &TokenStream) -> TokenStream {
-    match check {
-        Check::Flag { index, span, .. } => {
-            let decl = flag_decl(build, *index, runtime);
-            let catalog = track::claim_catalog().then(|| {
-                let decls = (0..build.manifest.flags.len()).map(|i| flag_decl(build, i, runtime));
-                quote! {
-                    #runtime::__private::inventory::submit! {
-                        #runtime::__private::Catalog { flags: &[#(#decls),*] }
-                    }
-                }
-            });
-            let callsite = format_ident!("__FLAG_CALLSITE", span = Span::mixed_site());
-            quote_spanned! {*span=>
-                {
-                    #catalog
-                    static #callsite: #runtime::__private::Callsite =
-                        #runtime::__private::Callsite::new(&#decl);
-                    #callsite.is_enabled()
-                }
-            }
-        }
-        Check::Not(inner) => {
-            let inner = check_tokens(inner, build, runtime);
-            quote!((!#inner))
-        }
-        Check::All(operands) => {
-            let operands = operands.iter().map(|c| check_tokens(c, build, runtime));
-            quote!((#(#operands)&&*))
-        }
-        Check::Any(operands) => {
-            let operands = operands.iter().map(|c| check_tokens(c, build, runtime));
-            quote!((#(#operands)||*))
-        }
-    }
-}
-
-/// The flag at `index` as this build resolved it, as a `FlagDecl` constant.
-fn flag_decl(build: &Build, index: usize, runtime: &TokenStream) -> TokenStream {
-    let flag = &build.manifest.flags[index];
-    let state = &build.resolution.states[index];
-    let name = &flag.name;
-    let dynamic = flag.mode == Mode::Dynamic;
-    let default = state.enabled;
-    let source = match &state.source {
-        Source::Override => format!("{ENV_OVERRIDES} at build time"),
-        other => other.to_string(),
-    };
-    let option = |value: Option<String>| match value {
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-        None => quote!(::core::option::Option::None),
-    };
-    let description = option(flag.description.clone());
-    let owner = option(flag.owner.clone());
-    let expires = option(flag.expires.map(|date| date.to_string()));
-    let requires = &flag.requires;
-    quote! {
-        #runtime::__private::FlagDecl {
-            name: #name,
-            dynamic: #dynamic,
-            default: #default,
-            source: #source,
-            description: #description,
-            owner: #owner,
-            expires: #expires,
-            requires: &[#(#requires),*],
-        }
-    }
 }
 
 /// A copy of `body` with `statements` first, after any inner attributes.

@@ -24,6 +24,36 @@ pub enum FlagExpr {
 
 const OPERATORS: [&str; 3] = ["not", "all", "any"];
 
+/// The input of `flag!`: a flag expression, then optionally the `&Context` to decide it for.
+pub struct FlagCall {
+    /// The condition.
+    pub expr: FlagExpr,
+    /// The context expression, such as `&ctx`.
+    pub context: Option<syn::Expr>,
+}
+
+impl Parse for FlagCall {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let expr: FlagExpr = input.parse()?;
+        let mut context = None;
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if !input.is_empty() {
+                context = Some(input.parse()?);
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+        }
+        if !input.is_empty() {
+            return Err(input.error(
+                "expected at most a flag expression and a context: `flag!(\"name\")` or `flag!(\"name\", &ctx)`",
+            ));
+        }
+        Ok(FlagCall { expr, context })
+    }
+}
+
 /// The expression as written, for documentation: `all("a", not("b"))`.
 impl std::fmt::Display for FlagExpr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -5,6 +5,7 @@
 //! tests call directly.
 
 mod attr;
+mod callsite;
 mod decide;
 mod diagnostics;
 mod expand;
@@ -12,8 +13,11 @@ mod expiry;
 mod expr;
 mod item;
 mod load;
+#[cfg(test)]
+mod proptests;
 mod runtime_path;
 mod track;
+mod variants;
 
 use proc_macro::TokenStream;
 
@@ -27,4 +31,16 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn flag(input: TokenStream) -> TokenStream {
     expand::flag(input.into()).into()
+}
+
+/// A flag's variant for a context, as its enum. Documented in `flag-runtime`.
+#[proc_macro]
+pub fn variant(input: TokenStream) -> TokenStream {
+    expand::variant(input.into()).into()
+}
+
+/// The enums of every flag's variants. Documented in `flag-runtime`.
+#[proc_macro]
+pub fn flag_variants(input: TokenStream) -> TokenStream {
+    expand::flag_variants(input.into()).into()
 }

@@ -1,7 +1,8 @@
 //! From a manifest and a build's choices (`FEATURE_FLAGS_PROFILE`, `FEATURE_FLAGS`) to one state per flag.
 //!
 //! Precedence, lowest first: the flag's `default`, the chosen profile, the overrides. Once every state is
-//! known, `requires` must hold: a flag that is on needs each flag it requires on too.
+//! known, `requires` must hold for static flags: a flag that is on needs each flag it requires on too.
+//! (Dynamic flags apply their `requires` at run time, for each context.)
 
 use std::fmt;
 
@@ -174,7 +175,9 @@ pub fn resolve(
 
 fn check_requires(manifest: &Manifest, states: &[FlagState], errors: &mut Vec<Diagnostic>) {
     for (index, flag) in manifest.flags.iter().enumerate() {
-        if !states[index].enabled {
+        // A dynamic flag's `requires` is applied at run time, for each context (its required flag may have
+        // rules that turn it on for some contexts only).
+        if !states[index].enabled || flag.mode == crate::Mode::Dynamic {
             continue;
         }
         for (required, span) in flag.requires.iter().zip(&flag.requires_spans) {

@@ -4,13 +4,16 @@
 //! relaxed load and a comparison; the first check at a callsite registers it with the registry (a lock and a
 //! name lookup, once), and the registry rewrites the byte of every callsite of a flag whenever the flag
 //! changes. While a thread-local test override of the flag exists anywhere, its callsites say "look
-//! further", and the slow path consults the current thread's overrides.
+//! further", and the slow path consults the current thread's overrides. Contextual checks go to the flag's
+//! cell for its compiled targeting (see `targeted`).
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::catalog::FlagDecl;
 use crate::registry::{self, FlagCell};
+use crate::targeted::counting;
+use crate::targeting::Context;
 
 const OFF: u8 = 0;
 const ON: u8 = 1;
@@ -49,11 +52,45 @@ impl Callsite {
     #[cold]
     #[inline(never)]
     fn is_enabled_slow(&'static self) -> bool {
-        let cell = match self.cell.get() {
-            Some(cell) => *cell,
+        let cell = self.registered();
+        let on = cell.current();
+        if counting() {
+            cell.counts.record(on, None);
+        }
+        on
+    }
+
+    /// The flag's cell, registering the callsite on first use.
+    #[inline]
+    fn registered(&'static self) -> &'static FlagCell {
+        match self.cell.get() {
+            Some(cell) => cell,
             None => registry::register(self),
-        };
-        cell.current()
+        }
+    }
+
+    /// The flag's state for `ctx`: its rules and `requires` evaluated for that context, unless an explicit
+    /// state (an override, `set`, `FEATURE_FLAGS`) holds for everyone.
+    #[inline]
+    pub fn is_enabled_in(&'static self, ctx: &Context<'_>) -> bool {
+        let cell = self.registered();
+        let outcome = cell.evaluate(ctx);
+        if counting() {
+            cell.counts.record(outcome.enabled, outcome.enum_index);
+        }
+        outcome.enabled
+    }
+
+    /// The index, in the flag's compiled-in variant enum, of its variant for `ctx`; `None` when the flag is
+    /// off for `ctx` or has no variant for it.
+    #[inline]
+    pub fn variant_in(&'static self, ctx: &Context<'_>) -> Option<usize> {
+        let cell = self.registered();
+        let outcome = cell.evaluate(ctx);
+        if counting() {
+            cell.counts.record(outcome.enabled, outcome.enum_index);
+        }
+        outcome.enum_index
     }
 
     pub(crate) fn decl(&self) -> &'static FlagDecl {

@@ -23,8 +23,25 @@ pub struct FlagDecl {
     pub owner: Option<&'static str>,
     /// The manifest's `expires`, as `YYYY-MM-DD`.
     pub expires: Option<&'static str>,
-    /// The manifest's `requires`.
+    /// The manifest's `requires`: the flags that must be on.
     pub requires: &'static [&'static str],
+    /// Every `requires` entry with the state it needs (on, off, or on with one of some variants).
+    pub requirements: &'static [RequirementDecl],
+    /// The flag's rules and variants as TOML (`flag_manifest::rules_to_toml`), empty when it has none.
+    pub targeting: &'static str,
+    /// The variant names this build's `flag_variants!` enums were generated from, in order.
+    pub variants: &'static [&'static str],
+}
+
+/// One `requires` entry of a [`FlagDecl`]. Built by generated code; not a stable API.
+#[derive(Debug)]
+pub struct RequirementDecl {
+    /// The required flag.
+    pub flag: &'static str,
+    /// The state it must be in.
+    pub enabled: bool,
+    /// When not empty, it must be on with one of these variants.
+    pub variants: &'static [&'static str],
 }
 
 /// Every flag of one crate's manifest. Built by generated code; not a stable API.

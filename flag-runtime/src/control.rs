@@ -1,7 +1,42 @@
 //! The string API: read, set and reset flags by name, for admin endpoints, config reloads and tools.
 
+use serde::Serialize;
+
 use crate::Error;
 use crate::registry;
+use crate::targeting::Context;
+
+/// A flag decided for one context, by [`evaluate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluated {
+    /// Whether the flag is on for the context.
+    pub enabled: bool,
+    /// The variant chosen for the context, when the flag is on and has variants.
+    pub variant: Option<String>,
+    /// The variant's payload, if it has one.
+    pub payload: Option<flag_manifest::Payload>,
+}
+
+/// The flag called `name` decided for `ctx`: its rules, rollout, variants and `requires` evaluated for that
+/// context. For code, prefer `flag!("name", &ctx)` and `variant!("name", &ctx)`, which check the name at
+/// compile time, allocate nothing and return a typed variant.
+///
+/// ```
+/// use flag_runtime::Context;
+///
+/// let everyone = flag_runtime::evaluate("fast_search", &Context::new()).unwrap();
+/// assert!(!everyone.enabled);
+/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
+/// ```
+pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluated, Error> {
+    let cell = registry::with(|registry| registry.find(name).map(|id| registry.flags[id].cell))?;
+    let outcome = cell.evaluate(ctx);
+    Ok(Evaluated {
+        enabled: outcome.enabled,
+        variant: outcome.variant.map(|variant| variant.name.to_owned()),
+        payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
+    })
+}
 
 /// The state of the flag called `name`, as the current thread sees it. For code, prefer `flag!("name")`,
 /// which checks the name at compile time and costs one atomic load.

@@ -56,6 +56,23 @@ pub struct FlagInfo {
     pub expires: Option<&'static str>,
     /// The flags this one requires.
     pub requires: &'static [&'static str],
+    /// The names of its variants, as compiled in.
+    pub variants: &'static [&'static str],
+    /// How many rules decide it now (from the manifest, or from a runtime file that replaced them).
+    pub rules: usize,
+    /// How often it was evaluated while counting was on (see [`count_evaluations`](crate::count_evaluations)).
+    pub evaluations: Evaluations,
+}
+
+/// Evaluation counts of one flag.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Evaluations {
+    /// Checks that found it on.
+    pub on: u64,
+    /// Checks that found it off.
+    pub off: u64,
+    /// How often each variant was chosen, by name.
+    pub variants: Vec<(&'static str, u64)>,
 }
 
 fn info(flag: &Flag) -> FlagInfo {
@@ -77,6 +94,20 @@ fn info(flag: &Flag) -> FlagInfo {
         owner: decl.owner,
         expires: decl.expires,
         requires: decl.requires,
+        variants: decl.variants,
+        rules: flag
+            .file_targeting
+            .as_ref()
+            .or(flag.compiled_targeting.as_ref())
+            .map_or(0, |targeting| targeting.rules.len()),
+        evaluations: {
+            let (on, off, variants) = flag.cell.counts.read();
+            Evaluations {
+                on,
+                off,
+                variants: decl.variants.iter().copied().zip(variants).collect(),
+            }
+        },
     }
 }
 

@@ -64,16 +64,19 @@ mod report;
 mod settings;
 mod sources;
 mod subscribe;
+mod targeted;
 mod targeting;
 
-pub use control::{is_enabled, reset, set};
+pub use control::{Evaluated, evaluate, is_enabled, reset, set};
 pub use error::Error;
-pub use introspect::{FlagInfo, Mode, flag_info, flags};
+pub use flag_manifest::{Payload, PayloadKind};
+pub use introspect::{Evaluations, FlagInfo, Mode, flag_info, flags};
 pub use overrides::{GlobalOverride, LocalOverride, override_global, override_local};
 pub use report::set_reporter;
 pub use settings::{Builder, DEFAULT_POLL, ENV_FILE};
 pub use sources::{FileWatch, load_file, watch_file};
 pub use subscribe::{FlagChange, Subscription, changes, subscribe};
+pub use targeted::count_evaluations;
 pub use targeting::Context;
 
 /// Keeps, removes or switches an item according to a flag expression.
@@ -133,12 +136,50 @@ pub use flag_macros::feature_flag;
 #[doc(inline)]
 pub use flag_macros::flag;
 
+/// A dynamic flag's variant for a context, as the flag's enum from [`flag_variants!`]: `None` when the flag
+/// is off for the context or has no variant for it.
+///
+/// Adding a variant to `flags.toml` adds it to the enum, so a `match` that misses it stops compiling.
+///
+/// ```
+/// flag_runtime::flag_variants!(); // at the crate root
+///
+/// use flag_runtime::{Context, variant};
+/// use flag_variants::CheckoutV2;
+///
+/// fn main() {
+///     let ctx = Context::new().user_id("42").property("country", "NZ");
+///     let label = match variant!("checkout_v2", &ctx) {
+///         Some(CheckoutV2::Control) => "control",
+///         Some(CheckoutV2::OnePage) => "one page",
+///         None => "checkout v2 is off",
+///     };
+///     assert_eq!(label, "one page", "user 42 is in the rule's user list and gets the override");
+/// }
+/// ```
+#[doc(inline)]
+pub use flag_macros::variant;
+
+/// Generates, where it is invoked (the crate root), a module `flag_variants` with one enum per dynamic flag
+/// that has variants, named after the flag in UpperCamelCase, for [`variant!`].
+///
+/// ```
+/// flag_runtime::flag_variants!();
+///
+/// fn main() {
+///     assert_eq!(flag_variants::CheckoutV2::ALL.len(), 2);
+///     assert_eq!(flag_variants::CheckoutV2::OnePage.name(), "one_page");
+/// }
+/// ```
+#[doc(inline)]
+pub use flag_macros::flag_variants;
+
 #[doc(hidden)]
 /// What generated code uses. Not a stable API: it changes with the macros, which are pinned to this crate's
 /// exact version.
 pub mod __private {
     pub use crate::callsite::Callsite;
-    pub use crate::catalog::{Catalog, FlagDecl};
+    pub use crate::catalog::{Catalog, FlagDecl, RequirementDecl};
     pub use inventory;
 }
 

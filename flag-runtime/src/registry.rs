@@ -18,26 +18,57 @@ use crate::overrides;
 use crate::report::report;
 use crate::settings::Settings;
 use crate::subscribe::{FlagChange, Subscriber};
+use crate::targeted::{Counts, Slot, Targeted, counting};
+use crate::targeting::CompiledTargeting;
+use flag_manifest::{Requirement, Targeting};
 
-/// A flag's process-wide state, read by callsites on their slow path.
+/// A flag's process-wide state, read by callsites on their slow path and by contextual checks.
 #[derive(Debug)]
 pub(crate) struct FlagCell {
     /// The flag's index in the registry.
     pub id: usize,
+    /// The state, `requires` applied.
     value: AtomicBool,
+    /// The state its sources give, before `requires`: what targeting starts from.
+    layered: AtomicBool,
     /// How many thread-local overrides of this flag exist, in all threads.
     local_overrides: AtomicUsize,
+    /// The compiled targeting, when contextual checks evaluate it.
+    slot: Slot,
+    /// Evaluation counts, kept while counting is on.
+    pub counts: Counts,
 }
 
 impl FlagCell {
     /// The state this thread sees: its own override if it has one, else the process-wide state.
     pub fn current(&self) -> bool {
-        if self.local_overrides.load(Ordering::Relaxed) > 0
-            && let Some(on) = overrides::local(self.id)
-        {
-            return on;
+        self.local_override().unwrap_or_else(|| self.value())
+    }
+
+    /// This thread's override of the flag, if it has one.
+    #[inline]
+    pub fn local_override(&self) -> Option<bool> {
+        if self.local_overrides.load(Ordering::Relaxed) > 0 {
+            overrides::local(self.id)
+        } else {
+            None
         }
+    }
+
+    /// The process-wide state.
+    #[inline]
+    pub fn value(&self) -> bool {
         self.value.load(Ordering::Relaxed)
+    }
+
+    /// The process-wide state before `requires`.
+    #[inline]
+    pub fn layered(&self) -> bool {
+        self.layered.load(Ordering::Relaxed)
+    }
+
+    pub fn slot(&self) -> &Slot {
+        &self.slot
     }
 }
 
@@ -63,6 +94,11 @@ pub(crate) struct Flag {
     /// The last computed state and the layer that decided it.
     pub effective: bool,
     pub layer: Layer,
+    /// The targeting compiled in (from the catalog), and the one a runtime file gave, which wins.
+    pub compiled_targeting: Option<Targeting>,
+    pub file_targeting: Option<Targeting>,
+    /// The compiled form of whichever of the two applies, with the flag's `requires`, once built.
+    pub targeted: Option<&'static Targeted>,
 }
 
 impl Flag {
@@ -80,8 +116,11 @@ impl Flag {
         }
     }
 
+    /// What the flag's callsites may cache: its state, unless a thread-local override or counting sends
+    /// them to the slow path.
     fn fast_state(&self) -> Option<bool> {
-        (self.cell.local_overrides.load(Ordering::Relaxed) == 0).then_some(self.effective)
+        (self.cell.local_overrides.load(Ordering::Relaxed) == 0 && !counting())
+            .then_some(self.effective)
     }
 
     fn publish(&self) {
@@ -89,6 +128,11 @@ impl Flag {
         for callsite in &self.callsites {
             callsite.publish(fast);
         }
+        // An explicit state (environment, `set`, override) holds for every context: no targeting then.
+        let targeting_applies = matches!(self.layer, Layer::Compiled | Layer::File);
+        self.cell
+            .slot
+            .set(self.targeted.filter(|_| targeting_applies));
     }
 }
 
@@ -158,7 +202,13 @@ pub(crate) fn register(callsite: &'static Callsite) -> &'static FlagCell {
         if let Some(cell) = callsite.cell() {
             return cell;
         }
+        let known = registry.flags.len();
         let id = registry.declare(callsite.decl());
+        if id >= known {
+            // A flag no catalog declared (its crate's catalog was not linked): compile its rules now.
+            registry.compile_targeting_of(id);
+            registry.recompute();
+        }
         let flag = &mut registry.flags[id];
         if callsite.attach(flag.cell) {
             flag.callsites.push(callsite);
@@ -177,6 +227,7 @@ impl Registry {
             }
         }
         settings.apply(&mut registry);
+        registry.compile_targeting();
         registry.recompute();
         // Changes at start-up are the initial state, not news.
         registry.outbox.changes.clear();
@@ -192,8 +243,29 @@ impl Registry {
         let cell: &'static FlagCell = Box::leak(Box::new(FlagCell {
             id,
             value: AtomicBool::new(decl.default),
+            layered: AtomicBool::new(decl.default),
             local_overrides: AtomicUsize::new(0),
+            slot: Slot::default(),
+            counts: Counts::new(decl.variants.len()),
         }));
+        let compiled_targeting = if decl.targeting.is_empty() {
+            None
+        } else {
+            match flag_manifest::parse_flag_rules(decl.targeting) {
+                Ok(targeting) => Some(targeting),
+                Err(diagnostics) => {
+                    self.outbox.errors.push(Error::File {
+                        path: format!("<rules of `{}` compiled in>", decl.name).into(),
+                        message: diagnostics
+                            .iter()
+                            .map(|d| d.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    });
+                    None
+                }
+            }
+        };
         self.flags.push(Flag {
             decl,
             cell,
@@ -204,9 +276,75 @@ impl Registry {
             callsites: Vec::new(),
             effective: decl.default,
             layer: Layer::Compiled,
+            compiled_targeting,
+            file_targeting: None,
+            targeted: None,
         });
         self.by_name.insert(decl.name, id);
         id
+    }
+
+    /// Compiles the targeting of every flag that has rules, variants or `requires` entries, after a change
+    /// of declarations or rules. Problems are reported and leave the flag without targeting.
+    pub fn compile_targeting(&mut self) {
+        for id in 0..self.flags.len() {
+            self.compile_targeting_of(id);
+        }
+    }
+
+    /// Compiles (again) the targeting of flag `id`: see [`Registry::compile_targeting`].
+    pub fn compile_targeting_of(&mut self, id: usize) {
+        let flag = &self.flags[id];
+        let targeting = flag
+            .file_targeting
+            .as_ref()
+            .or(flag.compiled_targeting.as_ref());
+        let requirements: Vec<(&'static FlagCell, Requirement)> = flag
+            .decl
+            .requirements
+            .iter()
+            .filter_map(|required| {
+                let parent = self.by_name.get(required.flag)?;
+                Some((
+                    self.flags[*parent].cell,
+                    Requirement {
+                        flag: required.flag.to_owned(),
+                        enabled: required.enabled,
+                        variants: required.variants.iter().map(|v| (*v).to_owned()).collect(),
+                        span: 0..0,
+                    },
+                ))
+            })
+            .collect();
+        let has_targeting = targeting.is_some_and(|t| !t.is_empty());
+        if !has_targeting && requirements.is_empty() {
+            self.flags[id].targeted = None;
+            self.flags[id].publish();
+            return;
+        }
+        let compiled = match targeting.filter(|_| has_targeting) {
+            Some(targeting) => match CompiledTargeting::new(flag.decl.name, targeting) {
+                Ok(compiled) => Some(compiled),
+                Err(message) => {
+                    self.outbox.errors.push(Error::File {
+                        path: format!("<rules of `{}`>", flag.decl.name).into(),
+                        message,
+                    });
+                    None
+                }
+            },
+            None => None,
+        };
+        let targeted = Targeted::new(compiled, requirements, flag.decl.variants).publish();
+        self.flags[id].targeted = Some(targeted);
+        self.flags[id].publish();
+    }
+
+    /// Publishes every flag's state to its callsites again (after counting is switched on or off).
+    pub fn republish(&mut self) {
+        for flag in &self.flags {
+            flag.publish();
+        }
     }
 
     /// The id of the flag called `name`.
@@ -263,6 +401,7 @@ impl Registry {
         for (id, flag) in self.flags.iter_mut().enumerate() {
             let on = resolved[id].unwrap_or(false);
             let layer = layered[id].1;
+            flag.cell.layered.store(layered[id].0, Ordering::Relaxed);
             if on != flag.effective || layer != flag.layer {
                 let changed = on != flag.effective;
                 flag.effective = on;
@@ -280,7 +419,7 @@ impl Registry {
         }
     }
 
-    /// A flag is on when its layers say so and every flag it requires is on (a cycle, which the manifest
+    /// A flag is on when its layers say so and every `requires` entry holds (a cycle, which the manifest
     /// forbids, counts as off).
     fn resolve(
         &self,
@@ -296,10 +435,16 @@ impl Registry {
             return false;
         }
         path.push(id);
+        // Without a context, a requirement on a variant cannot be met.
         let mut on = layered[id].0;
-        for required in self.flags[id].decl.requires {
-            if on && let Some(&required_id) = self.by_name.get(required) {
-                on = self.resolve(required_id, layered, resolved, path);
+        for required in self.flags[id].decl.requirements {
+            if on && let Some(&required_id) = self.by_name.get(required.flag) {
+                let parent = self.resolve(required_id, layered, resolved, path);
+                on = if required.enabled {
+                    parent && required.variants.is_empty()
+                } else {
+                    !parent
+                };
             }
         }
         path.pop();

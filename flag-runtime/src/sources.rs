@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use flag_manifest::{Diagnostic, Location, parse_overrides, parse_state_file};
+use flag_manifest::{Diagnostic, Location, Targeting, parse_overrides, parse_state_file};
 
 use crate::Error;
 use crate::registry::{self, Registry};
@@ -56,14 +56,35 @@ pub(crate) fn load_file_into(
             );
         }
     };
+    let mut targetings: Vec<Option<Targeting>> = vec![None; registry.flags.len()];
     for flag in &mut registry.flags {
         flag.file = None;
     }
     for state in states {
-        if let Some(on) = state.enabled
-            && let Some(id) = registry.accept(&state.name, on)
-        {
-            registry.flags[id].file = Some(on);
+        let id = match registry.find_dynamic(&state.name) {
+            Ok(id) => Some(id),
+            // A static flag named with the state it was compiled with, and no rules: nothing to change.
+            Err(Error::StaticFlag { compiled, .. })
+                if state.targeting.is_none() && state.enabled.is_none_or(|on| on == compiled) =>
+            {
+                None
+            }
+            Err(error) => {
+                registry.outbox.errors.push(error);
+                None
+            }
+        };
+        if let Some(id) = id {
+            registry.flags[id].file = state.enabled;
+            targetings[id] = state.targeting;
+        }
+    }
+    for (id, targeting) in targetings.into_iter().enumerate() {
+        if registry.flags[id].file_targeting != targeting {
+            registry.flags[id].file_targeting = targeting;
+            registry.compile_targeting_of(id);
+            #[cfg(feature = "tracing")]
+            tracing::info!(target: "flag_runtime", flag = registry.flags[id].decl.name, "flag rules changed");
         }
     }
     (Some(text.into_bytes()), Ok(()))
@@ -92,9 +113,10 @@ fn describe(diagnostics: &[Diagnostic]) -> String {
         .join("; ")
 }
 
-/// Reads a runtime flags file now: `[flags.NAME]` tables with `default = true|false`, the manifest's shape.
-/// The file's states replace those of any file read before; flags it does not name fall back to lower
-/// sources. On error nothing changes and the error is returned; unknown names and static flags in the file
+/// Reads a runtime flags file now: `[flags.NAME]` tables with `default = true|false` and, for dynamic flags,
+/// `rules`, `variants` and `variant_stickiness`: the manifest's shape. The file's states and rules replace
+/// those of any file read before; flags it does not name fall back to lower sources and to their compiled-in
+/// rules. On error nothing changes and the error is returned; unknown names and static flags in the file
 /// are reported (see [`set_reporter`](crate::set_reporter)) and skipped.
 ///
 /// ```

@@ -133,25 +133,29 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
     assert_eq!(
         names,
         [
+            "checkout_v2",
             "dark_mode",
+            "express_pay",
             "fast_search",
             "legacy_export",
             "new_api",
             "new_ui"
         ]
     );
-    let new_ui = &flags[4];
+    let new_ui = &flags[6];
     assert_eq!(new_ui.mode, Mode::Static);
     assert!(!new_ui.enabled);
     assert_eq!(new_ui.owner, Some("team-ui"));
     assert_eq!(new_ui.expires, Some("2027-03-01"));
     assert_eq!(new_ui.requires, ["new_api"]);
     assert_eq!(new_ui.description, Some("Redesigned dashboard"));
-    let json = serde_json::to_value(&flags[1]).unwrap();
+    let json = serde_json::to_value(&flags[3]).unwrap();
     assert_eq!(json["name"], "fast_search");
     assert_eq!(json["mode"], "dynamic");
     assert_eq!(json["enabled"], false);
     assert_eq!(json["source"], "default");
+    let checkout = &flags[0];
+    assert_eq!((checkout.rules, checkout.variants), (2, &["control", "one_page"][..]));
 }
 
 #[test]

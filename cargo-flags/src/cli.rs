@@ -1,0 +1,173 @@
+//! The command line, declared with clap's derive: what each command accepts and the `--help` people read.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  cargo flags list                          every flag, its state in this build and its references
+  cargo flags list --profile beta --format json
+  cargo flags check                         fails on an invalid manifest, expired flags, unknown names
+  cargo flags explain new_ui                why new_ui is on or off, and where the code uses it
+  cargo flags remove new_ui --keep on --dry-run
+                                            show the diff that retires new_ui, keeping its code on
+
+Run it anywhere inside a cargo workspace: it reads the flags.toml the macros read (the nearest one above
+the current directory, or FEATURE_FLAGS_MANIFEST) and every .rs file of the workspace's members.
+Exit status: 0 fine, 1 problems found, 2 usage or I/O error.";
+
+/// `cargo flags`: list, check, explain and retire the feature flags of a workspace.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-flags",
+    bin_name = "cargo flags",
+    version,
+    about,
+    after_help = EXAMPLES,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// How to print the result: a table for people, or JSON for programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Leave this file or directory out of the scan (repeatable; relative to the current directory),
+    /// for example fixtures that reference flags of another manifest.
+    #[arg(long, value_name = "PATH")]
+    pub exclude: Vec<PathBuf>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns and sentences, for a terminal.
+    Table,
+    /// One JSON document on stdout, for scripts and CI.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every flag: mode, state in this build, owner, expiry, requires and reference count.
+    #[command(after_help = "\
+Examples:
+  cargo flags list
+  cargo flags list --profile beta
+  FEATURE_FLAGS=new_ui=on cargo flags list --format json
+
+The state is the one a build would compile in: the flag's default, then the profile (--profile, else
+FEATURE_FLAGS_PROFILE), then FEATURE_FLAGS, read from the environment as the macros read it.")]
+    List {
+        /// Resolve under this `[profiles.NAME]` table (default: FEATURE_FLAGS_PROFILE).
+        #[arg(long)]
+        profile: Option<String>,
+        /// The options every command accepts.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check the manifest and the code: validity, expiry, unreferenced and undeclared flags.
+    #[command(after_help = "\
+Examples:
+  cargo flags check
+  FEATURE_FLAGS_TODAY=2026-10-01 cargo flags check --format json
+  cargo flags check --strict --exclude tests/ui
+
+Errors (exit status 1): the manifest does not parse or validate, a profile does not resolve, a flag's
+`expires` date is before today (FEATURE_FLAGS_TODAY=YYYY-MM-DD, else the system clock in UTC), the code
+names an undeclared flag or writes a malformed flag expression, a .rs file does not parse.
+Warnings: a declared flag that no code references (errors with --strict).")]
+    Check {
+        /// Treat warnings (flags referenced nowhere) as errors.
+        #[arg(long)]
+        strict: bool,
+        /// The options every command accepts.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Why a flag is on or off, what it requires and what requires it, and every place that uses it.
+    #[command(after_help = "\
+Examples:
+  cargo flags explain new_ui
+  cargo flags explain new_ui --profile beta
+  FEATURE_FLAGS=-new_ui cargo flags explain new_ui --format json")]
+    Explain {
+        /// The flag.
+        name: String,
+        /// Resolve under this `[profiles.NAME]` table (default: FEATURE_FLAGS_PROFILE).
+        #[arg(long)]
+        profile: Option<String>,
+        /// The options every command accepts.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Retire a flag: keep its code on (or off) for good, and delete it from the code and the manifest.
+    #[command(after_help = "\
+Examples:
+  cargo flags remove new_ui --keep on --dry-run     print the diff, change nothing
+  cargo flags remove new_ui --keep on               the new code stays, the old code goes
+  cargo flags remove old_export --keep off          the flagged code goes
+
+With --keep on: #[feature_flag(\"x\")] attributes go and their items stay; items gated on not(\"x\") are
+deleted; flag!(\"x\") becomes true and `if true {A} else {B}` becomes A; a fallback is dropped (and
+reported when nothing else uses it); not/all/any expressions that mention x are simplified. --keep off is
+the mirror image, and a fn with a fallback keeps its signature and calls the fallback. The flag leaves
+flags.toml: its [flags.x] table, its entries in profiles and in other flags' `requires`. Every edit is a
+text edit at the exact place, so the rest of each file is kept byte for byte.
+Nothing is written when anything is refused: files that do not parse, a flag other flags require (with
+--keep off), a shape it cannot rewrite. Run `cargo check` afterwards.")]
+    Remove {
+        /// The flag to retire.
+        name: String,
+        /// The state the code keeps from now on.
+        #[arg(long, value_enum)]
+        keep: Keep,
+        /// Print a unified diff of what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The options every command accepts.
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+impl Command {
+    /// The options shared by every command.
+    pub fn common(&self) -> &Common {
+        match self {
+            Command::List { common, .. }
+            | Command::Check { common, .. }
+            | Command::Explain { common, .. }
+            | Command::Remove { common, .. } => common,
+        }
+    }
+}
+
+/// The state a retired flag's code keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Keep {
+    /// The flag's code stays, as if the flag were always on.
+    On,
+    /// The flag's code goes, as if the flag were always off.
+    Off,
+}
+
+impl Keep {
+    /// `true` for on.
+    pub fn on(self) -> bool {
+        self == Keep::On
+    }
+
+    /// `"on"` or `"off"`.
+    pub fn as_str(self) -> &'static str {
+        if self.on() { "on" } else { "off" }
+    }
+}

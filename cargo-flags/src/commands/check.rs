@@ -1,0 +1,332 @@
+//! `cargo flags check`: everything that should stop a merge, for CI.
+//!
+//! Errors: the manifest does not parse or validate (the macros' own diagnostics, `path:line:col`), its
+//! defaults or a profile do not resolve, a flag has expired, the code names an undeclared flag (with a
+//! suggestion) or writes a malformed flag expression, a `.rs` file does not parse. Warning: a declared flag
+//! that no code references (an error with `--strict`).
+
+use flag_manifest::{Date, Location, Manifest, closest};
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::output;
+use crate::scan::{Finding, Scan};
+use crate::text::line_column;
+use crate::toml_spans::TomlSpans;
+use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Fails the check.
+    Error,
+    /// Reported; fails the check only with `--strict`.
+    Warning,
+}
+
+/// One problem found by `check`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// `manifest`, `resolution`, `expired`, `unreferenced`, `undeclared`, `malformed` or `unparsable`.
+    pub kind: &'static str,
+    /// The file, relative to the workspace root.
+    pub file: String,
+    /// 1-based line, when the problem has a place.
+    pub line: Option<usize>,
+    /// 1-based column in characters, when the problem has a place.
+    pub column: Option<usize>,
+    /// The flag concerned, if any.
+    pub flag: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The declared flag closest to an undeclared name.
+    pub suggestion: Option<String>,
+}
+
+/// The JSON document of `check`.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    /// Whether the check passed.
+    pub ok: bool,
+    /// The date expiry was judged against.
+    pub today: String,
+    /// The manifest, relative to the workspace root.
+    pub manifest: String,
+    /// How many flags the manifest declares (0 when it is invalid).
+    pub flags: usize,
+    /// How many `.rs` files were scanned.
+    pub files: usize,
+    /// How many attributes and `flag!` calls were found.
+    pub references: usize,
+    /// Every problem, errors and warnings.
+    pub problems: Vec<Problem>,
+}
+
+/// Runs `check`.
+pub fn run(session: &Session, strict: bool) -> Result<Outcome, CliError> {
+    let today = date::today(session.env.today.as_deref())?;
+    let scan = session.scan();
+    let report = check(session, &scan, today, strict);
+    let stdout = match session.format {
+        Format::Json => output::json(&report),
+        Format::Table => table(&report),
+    };
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        code: if report.ok { EXIT_OK } else { EXIT_PROBLEMS },
+    })
+}
+
+fn check(session: &Session, scan: &Scan, today: Date, strict: bool) -> CheckReport {
+    let display = &session.manifest.display;
+    let text = &session.manifest.text;
+    let mut problems = Vec::new();
+    let manifest = match Manifest::parse(text) {
+        Ok(manifest) => Some(manifest),
+        Err(diagnostics) => {
+            for diagnostic in diagnostics {
+                problems.push(manifest_problem("manifest", display, &diagnostic));
+            }
+            None
+        }
+    };
+    if let Some(manifest) = &manifest {
+        check_manifest(manifest, display, today, scan, &mut problems);
+        check_code(manifest, scan, &mut problems);
+    }
+    for finding in &scan.malformed {
+        problems.push(code_problem(
+            "malformed",
+            finding,
+            None,
+            "write a flag name in double quotes (\"new_ui\"), or not(..), all(..), any(..) of such \
+             expressions; the compiler rejects this one too",
+        ));
+    }
+    for finding in &scan.unparsable {
+        problems.push(code_problem(
+            "unparsable",
+            finding,
+            None,
+            "fix the syntax (the compiler rejects it too), or leave the file out with --exclude if it is \
+             not Rust compiled by this workspace",
+        ));
+    }
+    if strict {
+        for problem in &mut problems {
+            problem.severity = Severity::Error;
+        }
+    }
+    CheckReport {
+        ok: problems
+            .iter()
+            .all(|problem| problem.severity == Severity::Warning),
+        today: today.to_string(),
+        manifest: display.clone(),
+        flags: manifest.as_ref().map_or(0, |manifest| manifest.flags.len()),
+        files: scan.files,
+        references: scan.references.len(),
+        problems,
+    }
+}
+
+fn check_manifest(
+    manifest: &Manifest,
+    display: &str,
+    today: Date,
+    scan: &Scan,
+    problems: &mut Vec<Problem>,
+) {
+    // The defaults and every profile must resolve, as a build with that profile would.
+    let mut seen = std::collections::HashSet::new();
+    let profiles =
+        std::iter::once(None).chain(manifest.profiles.iter().map(|p| Some(p.name.as_str())));
+    for profile in profiles {
+        if let Err(diagnostics) = flag_manifest::resolve(manifest, profile, None) {
+            for diagnostic in diagnostics {
+                if seen.insert(diagnostic.message.clone()) {
+                    problems.push(manifest_problem("resolution", display, &diagnostic));
+                }
+            }
+        }
+    }
+    let spans = TomlSpans::parse(&manifest.source);
+    for flag in &manifest.flags {
+        let at = |span: Option<std::ops::Range<usize>>| {
+            line_column(&manifest.source, span.unwrap_or(flag.span.clone()).start)
+        };
+        if let Some(expires) = flag.expires
+            && expires < today
+        {
+            let span = spans
+                .as_ref()
+                .and_then(|spans| spans.value_span(&["flags", &flag.name, "expires"]));
+            let (line, column) = at(span);
+            let owner = flag
+                .owner
+                .as_ref()
+                .map(|owner| format!(", owner {owner}"))
+                .unwrap_or_default();
+            problems.push(Problem {
+                severity: Severity::Error,
+                kind: "expired",
+                file: display.to_owned(),
+                line: Some(line),
+                column: Some(column),
+                flag: Some(flag.name.clone()),
+                message: format!("flag `{}` expired on {expires}{owner}", flag.name),
+                help: Some(format!(
+                    "remove it with `cargo flags remove {} --keep on|off`, or move `expires` to a later date",
+                    flag.name
+                )),
+                suggestion: None,
+            });
+        }
+        if scan.references_to(&flag.name).next().is_none() {
+            let (line, column) = at(None);
+            problems.push(Problem {
+                severity: Severity::Warning,
+                kind: "unreferenced",
+                file: display.to_owned(),
+                line: Some(line),
+                column: Some(column),
+                flag: Some(flag.name.clone()),
+                message: format!(
+                    "flag `{}` is declared but no code references it",
+                    flag.name
+                ),
+                help: Some(format!(
+                    "use it with #[feature_flag(\"{0}\")] or flag!(\"{0}\"), or retire it with `cargo flags \
+                     remove {0} --keep off`",
+                    flag.name
+                )),
+                suggestion: None,
+            });
+        }
+    }
+}
+
+fn check_code(manifest: &Manifest, scan: &Scan, problems: &mut Vec<Problem>) {
+    for reference in &scan.references {
+        for ((name, _), &(line, column)) in
+            reference.expr.names().iter().zip(&reference.name_positions)
+        {
+            if manifest.flag(name).is_some() {
+                continue;
+            }
+            let suggestion = closest(name, manifest.flag_names()).map(str::to_owned);
+            let message = match &suggestion {
+                Some(close) => format!("unknown flag `{name}`; did you mean `{close}`?"),
+                None => format!("unknown flag `{name}`: it is not declared in the manifest"),
+            };
+            problems.push(Problem {
+                severity: Severity::Error,
+                kind: "undeclared",
+                file: reference.file.clone(),
+                line: Some(line),
+                column: Some(column),
+                flag: Some((*name).to_owned()),
+                message,
+                help: Some(match &suggestion {
+                    Some(close) => format!(
+                        "write `\"{close}\"`, or declare `{name}` with a `[flags.{name}]` table"
+                    ),
+                    None => format!(
+                        "declare it with a `[flags.{name}]` table in the manifest, or fix the name"
+                    ),
+                }),
+                suggestion,
+            });
+        }
+    }
+}
+
+fn manifest_problem(
+    kind: &'static str,
+    display: &str,
+    diagnostic: &flag_manifest::Diagnostic,
+) -> Problem {
+    let (line, column) = match &diagnostic.location {
+        Location::Manifest { line, column, .. } => (Some(*line), Some(*column)),
+        _ => (None, None),
+    };
+    Problem {
+        severity: Severity::Error,
+        kind,
+        file: display.to_owned(),
+        line,
+        column,
+        flag: None,
+        message: diagnostic.message.clone(),
+        help: diagnostic.help.clone(),
+        suggestion: None,
+    }
+}
+
+fn code_problem(
+    kind: &'static str,
+    finding: &Finding,
+    flag: Option<String>,
+    help: &str,
+) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        kind,
+        file: finding.file.clone(),
+        line: Some(finding.line),
+        column: Some(finding.column),
+        flag,
+        message: finding.message.clone(),
+        help: Some(help.to_owned()),
+        suggestion: None,
+    }
+}
+
+fn table(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for problem in &report.problems {
+        let severity = match problem.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let place = match (problem.line, problem.column) {
+            (Some(line), Some(column)) => format!("{}:{line}:{column}", problem.file),
+            _ => problem.file.clone(),
+        };
+        let what = if problem.kind == "unparsable" {
+            format!("cannot parse this file: {}", problem.message)
+        } else {
+            problem.message.clone()
+        };
+        out.push_str(&format!("{severity}: {place}: {what}\n"));
+        if let Some(help) = &problem.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    let errors = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = report.problems.len() - errors;
+    if !report.problems.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "check {}: {}, {} ({}, {} in {}; today is {})\n",
+        if report.ok { "passed" } else { "failed" },
+        output::count(errors, "error", "errors"),
+        output::count(warnings, "warning", "warnings"),
+        output::count(report.flags, "flag", "flags"),
+        output::count(report.references, "reference", "references"),
+        output::count(report.files, "file", "files"),
+        report.today
+    ));
+    out
+}

@@ -1,0 +1,338 @@
+//! `cargo flags explain NAME`: why a flag is on or off in this build (the chain default -> profile ->
+//! `FEATURE_FLAGS`), the flags it requires and the flags that require it, and every place the code uses it.
+
+use flag_manifest::{Manifest, Mode, did_you_mean, parse_overrides};
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::commands::{check_profile, chosen_profile, resolve};
+use crate::output::{self, or_dash};
+use crate::scan::RefKind;
+use crate::text::line_column;
+use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
+
+/// The JSON document of `explain`.
+#[derive(Debug, Serialize)]
+pub struct ExplainReport {
+    /// The flag's name.
+    pub name: String,
+    /// `static` or `dynamic`.
+    pub mode: String,
+    /// Its state in this build; `null` when the build's flags do not resolve (see `problems`).
+    pub enabled: Option<bool>,
+    /// What decided it: `default`, `profile NAME` or `FEATURE_FLAGS`.
+    pub decided_by: String,
+    /// The manifest's description.
+    pub description: Option<String>,
+    /// The owner.
+    pub owner: Option<String>,
+    /// The expiry date.
+    pub expires: Option<String>,
+    /// Whether the expiry date is before today.
+    pub expired: bool,
+    /// Where the flag is declared: `flags.toml:LINE:COL`.
+    pub declared_at: String,
+    /// Each source in precedence order, lowest first.
+    pub chain: Vec<Step>,
+    /// The flags this one requires, with their states.
+    pub requires: Vec<Related>,
+    /// The flags that require this one, with their states.
+    pub required_by: Vec<Related>,
+    /// Every attribute and `flag!` call that names it.
+    pub references: Vec<ReferenceRow>,
+    /// Why the build's flags do not resolve, if they do not.
+    pub problems: Vec<String>,
+}
+
+/// One source of the chain that decides a state.
+#[derive(Debug, Serialize)]
+pub struct Step {
+    /// `default`, `profile NAME` or `FEATURE_FLAGS`.
+    pub source: String,
+    /// The state this source gives the flag, or `null` when it says nothing about it.
+    pub state: Option<bool>,
+    /// Whether this is the source that decides (the last one that says something).
+    pub decides: bool,
+    /// Why the source says nothing, or where it says it.
+    pub note: String,
+}
+
+/// A flag related through `requires`.
+#[derive(Debug, Serialize)]
+pub struct Related {
+    /// Its name.
+    pub name: String,
+    /// Its state in this build, when the build resolves.
+    pub enabled: Option<bool>,
+}
+
+/// One reference.
+#[derive(Debug, Serialize)]
+pub struct ReferenceRow {
+    /// The file, relative to the workspace root.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// `attribute` or `macro`.
+    pub kind: RefKind,
+    /// The attribute or call as written.
+    pub text: String,
+    /// The item it is on or in.
+    pub context: Option<String>,
+}
+
+/// Runs `explain`.
+pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outcome, CliError> {
+    let manifest = match session.parsed_manifest() {
+        Ok(manifest) => manifest,
+        Err(outcome) => return Ok(outcome),
+    };
+    let Some(flag) = manifest.flag(name) else {
+        return Err(unknown_flag(&manifest, name, &session.manifest.display));
+    };
+    let from_env = profile.is_none();
+    let profile = chosen_profile(profile, &session.env);
+    check_profile(&manifest, profile, from_env)?;
+    let today = date::today(session.env.today.as_deref())?;
+    let resolution = resolve(&manifest, profile, &session.env, &session.manifest.display);
+    let state_of = |other: &str| {
+        let resolution = resolution.as_ref().ok()?;
+        Some(resolution.is_enabled(&manifest, other))
+    };
+
+    let (line, column) = line_column(&manifest.source, flag.span.start);
+    let mut chain = vec![Step {
+        source: "default".to_owned(),
+        state: Some(flag.default),
+        decides: false,
+        note: format!("{}:{line}:{column}", session.manifest.display),
+    }];
+    chain.push(match profile.and_then(|p| manifest.profile(p)) {
+        Some(chosen) => Step {
+            source: format!("profile {}", chosen.name),
+            state: chosen.state(name),
+            decides: false,
+            note: if chosen.state(name).is_some() {
+                "[profiles.".to_owned() + &chosen.name + "]"
+            } else {
+                format!("[profiles.{}] does not set it", chosen.name)
+            },
+        },
+        None => Step {
+            source: "profile".to_owned(),
+            state: None,
+            decides: false,
+            note: "no profile chosen (--profile or FEATURE_FLAGS_PROFILE)".to_owned(),
+        },
+    });
+    let override_state = session.env.overrides.as_deref().and_then(|value| {
+        parse_overrides(value)
+            .0
+            .into_iter()
+            .rfind(|entry| entry.name == name)
+            .map(|entry| entry.enabled)
+    });
+    chain.push(Step {
+        source: flag_manifest::ENV_OVERRIDES.to_owned(),
+        state: override_state,
+        decides: false,
+        note: match (&session.env.overrides, override_state) {
+            (None, _) => "not set".to_owned(),
+            (Some(value), None) => format!("{value:?} does not name it"),
+            (Some(value), Some(_)) => format!("{value:?}"),
+        },
+    });
+    let decider = chain
+        .iter()
+        .rposition(|step| step.state.is_some())
+        .unwrap_or(0);
+    chain[decider].decides = true;
+
+    let references = session
+        .scan()
+        .references_to(name)
+        .map(|reference| ReferenceRow {
+            file: reference.file.clone(),
+            line: reference.line,
+            column: reference.column,
+            kind: reference.kind,
+            text: reference.text.clone(),
+            context: reference.context.clone(),
+        })
+        .collect();
+    let report = ExplainReport {
+        name: flag.name.clone(),
+        mode: flag.mode.to_string(),
+        enabled: resolution
+            .as_ref()
+            .ok()
+            .map(|r| r.is_enabled(&manifest, name)),
+        decided_by: match &resolution {
+            Ok(resolution) => manifest
+                .flag_index(name)
+                .map(|index| resolution.states[index].source.to_string())
+                .unwrap_or_default(),
+            Err(_) => chain[decider].source.clone(),
+        },
+        description: flag.description.clone(),
+        owner: flag.owner.clone(),
+        expires: flag.expires.map(|date| date.to_string()),
+        expired: flag.expires.is_some_and(|expires| expires < today),
+        declared_at: chain[0].note.clone(),
+        chain,
+        requires: flag
+            .requires
+            .iter()
+            .map(|required| Related {
+                name: required.clone(),
+                enabled: state_of(required),
+            })
+            .collect(),
+        required_by: manifest
+            .flags
+            .iter()
+            .filter(|other| other.requires.iter().any(|required| required == name))
+            .map(|other| Related {
+                name: other.name.clone(),
+                enabled: state_of(&other.name),
+            })
+            .collect(),
+        references,
+        problems: resolution.as_ref().err().cloned().unwrap_or_default(),
+    };
+    let stdout = match session.format {
+        Format::Json => output::json(&report),
+        Format::Table => table(&report, flag.mode),
+    };
+    let stderr = if report.problems.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{}\nerror: this build's flags do not resolve; fix the manifest or the variables above\n",
+            report.problems.join("\n")
+        )
+    };
+    Ok(Outcome {
+        stdout,
+        stderr,
+        code: if report.problems.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_PROBLEMS
+        },
+    })
+}
+
+/// The usage error for a name the manifest does not declare.
+pub fn unknown_flag(manifest: &Manifest, name: &str, display: &str) -> CliError {
+    CliError::new(format!(
+        "unknown flag `{name}`{}",
+        did_you_mean(name, manifest.flag_names())
+    ))
+    .help(format!(
+        "{display} declares: {}",
+        if manifest.flags.is_empty() {
+            "no flags".to_owned()
+        } else {
+            manifest.flag_names().collect::<Vec<_>>().join(", ")
+        }
+    ))
+}
+
+fn table(report: &ExplainReport, mode: Mode) -> String {
+    let state = report
+        .enabled
+        .map_or("unknown (the build does not resolve)", output::state);
+    let mut out = format!(
+        "{}: {state} ({}), decided by {}\n",
+        report.name, report.mode, report.decided_by
+    );
+    if let Some(description) = &report.description {
+        out.push_str(&format!("  {description}\n"));
+    }
+    out.push_str(&format!(
+        "  declared at {}; owner {}; expires {}{}\n",
+        report.declared_at,
+        or_dash(report.owner.as_ref()),
+        or_dash(report.expires.as_ref()),
+        if report.expired { " (expired)" } else { "" }
+    ));
+    if mode == Mode::Dynamic {
+        out.push_str(
+            "  dynamic: this is the compiled-in default; at run time a flags file, FEATURE_FLAGS, set() or an \
+             override can change it\n",
+        );
+    }
+    out.push_str("\nHow the state is decided (lowest precedence first):\n");
+    let rows: Vec<Vec<String>> = report
+        .chain
+        .iter()
+        .map(|step| {
+            vec![
+                format!("  {}", step.source),
+                step.state.map_or("-", output::state).to_owned(),
+                if step.decides {
+                    "<- decides".to_owned()
+                } else {
+                    String::new()
+                },
+                step.note.clone(),
+            ]
+        })
+        .collect();
+    let steps = output::table(&["", "", "", ""], &rows);
+    // The header row is blank: drop it.
+    out.push_str(steps.split_once('\n').map_or("", |(_, rest)| rest));
+
+    for (title, related) in [
+        ("Requires", &report.requires),
+        ("Required by", &report.required_by),
+    ] {
+        out.push_str(&format!("\n{title}:"));
+        if related.is_empty() {
+            out.push_str(" nothing\n");
+            continue;
+        }
+        out.push('\n');
+        for flag in related {
+            out.push_str(&format!(
+                "  {} ({})\n",
+                flag.name,
+                flag.enabled.map_or("unknown", output::state)
+            ));
+        }
+    }
+
+    out.push_str(&format!("\nReferences ({}):\n", report.references.len()));
+    if report.references.is_empty() {
+        out.push_str("  none: no attribute or flag! call names it\n");
+    }
+    let rows: Vec<Vec<String>> = report
+        .references
+        .iter()
+        .map(|reference| {
+            vec![
+                format!(
+                    "  {}:{}:{}",
+                    reference.file, reference.line, reference.column
+                ),
+                reference.text.clone(),
+                reference
+                    .context
+                    .as_ref()
+                    .map(|context| match reference.kind {
+                        RefKind::Attribute => format!("on {context}"),
+                        RefKind::Macro => format!("in {context}"),
+                    })
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let table = output::table(&["", "", ""], &rows);
+        out.push_str(table.split_once('\n').map_or("", |(_, rest)| rest));
+    }
+    out
+}

@@ -1,0 +1,276 @@
+//! Retiring a flag from `flags.toml` by text edits: its `[flags.NAME]` table, its entries in profiles, and
+//! its place in other flags' `requires`. What is declared comes from `flag-manifest`; where it is written
+//! comes from `toml_edit`'s spans ([`crate::toml_spans`]). Comments and layout elsewhere stay as they are.
+
+use std::ops::Range;
+
+use flag_manifest::Manifest;
+
+use crate::text::{self, Edit};
+use crate::toml_spans::TomlSpans;
+
+/// The edits that retire `name` from the manifest whose text is `manifest.source`, with what they do (at
+/// byte offsets), or the refusals (at byte offsets) when the manifest is written in a shape this cannot
+/// edit safely.
+pub struct ManifestRewrite {
+    /// The new text.
+    pub text: String,
+    /// What was done.
+    pub changes: Vec<(usize, String)>,
+    /// What could not be done, with the way out.
+    pub refusals: Vec<(usize, String)>,
+}
+
+/// Retires `name` from `manifest`, its code kept `on` or off.
+pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
+    let source = manifest.source.as_str();
+    let mut out = ManifestRewrite {
+        text: source.to_owned(),
+        changes: Vec::new(),
+        refusals: Vec::new(),
+    };
+    let Some(spans) = TomlSpans::parse(source) else {
+        out.refusals.push((
+            0,
+            "the manifest is not valid TOML: run `cargo flags check`".to_owned(),
+        ));
+        return out;
+    };
+    let mut edits = Vec::new();
+
+    if spans.item(&["flags", name, "variants"]).is_some() {
+        out.refusals.push((
+            manifest.flag(name).map_or(0, |flag| flag.span.start),
+            format!(
+                "`{name}` has variants, and code that reads a variant is not something cargo flags can rewrite: \
+                 move that code to the variant you keep, delete `variants` from [flags.{name}], then rerun"
+            ),
+        ));
+    }
+
+    // The flag's own table, with the comment lines directly above its header.
+    match spans.header_table(&["flags", name]).and_then(|table| table.span()) {
+        Some(header) => {
+            let start = text::attached_toml_comments_start(source, header.start);
+            let start = text::line_start(source, start);
+            let next = spans.headers().into_iter().find(|span| span.start > header.end);
+            let range = match next {
+                Some(next) => start..text::line_start(source, text::attached_toml_comments_start(source, next.start)),
+                None => {
+                    // The last table: also drop the blank lines that separated it from the one before.
+                    let trimmed = source[..start].trim_end_matches(['\n', ' ', '\t', '\r']).len();
+                    let keep = source[trimmed..start].find('\n').map_or(start, |i| trimmed + i + 1);
+                    keep..source.len()
+                }
+            };
+            out.changes.push((header.start, format!("removed [flags.{name}]")));
+            edits.push(Edit::new(range, ""));
+        }
+        None => out.refusals.push((
+            manifest.flag(name).map_or(0, |flag| flag.span.start),
+            format!(
+                "`{name}` is not declared as a `[flags.{name}]` table of its own (an inline table or dotted keys): \
+                 rewrite it as a `[flags.{name}]` table, then rerun"
+            ),
+        )),
+    }
+
+    // Its entries in profiles: whole `name = true` lines.
+    for profile in &manifest.profiles {
+        let Some(index) = profile.states.iter().position(|(flag, _)| flag == name) else {
+            continue;
+        };
+        let key = profile.state_spans[index].clone();
+        let value = spans.value_span(&["profiles", &profile.name, name]);
+        match value.and_then(|value| whole_line(source, key.start..value.end)) {
+            Some(range) => {
+                out.changes.push((key.start, format!("removed `{name}` from [profiles.{}]", profile.name)));
+                edits.push(Edit::new(range, ""));
+            }
+            None => out.refusals.push((
+                key.start,
+                format!(
+                    "profile `{}` sets `{name}` on a line it shares with other entries: put `{name} = ...` on a \
+                     line of its own (or delete it), then rerun",
+                    profile.name
+                ),
+            )),
+        }
+    }
+
+    // Its place in other flags' `requires`: a name, or a table naming it (`{ flag = "x", ... }`).
+    let others = spans
+        .item(&["flags"])
+        .and_then(|item| item.as_table_like())
+        .map(|flags| {
+            flags
+                .iter()
+                .map(|(key, _)| key.to_owned())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for other in others.iter().filter(|other| other.as_str() != name) {
+        let Some(array) = spans
+            .item(&["flags", other, "requires"])
+            .and_then(|item| item.as_array())
+        else {
+            continue;
+        };
+        let elements: Vec<Range<usize>> = array.iter().filter_map(|value| value.span()).collect();
+        if elements.len() != array.len() {
+            continue;
+        }
+        let names = |value: &toml_edit::Value| match value {
+            toml_edit::Value::String(string) => string.value() == name,
+            toml_edit::Value::InlineTable(table) => {
+                table.get("flag").and_then(|flag| flag.as_str()) == Some(name)
+            }
+            _ => false,
+        };
+        let Some(position) = array.iter().position(names) else {
+            continue;
+        };
+        let element = elements[position].clone();
+        let needs_off = array
+            .get(position)
+            .and_then(|value| value.as_inline_table())
+            .and_then(|table| table.get("enabled"))
+            .and_then(|enabled| enabled.as_bool())
+            == Some(false);
+        if needs_off && on {
+            out.refusals.push((
+                element.start,
+                format!(
+                    "flag `{other}` requires `{name}` off: with `{name}` on for good, `{other}` could never be on. \
+                     Retire it first (`cargo flags remove {other} --keep off`), or drop this requirement, then rerun"
+                ),
+            ));
+            continue;
+        }
+        let range = if elements.len() == 1 {
+            let array_span = array.span().unwrap_or(element.clone());
+            let line = text::line_start(source, array_span.start);
+            let key_is_alone = source[line..array_span.start]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                == "requires=";
+            match whole_line(source, line..array_span.end) {
+                Some(range) if key_is_alone => range,
+                _ => array_span,
+            }
+        } else if position + 1 < elements.len() {
+            element.start..elements[position + 1].start
+        } else {
+            elements[position - 1].end..element.end
+        };
+        let replacement = if source[range.clone()].starts_with('[') {
+            "[]"
+        } else {
+            ""
+        };
+        out.changes.push((
+            element.start,
+            format!("removed `{name}` from the `requires` of `{other}`"),
+        ));
+        edits.push(Edit::new(range, replacement));
+    }
+
+    if out.refusals.is_empty() {
+        match text::apply(source, 0..source.len(), &edits) {
+            Ok(new) => out.text = new,
+            Err(_) => out.refusals.push((
+                0,
+                "edits of the manifest overlap: this is a bug in cargo flags; please report it, and edit \
+                 flags.toml by hand"
+                    .to_owned(),
+            )),
+        }
+    }
+    out
+}
+
+/// The whole lines holding `range`, when nothing but blanks and a comment shares them.
+fn whole_line(source: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let end = text::line_end(source, range.end);
+    let rest = source[range.end..end].trim();
+    (text::starts_line(source, range.start) && (rest.is_empty() || rest.starts_with('#')))
+        .then(|| text::line_start(source, range.start)..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"# Flags of the shop.
+
+[flags.a]
+description = "A"
+default = true
+
+# About x.
+[flags.x]
+default = false   # off until launch
+requires = ["a"]
+
+# About b: keep me.
+[flags.b]
+requires = ["x"]
+
+[flags.c]
+requires = ["a", "x"]
+
+[profiles.beta]
+x = true   # try it
+a = true
+"#;
+
+    #[test]
+    fn removes_the_table_profiles_and_requires() {
+        let manifest = Manifest::parse(MANIFEST).unwrap();
+        let out = rewrite(&manifest, "x", true);
+        assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+        assert_eq!(
+            out.text,
+            r#"# Flags of the shop.
+
+[flags.a]
+description = "A"
+default = true
+
+# About b: keep me.
+[flags.b]
+
+[flags.c]
+requires = ["a"]
+
+[profiles.beta]
+a = true
+"#
+        );
+        assert!(Manifest::parse(&out.text).is_ok());
+        assert_eq!(out.changes.len(), 4);
+    }
+
+    #[test]
+    fn removes_the_last_table_and_refuses_inline_shapes() {
+        let manifest = Manifest::parse("[flags.a]\n\n[flags.z]\ndefault = true\n").unwrap();
+        assert_eq!(rewrite(&manifest, "z", true).text, "[flags.a]\n");
+        let inline = Manifest::parse("[flags]\nz = { default = true }\n").unwrap();
+        let out = rewrite(&inline, "z", true);
+        assert!(
+            out.refusals[0]
+                .1
+                .contains("not declared as a `[flags.z]` table")
+        );
+        let shared =
+            Manifest::parse("[flags.z]\n[flags.y]\n[profiles]\np = { z = true, y = true }\n")
+                .unwrap();
+        let out = rewrite(&shared, "z", true);
+        assert!(
+            out.refusals[0].1.contains("shares with other entries"),
+            "{:?}",
+            out.refusals
+        );
+    }
+}

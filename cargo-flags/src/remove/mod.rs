@@ -1,0 +1,538 @@
+//! `cargo flags remove NAME --keep on|off [--dry-run]`: retire a flag from the code and the manifest.
+//!
+//! Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
+//! ([`manifest`]), imports of `flag`/`feature_flag` left unused are dropped ([`imports`]). Everything is
+//! computed first; if anything is refused (a file that does not parse, a flag other flags require with
+//! `--keep off`, a shape that cannot be rewritten safely) nothing is written. The edited files must parse
+//! again and the edited manifest must validate before anything is written. `--dry-run` prints a unified
+//! diff instead of writing.
+
+pub mod code;
+pub mod imports;
+pub mod manifest;
+
+use std::path::PathBuf;
+
+use flag_manifest::{Manifest, Mode};
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::commands::explain::unknown_flag;
+use crate::output;
+use crate::syntax;
+use crate::text::line_column;
+use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session};
+
+/// The JSON document of `remove`.
+#[derive(Debug, Serialize)]
+pub struct RemoveReport {
+    /// The flag retired.
+    pub flag: String,
+    /// `on` or `off`: the state its code keeps.
+    pub keep: &'static str,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// Whether the removal was done (or, in a dry run, would be): false when something was refused.
+    pub ok: bool,
+    /// Every edit, at positions of the files as they were.
+    pub changes: Vec<Change>,
+    /// What was refused; nothing is written when this is not empty.
+    pub refused: Vec<Change>,
+    /// What to look at after the removal.
+    pub notes: Vec<String>,
+    /// The files changed (or that would be).
+    pub files: Vec<String>,
+    /// The unified diff, in a dry run.
+    pub diff: Option<String>,
+}
+
+/// One edit, or one refusal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// The file, relative to the workspace root.
+    pub file: String,
+    /// 1-based line in the file as it was.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What was (or could not be) done.
+    pub message: String,
+}
+
+struct FileState {
+    path: PathBuf,
+    display: String,
+    old: String,
+    new: String,
+}
+
+/// Runs `remove`.
+pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Outcome, CliError> {
+    let manifest = match session.parsed_manifest() {
+        Ok(manifest) => manifest,
+        Err(outcome) => return Ok(outcome),
+    };
+    if manifest.flag(name).is_none() {
+        return Err(unknown_flag(&manifest, name, &session.manifest.display));
+    }
+    let dynamic = manifest
+        .flag(name)
+        .is_some_and(|flag| flag.mode == Mode::Dynamic);
+    let manifest_display = session.manifest.display.clone();
+    let mut report = RemoveReport {
+        flag: name.to_owned(),
+        keep: if on { "on" } else { "off" },
+        dry_run,
+        ok: true,
+        changes: Vec::new(),
+        refused: Vec::new(),
+        notes: Vec::new(),
+        files: Vec::new(),
+        diff: None,
+    };
+    let at = |file: &str, text: &str, offset: usize, message: String| {
+        let (line, column) = line_column(text, offset);
+        Change {
+            file: file.to_owned(),
+            line,
+            column,
+            message,
+        }
+    };
+
+    if !on {
+        for dependent in manifest
+            .flags
+            .iter()
+            .filter(|f| f.requires.iter().any(|r| r == name))
+        {
+            let offset = dependent
+                .requires
+                .iter()
+                .position(|r| r == name)
+                .and_then(|i| dependent.requires_spans.get(i))
+                .map_or(dependent.span.start, |span| span.start);
+            report.refused.push(at(
+                &manifest_display,
+                &manifest.source,
+                offset,
+                format!(
+                    "flag `{0}` requires `{name}`: with `{name}` off for good, `{0}` could never be on. Retire \
+                     it first (`cargo flags remove {0} --keep off`), or take `{name}` out of its `requires` if \
+                     it no longer needs it, then rerun",
+                    dependent.name
+                ),
+            ));
+        }
+    }
+
+    // The code: every file, so that a file that does not parse cannot hide a reference.
+    let mut files = Vec::new();
+    let mut dropped_fallbacks = Vec::new();
+    for path in &session.files {
+        let display = session.workspace.display(path);
+        let old = std::fs::read_to_string(path).map_err(|error| {
+            CliError::new(format!("cannot read {display}: {error}"))
+                .help("check the file's permissions, or leave it out with --exclude")
+        })?;
+        let rewritten = code::rewrite(&old, name, on, dynamic);
+        syntax::forget_spans();
+        match rewritten {
+            Ok(rewrite) => {
+                for (offset, message) in rewrite.changes {
+                    report.changes.push(at(&display, &old, offset, message));
+                }
+                for (offset, message) in rewrite.refusals {
+                    report.refused.push(at(&display, &old, offset, message));
+                }
+                dropped_fallbacks.extend(rewrite.dropped_fallbacks);
+                files.push(FileState {
+                    path: path.clone(),
+                    display,
+                    new: rewrite.text,
+                    old,
+                });
+            }
+            Err(failure) => report.refused.push(Change {
+                file: display,
+                line: failure.line,
+                column: failure.column,
+                message: format!(
+                    "cannot parse this file ({}), so it may hide references to `{name}`: fix it, or leave it out \
+                     with --exclude if it is not Rust compiled by this workspace, then rerun",
+                    failure.message
+                ),
+            }),
+        }
+    }
+
+    // The manifest.
+    let edited = manifest::rewrite(&manifest, name, on);
+    for (offset, message) in edited.changes {
+        report
+            .changes
+            .push(at(&manifest_display, &manifest.source, offset, message));
+    }
+    for (offset, message) in edited.refusals {
+        report
+            .refused
+            .push(at(&manifest_display, &manifest.source, offset, message));
+    }
+
+    if report.refused.is_empty() {
+        finish(
+            &mut report,
+            &mut files,
+            &edited.text,
+            &manifest_display,
+            name,
+            on,
+        );
+    }
+    report.ok = report.refused.is_empty();
+    if report.ok {
+        notes(&mut report, &files, &manifest, name, on, &dropped_fallbacks);
+    }
+
+    let mut changed: Vec<&FileState> = files
+        .iter()
+        .filter(|file| report.ok && file.old != file.new)
+        .collect();
+    changed.sort_by(|a, b| a.display.cmp(&b.display));
+    let manifest_changed = report.ok && edited.text != manifest.source;
+    report.files = changed.iter().map(|file| file.display.clone()).collect();
+    if manifest_changed {
+        report.files.push(manifest_display.clone());
+    }
+
+    if report.ok && dry_run {
+        let mut diff = String::new();
+        for file in &changed {
+            diff.push_str(&unified_diff(&file.display, &file.old, &file.new));
+        }
+        if manifest_changed {
+            diff.push_str(&unified_diff(
+                &manifest_display,
+                &manifest.source,
+                &edited.text,
+            ));
+        }
+        report.diff = Some(diff);
+    } else if report.ok {
+        for file in &changed {
+            write(&file.path, &file.display, &file.new)?;
+        }
+        if manifest_changed {
+            write(&session.manifest.path, &manifest_display, &edited.text)?;
+        }
+    }
+
+    let code = if report.ok { EXIT_OK } else { EXIT_PROBLEMS };
+    let (stdout, stderr) = match session.format {
+        Format::Json => (output::json(&report), String::new()),
+        Format::Table if !report.ok => (String::new(), refusal_text(&report)),
+        Format::Table if dry_run => (report.diff.clone().unwrap_or_default(), summary(&report)),
+        Format::Table => (summary(&report), String::new()),
+    };
+    Ok(Outcome {
+        stdout,
+        stderr,
+        code,
+    })
+}
+
+/// Drops imports left unused and checks that every edited file still parses and the manifest validates.
+fn finish(
+    report: &mut RemoveReport,
+    files: &mut [FileState],
+    manifest_text: &str,
+    manifest_display: &str,
+    name: &str,
+    on: bool,
+) {
+    for file in files.iter_mut().filter(|file| file.old != file.new) {
+        if let Some((cleaned, changes)) = imports::clean(&file.new) {
+            for (offset, message) in changes {
+                // Positions in the edited text: reported at the line it has there.
+                let (line, column) = line_column(&file.new, offset);
+                report.changes.push(Change {
+                    file: file.display.clone(),
+                    line,
+                    column,
+                    message,
+                });
+            }
+            file.new = cleaned;
+        }
+        if let Err(failure) = syntax::parse_file(&file.new) {
+            report.refused.push(Change {
+                file: file.display.clone(),
+                line: failure.line,
+                column: failure.column,
+                message: format!(
+                    "the rewritten file would not parse ({}): this is a bug in cargo flags; please report it \
+                     with this file, and retire `{name}` here by hand",
+                    failure.message
+                ),
+            });
+        }
+        syntax::forget_spans();
+    }
+    // Every reference must be gone: scan the result as `check` would.
+    for file in files.iter() {
+        let mut scan = crate::scan::Scan::default();
+        crate::scan::scan_text(&file.display, &file.new, &mut scan);
+        syntax::forget_spans();
+        for reference in scan.references_to(name) {
+            report.refused.push(Change {
+                file: file.display.clone(),
+                line: reference.line,
+                column: reference.column,
+                message: format!(
+                    "{} would still name `{name}` after the rewrite (the position is in the rewritten file): \
+                     cargo flags cannot rewrite this shape; retire the flag here by hand, then rerun",
+                    reference.text
+                ),
+            });
+        }
+    }
+    match Manifest::parse(manifest_text) {
+        Ok(edited) if edited.flag(name).is_none() => {}
+        Ok(_) => report.refused.push(Change {
+            file: manifest_display.to_owned(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "`{name}` is still declared after the edit: this is a bug in cargo flags; please report it, and \
+                 retire `{name}` from the manifest by hand"
+            ),
+        }),
+        Err(diagnostics) => {
+            for diagnostic in diagnostics {
+                let (line, column) = match diagnostic.location {
+                    flag_manifest::Location::Manifest { line, column, .. } => (line, column),
+                    _ => (1, 1),
+                };
+                report.refused.push(Change {
+                    file: manifest_display.to_owned(),
+                    line,
+                    column,
+                    message: format!(
+                        "once `{name}` is removed the manifest would not validate ({}; the position is in the \
+                         edited manifest): it names `{name}` in a form cargo flags does not edit. Remove that \
+                         mention by hand (keeping the code {}), then rerun",
+                        diagnostic.message,
+                        if on { "on" } else { "off" }
+                    ),
+                });
+            }
+        }
+    }
+    report
+        .changes
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
+/// What to look at once the removal is done.
+fn notes(
+    report: &mut RemoveReport,
+    files: &[FileState],
+    manifest: &Manifest,
+    name: &str,
+    on: bool,
+    dropped_fallbacks: &[(String, String)],
+) {
+    let Some(flag) = manifest.flag(name) else {
+        return;
+    };
+    if report
+        .changes
+        .iter()
+        .all(|change| !change.file.ends_with(".rs"))
+    {
+        report.notes.push(format!(
+            "no code referenced `{name}`: only the manifest changes"
+        ));
+    }
+    // Fallbacks no other code calls.
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, fn_name) in dropped_fallbacks {
+        if !seen.insert(fn_name.clone()) {
+            continue;
+        }
+        let mut uses = 0;
+        let mut definition = None;
+        for file in files {
+            let Ok(tokens) = file.new.parse::<proc_macro2::TokenStream>() else {
+                continue;
+            };
+            count_ident(tokens, fn_name, &mut uses, &mut definition, &file.display);
+        }
+        syntax::forget_spans();
+        if uses == 0 {
+            let place = definition
+                .map(|(file, line)| format!(" ({file}:{line})"))
+                .unwrap_or_default();
+            report.notes.push(format!(
+                "fallback `{path}`{place} is no longer called: delete it if nothing else needs it"
+            ));
+        }
+    }
+    // The name left as a string literal: the runtime API, tests.
+    for file in files {
+        let Ok(tokens) = file.new.parse::<proc_macro2::TokenStream>() else {
+            continue;
+        };
+        let mut lines = Vec::new();
+        string_mentions(tokens, &format!("{name:?}"), &mut lines);
+        syntax::forget_spans();
+        if !lines.is_empty() {
+            lines.sort_unstable();
+            lines.dedup();
+            let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            report.notes.push(format!(
+                "{} still has the string \"{name}\" ({} {}): not an attribute or flag! call, so it was left \
+                 alone (the runtime API, a test?); `{name}` is no longer a flag, so update it",
+                file.display,
+                if lines.len() == 1 { "line" } else { "lines" },
+                lines.join(", ")
+            ));
+        }
+    }
+    if on && !flag.requires.is_empty() {
+        report.notes.push(format!(
+            "`{name}` required {}: its code is now always compiled in, so keep {} on (nothing checks it any more)",
+            flag.requires.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
+            if flag.requires.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    for profile in &manifest.profiles {
+        if let Some(state) = profile.state(name)
+            && state != on
+        {
+            report.notes.push(format!(
+                "profile `{}` turned `{name}` {}; it is now {} there too",
+                profile.name,
+                output::state(state),
+                output::state(on)
+            ));
+        }
+    }
+    if flag.mode == Mode::Dynamic {
+        report.notes.push(format!(
+            "`{name}` was dynamic: run-time settings of it (flags files, FEATURE_FLAGS at run time, set() and \
+             override calls) now name an unknown flag; remove them"
+        ));
+    }
+}
+
+fn count_ident(
+    tokens: proc_macro2::TokenStream,
+    name: &str,
+    uses: &mut usize,
+    definition: &mut Option<(String, usize)>,
+    file: &str,
+) {
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            proc_macro2::TokenTree::Group(group) => {
+                count_ident(group.stream(), name, uses, definition, file)
+            }
+            proc_macro2::TokenTree::Ident(ident) if ident == name => {
+                let defined = i >= 1
+                    && matches!(&tokens[i - 1], proc_macro2::TokenTree::Ident(kw) if kw == "fn");
+                if defined {
+                    definition.get_or_insert_with(|| (file.to_owned(), ident.span().start().line));
+                } else {
+                    *uses += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The lines of the string literals of `tokens` equal to `quoted`.
+fn string_mentions(tokens: proc_macro2::TokenStream, quoted: &str, lines: &mut Vec<usize>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Group(group) => string_mentions(group.stream(), quoted, lines),
+            proc_macro2::TokenTree::Literal(literal) if literal.to_string() == quoted => {
+                lines.push(literal.span().start().line);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn unified_diff(display: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{display}"), &format!("b/{display}"))
+        .to_string()
+}
+
+fn write(path: &std::path::Path, display: &str, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|error| {
+        CliError::new(format!("cannot write {display}: {error}")).help(
+            "check the file's permissions; files written before this one are already changed (see `git diff`)",
+        )
+    })
+}
+
+fn refusal_text(report: &RemoveReport) -> String {
+    let mut out = String::new();
+    for refusal in &report.refused {
+        out.push_str(&format!(
+            "error: {}:{}:{}: {}\n",
+            refusal.file, refusal.line, refusal.column, refusal.message
+        ));
+    }
+    out.push_str(&format!(
+        "error: `{}` was not removed: nothing was changed; fix what is listed above, then rerun\n",
+        report.flag
+    ));
+    out
+}
+
+fn summary(report: &RemoveReport) -> String {
+    let mut out = format!(
+        "{} flag `{}`, keeping its code {}:\n",
+        if report.dry_run {
+            "Would retire"
+        } else {
+            "Retired"
+        },
+        report.flag,
+        report.keep
+    );
+    for change in &report.changes {
+        out.push_str(&format!(
+            "  {}:{}:{}: {}\n",
+            change.file, change.line, change.column, change.message
+        ));
+    }
+    if !report.notes.is_empty() {
+        out.push_str("Notes:\n");
+        for note in &report.notes {
+            out.push_str(&format!("  - {note}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "{} {}.{}\n",
+        if report.dry_run {
+            "Would change"
+        } else {
+            "Changed"
+        },
+        output::count(report.files.len(), "file", "files"),
+        if report.dry_run {
+            " Nothing was written: rerun without --dry-run to apply."
+        } else {
+            " Next: `cargo check`, then review the diff."
+        }
+    ));
+    out
+}

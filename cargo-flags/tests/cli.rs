@@ -1,0 +1,574 @@
+//! End-to-end tests of `list`, `check`, `explain` and the command line itself, run through the built binary
+//! on copies of the fixture workspaces in `tests/fixtures/`.
+
+mod support;
+
+use support::{fixture, json, read, run, snapshot};
+
+const TODAY: (&str, &str) = ("FEATURE_FLAGS_TODAY", "2026-01-01");
+
+#[test]
+fn list_table() {
+    let dir = fixture("shop", "list_table");
+    let out = run(&dir, &["list"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "");
+    snapshot("list.txt", &out.stdout);
+}
+
+#[test]
+fn list_json_field_by_field() {
+    let dir = fixture("shop", "list_json");
+    let out = run(&dir, &["list", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["manifest"], "flags.toml");
+    assert!(report["profile"].is_null());
+    assert!(report["overrides"].is_null());
+    assert_eq!(report["unparsable"].as_array().unwrap().len(), 0);
+    let flags = report["flags"].as_array().unwrap();
+    let names: Vec<&str> = flags.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["fast_tax", "gift_wrap", "live_rates", "new_checkout"]
+    );
+
+    let checkout = &flags[3];
+    assert_eq!(checkout["mode"], "static");
+    assert_eq!(checkout["enabled"], false);
+    assert_eq!(checkout["decided_by"], "default");
+    assert_eq!(checkout["description"], "One-page checkout");
+    assert_eq!(checkout["owner"], "team-shop");
+    assert_eq!(checkout["expires"], "2030-06-30");
+    assert_eq!(checkout["expired"], false);
+    assert_eq!(checkout["requires"], serde_json::json!(["fast_tax"]));
+    // main.rs 3, cart.rs 6, checkout.rs 7 (one under #[cfg(any())], one in a macro_rules body), smoke.rs 2.
+    assert_eq!(checkout["references"], 18);
+
+    let rates = &flags[2];
+    assert_eq!(rates["mode"], "dynamic");
+    assert_eq!(rates["enabled"], true);
+    assert_eq!(rates["owner"], "team-billing");
+    assert!(rates["expires"].is_null());
+    assert_eq!(rates["requires"], serde_json::json!([]));
+    assert_eq!(rates["references"], 4);
+
+    let wrap = &flags[1];
+    assert!(wrap["owner"].is_null());
+    assert_eq!(wrap["requires"], serde_json::json!(["new_checkout"]));
+    assert_eq!(wrap["references"], 4);
+    assert_eq!(flags[0]["references"], 6);
+}
+
+#[test]
+fn list_resolves_profiles_and_overrides_as_the_build_does() {
+    let dir = fixture("shop", "list_profiles");
+    let out = run(
+        &dir,
+        &["list", "--profile", "beta", "--format", "json"],
+        &[("FEATURE_FLAGS", "live_rates=off")],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["profile"], "beta");
+    assert_eq!(report["overrides"], "live_rates=off");
+    let state = |name: &str| {
+        let flag = report["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|flag| flag["name"] == name)
+            .unwrap();
+        (
+            flag["enabled"].as_bool().unwrap(),
+            flag["decided_by"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(state("new_checkout"), (true, "profile beta".to_owned()));
+    assert_eq!(state("gift_wrap"), (true, "profile beta".to_owned()));
+    assert_eq!(state("live_rates"), (false, "FEATURE_FLAGS".to_owned()));
+    assert_eq!(state("fast_tax"), (true, "default".to_owned()));
+
+    // FEATURE_FLAGS_PROFILE is the default profile, as in a build; the table names what it used.
+    let out = run(
+        &dir,
+        &["list"],
+        &[("FEATURE_FLAGS_PROFILE", "minimal"), TODAY],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .starts_with("4 flags in flags.toml, resolved with profile minimal\n"),
+        "{}",
+        out.stdout
+    );
+
+    // A profile that does not exist is a usage error, with the right name suggested.
+    let out = run(&dir, &["list", "--profile", "bta"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: unknown profile `bta`; did you mean `beta`?\nhelp: declared profiles: beta, minimal\n"
+    );
+
+    let out = run(&dir, &["list"], &[("FEATURE_FLAGS_PROFILE", "minimum")]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with(
+            "error: FEATURE_FLAGS_PROFILE=\"minimum\": unknown profile `minimum`; did you mean `minimal`?\n"
+        ),
+        "{}",
+        out.stderr
+    );
+
+    // States the build would refuse: the same diagnostics, exit status 1.
+    let out = run(
+        &dir,
+        &["list", "--profile", "beta"],
+        &[("FEATURE_FLAGS", "fast_tax=off")],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with(
+            "flags.toml:9:13: flag `new_checkout` is on (profile beta) but requires `fast_tax`, which is off \
+             (FEATURE_FLAGS)\nhelp: turn `fast_tax` on wherever `new_checkout` is on, or turn `new_checkout` off\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = run(&dir, &["list"], &[("FEATURE_FLAGS", "fast_tx=on")]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with(
+            "FEATURE_FLAGS=\"fast_tx=on\": unknown flag `fast_tx`; did you mean `fast_tax`?"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn check_passes_on_a_healthy_workspace_and_fails_once_a_flag_expires() {
+    let dir = fixture("shop", "check_expiry");
+    let out = run(&dir, &["check"], &[("FEATURE_FLAGS_TODAY", "2030-06-30")]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "check passed: 0 errors, 0 warnings (4 flags, 27 references in 4 files; today is 2030-06-30)\n"
+    );
+
+    let out = run(&dir, &["check"], &[("FEATURE_FLAGS_TODAY", "2030-07-01")]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "error: flags.toml:8:11: flag `new_checkout` expired on 2030-06-30, owner team-shop\n  help: remove it \
+         with `cargo flags remove new_checkout --keep on|off`, or move `expires` to a later date\n\ncheck failed: \
+         1 error, 0 warnings (4 flags, 27 references in 4 files; today is 2030-07-01)\n"
+    );
+    let report = json(
+        &run(
+            &dir,
+            &["check", "--format", "json"],
+            &[("FEATURE_FLAGS_TODAY", "2030-07-01")],
+        )
+        .stdout,
+    );
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["today"], "2030-07-01");
+    let problem = &report["problems"][0];
+    assert_eq!(problem["kind"], "expired");
+    assert_eq!(problem["severity"], "error");
+    assert_eq!(problem["flag"], "new_checkout");
+    assert_eq!(
+        (problem["line"].as_u64(), problem["column"].as_u64()),
+        (Some(8), Some(11))
+    );
+
+    // Without FEATURE_FLAGS_TODAY the system clock decides: the fixture's dates are far enough ahead.
+    let out = run(&dir, &["check", "--format", "json"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let today = json(&out.stdout)["today"].as_str().unwrap().to_owned();
+    assert!(
+        today.as_str() >= "2025-01-01" && today.len() == 10,
+        "{today}"
+    );
+
+    let out = run(&dir, &["check"], &[("FEATURE_FLAGS_TODAY", "next tuesday")]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: FEATURE_FLAGS_TODAY=\"next tuesday\" is not a date: expected YYYY-MM-DD, such as 2026-03-01\nhelp: \
+         fix it, or unset FEATURE_FLAGS_TODAY to use the system clock\n"
+    );
+}
+
+#[test]
+fn check_reports_every_problem() {
+    let dir = fixture("broken", "check_broken");
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    snapshot("check-broken.txt", &out.stdout);
+
+    let report = json(&run(&dir, &["check", "--format", "json"], &[TODAY]).stdout);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["manifest"], "flags.toml");
+    assert_eq!(report["flags"], 3);
+    // main.rs and half.rs of the member; the package in app/vendor/other is not a member.
+    assert_eq!(report["files"], 2);
+    assert_eq!(report["references"], 4);
+    let problems = report["problems"].as_array().unwrap();
+    let summary: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                p["severity"].as_str().unwrap(),
+                p["kind"].as_str().unwrap(),
+                p["file"].as_str().unwrap(),
+                p["line"],
+                p["column"],
+                p["flag"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "error expired flags.toml:10:11 search_v2",
+            "warning unreferenced flags.toml:12:8 unused_flag",
+            "error undeclared app/src/main.rs:6:16 drak_mode",
+            "error undeclared app/src/main.rs:10:36 totally_unknown",
+            "error malformed app/src/main.rs:15:16 -",
+            "error unparsable app/src/half.rs:2:10 -",
+        ]
+    );
+    assert_eq!(problems[2]["suggestion"], "dark_mode");
+    assert_eq!(
+        problems[2]["message"],
+        "unknown flag `drak_mode`; did you mean `dark_mode`?"
+    );
+    assert!(problems[3]["suggestion"].is_null());
+    assert!(
+        problems[4]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown operator `nto`"),
+        "{}",
+        problems[4]["message"]
+    );
+    for problem in problems {
+        assert!(
+            problem["help"]
+                .as_str()
+                .is_some_and(|help| !help.is_empty()),
+            "{problem}"
+        );
+    }
+
+    // --exclude leaves the unparsable file out.
+    let out = run(
+        &dir,
+        &["check", "--exclude", "app/src/half.rs", "--format", "json"],
+        &[TODAY],
+    );
+    let report = json(&out.stdout);
+    assert_eq!(report["files"], 1);
+    assert!(
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["kind"] != "unparsable")
+    );
+}
+
+#[test]
+fn check_warnings_fail_only_with_strict() {
+    let dir = fixture("shop", "check_strict");
+    let manifest = read(&dir, "flags.toml") + "\n[flags.spare]\ndefault = false\n";
+    std::fs::write(dir.join("flags.toml"), manifest).unwrap();
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.starts_with(
+            "warning: flags.toml:36:8: flag `spare` is declared but no code references it\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = run(&dir, &["check", "--strict", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["problems"][0]["severity"], "error");
+    assert_eq!(report["problems"][0]["kind"], "unreferenced");
+}
+
+#[test]
+fn an_invalid_manifest_gives_the_macros_diagnostics() {
+    let dir = fixture("broken", "invalid_manifest");
+    std::fs::write(
+        dir.join("flags.toml"),
+        "[flags.dark_mode]\ndefualt = true\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.starts_with(
+            "error: flags.toml:2:1: unknown field `defualt`, expected one of `description`"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = run(&dir, &["list"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("flags.toml:2:1: unknown field `defualt`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`cargo flags check` lists them all"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn explain_table() {
+    let dir = fixture("shop", "explain_table");
+    let out = run(
+        &dir,
+        &["explain", "new_checkout", "--profile", "beta"],
+        &[("FEATURE_FLAGS", "gift_wrap=off"), TODAY],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    snapshot("explain.txt", &out.stdout);
+}
+
+#[test]
+fn explain_json_field_by_field() {
+    let dir = fixture("shop", "explain_json");
+    let out = run(
+        &dir,
+        &["explain", "new_checkout", "--format", "json"],
+        &[
+            (
+                "FEATURE_FLAGS",
+                "new_checkout=on,-new_checkout,new_checkout",
+            ),
+            TODAY,
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["name"], "new_checkout");
+    assert_eq!(report["mode"], "static");
+    assert_eq!(report["enabled"], true);
+    assert_eq!(report["decided_by"], "FEATURE_FLAGS");
+    assert_eq!(report["owner"], "team-shop");
+    assert_eq!(report["expires"], "2030-06-30");
+    assert_eq!(report["expired"], false);
+    assert_eq!(report["declared_at"], "flags.toml:4:8");
+    let chain: Vec<(String, serde_json::Value, bool)> = report["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            (
+                step["source"].as_str().unwrap().to_owned(),
+                step["state"].clone(),
+                step["decides"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            ("default".to_owned(), serde_json::json!(false), false),
+            ("profile".to_owned(), serde_json::Value::Null, false),
+            ("FEATURE_FLAGS".to_owned(), serde_json::json!(true), true),
+        ]
+    );
+    assert_eq!(
+        report["requires"],
+        serde_json::json!([{"name": "fast_tax", "enabled": true}])
+    );
+    assert_eq!(
+        report["required_by"],
+        serde_json::json!([{"name": "gift_wrap", "enabled": false}])
+    );
+    let references = report["references"].as_array().unwrap();
+    assert_eq!(references.len(), 18);
+    assert_eq!(
+        references[0],
+        serde_json::json!({
+            "file": "src/cart.rs",
+            "line": 17,
+            "column": 5,
+            "kind": "attribute",
+            "text": "#[feature_flag(\"new_checkout\")]",
+            "context": "fn subtotal",
+        })
+    );
+    let ghost = references
+        .iter()
+        .find(|r| r["context"] == "fn ghost")
+        .unwrap();
+    assert_eq!(ghost["file"], "src/checkout.rs");
+    let in_macro_rules = references
+        .iter()
+        .find(|r| r["context"] == "macro when_new")
+        .unwrap();
+    assert_eq!(in_macro_rules["kind"], "macro");
+    assert_eq!(report["problems"], serde_json::json!([]));
+
+    let out = run(&dir, &["explain", "new_chekout"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: unknown flag `new_chekout`; did you mean `new_checkout`?\nhelp: flags.toml declares: fast_tax, \
+         gift_wrap, live_rates, new_checkout\n"
+    );
+}
+
+#[test]
+fn runs_from_a_subdirectory_and_honours_the_manifest_variable() {
+    let dir = fixture("shop", "subdirectory");
+    let out = run(&dir.join("src"), &["list", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(json(&out.stdout)["flags"].as_array().unwrap().len(), 4);
+
+    std::fs::write(
+        dir.join("src/other.toml"),
+        "[flags.live_rates]\nmode = \"dynamic\"\n",
+    )
+    .unwrap();
+    let out = run(
+        &dir.join("src"),
+        &["list", "--format", "json"],
+        &[("FEATURE_FLAGS_MANIFEST", "other.toml"), TODAY],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["manifest"], "src/other.toml");
+    assert_eq!(report["flags"][0]["name"], "live_rates");
+    assert_eq!(report["flags"][0]["references"], 4);
+
+    let out = run(
+        &dir,
+        &["list"],
+        &[("FEATURE_FLAGS_MANIFEST", "missing.toml")],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("error: FEATURE_FLAGS_MANIFEST=\"missing.toml\" names "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("\nhelp: "), "{}", out.stderr);
+}
+
+#[test]
+fn command_line_errors_and_help() {
+    let dir = fixture("shop", "command_line");
+    let out = run(&dir, &[], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("Usage: cargo flags <COMMAND>"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(&dir, &["list", "--format", "xml"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("invalid value 'xml' for '--format <FORMAT>'"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(&dir, &["remove", "new_checkout"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--keep <KEEP>"), "{}", out.stderr);
+
+    for command in ["list", "check", "explain", "remove"] {
+        let out = run(&dir, &[command, "--help"], &[]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(
+            out.stdout.contains("Examples:\n  cargo flags "),
+            "{command}: {}",
+            out.stdout
+        );
+    }
+    let out = run(&dir, &["--help"], &[]);
+    assert!(
+        out.stdout
+            .contains("Exit status: 0 fine, 1 problems found, 2 usage or I/O error.")
+    );
+
+    // Run directly (not through cargo), the binary takes the command first.
+    let direct = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-flags"))
+        .args(["list", "--format", "json"])
+        .current_dir(&dir)
+        .env_remove("FEATURE_FLAGS")
+        .env_remove("FEATURE_FLAGS_PROFILE")
+        .env_remove("FEATURE_FLAGS_MANIFEST")
+        .output()
+        .unwrap();
+    assert!(direct.status.success());
+    assert_eq!(
+        json(&String::from_utf8(direct.stdout).unwrap())["flags"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let outside = std::env::temp_dir().join(format!("cargo-flags-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    let out = run(&outside, &["list"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: `cargo metadata` failed in "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("help: run cargo flags from inside a cargo workspace"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_dir_all(&outside).unwrap();
+}
+
+#[test]
+fn check_resolves_the_defaults_and_every_profile() {
+    let dir = fixture("shop", "check_profiles");
+    let manifest =
+        read(&dir, "flags.toml") + "\n[profiles.broken]\nnew_checkout = true\nfast_tax = false\n";
+    std::fs::write(dir.join("flags.toml"), manifest).unwrap();
+    let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    let problem = &report["problems"][0];
+    assert_eq!(problem["kind"], "resolution");
+    assert_eq!(problem["file"], "flags.toml");
+    assert_eq!(
+        (problem["line"].as_u64(), problem["column"].as_u64()),
+        (Some(9), Some(13))
+    );
+    assert_eq!(
+        problem["message"],
+        "flag `new_checkout` is on (profile broken) but requires `fast_tax`, which is off (profile broken)"
+    );
+    assert_eq!(
+        problem["help"],
+        "turn `fast_tax` on wherever `new_checkout` is on, or turn `new_checkout` off"
+    );
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,375 @@
+//! End-to-end tests of `remove`: the rewritten sources against snapshot files (read and checked by hand),
+//! the dry-run diff, byte-for-byte preservation outside the edits, refusals that change nothing, and
+//! `cargo check` of the fixture workspace after each removal.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::{FLAG_VARIABLES, fixture, json, read, run, snapshot};
+
+/// The fixture's files that `remove` may change.
+const FILES: [&str; 5] = [
+    "src/main.rs",
+    "src/cart.rs",
+    "src/checkout.rs",
+    "tests/smoke.rs",
+    "flags.toml",
+];
+
+/// Snapshots of every file `remove` may change, as `tests/snapshots/PREFIX/PATH.snap`: the suffix keeps the
+/// snapshots of `.rs` files out of the scan when cargo flags runs on this repository.
+fn snapshot_files(dir: &Path, prefix: &str) {
+    for file in FILES {
+        snapshot(&format!("{prefix}/{file}.snap"), &read(dir, file));
+    }
+}
+
+fn unchanged(dir: &Path) {
+    for file in FILES {
+        assert_eq!(
+            read(dir, file),
+            read(&support::fixtures().join("shop"), file),
+            "{file} changed"
+        );
+    }
+}
+
+#[test]
+fn keep_on() {
+    let dir = fixture("shop", "remove_keep_on");
+    let out = run(&dir, &["remove", "new_checkout", "--keep", "on"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "");
+    snapshot("remove-keep-on.txt", &out.stdout);
+    snapshot_files(&dir, "keep-on");
+    // The rest of the workspace still checks: the retired flag is gone from the manifest and the code.
+    let check = run(&dir, &["check", "--format", "json"], &[]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert_eq!(json(&check.stdout)["flags"], 3);
+}
+
+#[test]
+fn keep_off_is_refused_while_another_flag_requires_it() {
+    let dir = fixture("shop", "remove_keep_off");
+    let out = run(&dir, &["remove", "new_checkout", "--keep", "off"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "error: flags.toml:19:13: flag `gift_wrap` requires `new_checkout`: with `new_checkout` off for good, \
+         `gift_wrap` could never be on. Retire it first (`cargo flags remove gift_wrap --keep off`), or take \
+         `new_checkout` out of its `requires` if it no longer needs it, then rerun\nerror: `new_checkout` was not \
+         removed: nothing was changed; fix what is listed above, then rerun\n"
+    );
+    unchanged(&dir);
+
+    // Following the advice: retire gift_wrap first, then new_checkout.
+    let out = run(&dir, &["remove", "gift_wrap", "--keep", "off"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = run(&dir, &["remove", "new_checkout", "--keep", "off"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    snapshot("remove-keep-off.txt", &out.stdout);
+    snapshot_files(&dir, "keep-off");
+}
+
+#[test]
+fn dry_run_prints_a_diff_and_changes_nothing() {
+    let dir = fixture("shop", "remove_dry_run");
+    let out = run(
+        &dir,
+        &["remove", "new_checkout", "--keep", "on", "--dry-run"],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    snapshot("remove-dry-run.diff", &out.stdout);
+    assert!(
+        out.stderr
+            .starts_with("Would retire flag `new_checkout`, keeping its code on:\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.ends_with(
+        "Would change 5 files. Nothing was written: rerun without --dry-run to apply.\n"
+    ));
+    unchanged(&dir);
+
+    // The diff applies: it is exactly what the real run writes.
+    let patch = dir.with_extension("patch");
+    std::fs::write(&patch, &out.stdout).unwrap();
+    let applied = Command::new("patch")
+        .args(["-p1", "--quiet", "-i"])
+        .arg(&patch)
+        .current_dir(&dir)
+        .status();
+    if let Ok(status) = applied {
+        assert!(status.success());
+        let expected = fixture("shop", "remove_dry_run_expected");
+        assert_eq!(
+            run(&expected, &["remove", "new_checkout", "--keep", "on"], &[]).code,
+            0
+        );
+        for file in FILES {
+            assert_eq!(read(&dir, file), read(&expected, file), "{file}");
+        }
+    }
+    std::fs::remove_file(&patch).unwrap();
+
+    let out = run(
+        &dir,
+        &[
+            "remove",
+            "gift_wrap",
+            "--keep",
+            "off",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["dry_run"], true);
+    assert!(
+        report["diff"]
+            .as_str()
+            .unwrap()
+            .contains("--- a/src/main.rs\n+++ b/src/main.rs\n")
+    );
+}
+
+#[test]
+fn json_report_field_by_field() {
+    let dir = fixture("shop", "remove_json");
+    let out = run(
+        &dir,
+        &["remove", "new_checkout", "--keep", "on", "--format", "json"],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["flag"], "new_checkout");
+    assert_eq!(report["keep"], "on");
+    assert_eq!(report["dry_run"], false);
+    assert_eq!(report["ok"], true);
+    assert!(report["diff"].is_null());
+    assert_eq!(report["refused"], serde_json::json!([]));
+    assert_eq!(
+        report["files"],
+        serde_json::json!([
+            "src/cart.rs",
+            "src/checkout.rs",
+            "src/main.rs",
+            "tests/smoke.rs",
+            "flags.toml"
+        ])
+    );
+    let changes = report["changes"].as_array().unwrap();
+    let first = &changes[0];
+    assert_eq!(first["file"], "flags.toml");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(first["message"], "removed [flags.new_checkout]");
+    assert!(
+        changes.iter().any(|c| c["file"] == "src/checkout.rs"
+            && c["line"] == 13
+            && c["message"]
+                == "removed `#[feature_flag(\"new_checkout\", fallback = legacy_total)]`; kept `fn total` and \
+                    dropped its fallback `legacy_total`"),
+        "{changes:#?}"
+    );
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.contains(&"fallback `legacy_total` (src/checkout.rs:8) is no longer called: delete it if nothing else needs it"),
+        "{notes:#?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("profile `minimal` turned `new_checkout` off")),
+        "{notes:#?}"
+    );
+}
+
+#[test]
+fn comments_and_formatting_survive_byte_for_byte() {
+    let dir = fixture("shop", "remove_bytes");
+    let before = read(&dir, "src/checkout.rs");
+    assert_eq!(
+        run(&dir, &["remove", "fast_tax", "--keep", "on"], &[]).code,
+        0
+    );
+    // Exactly these spans change; every other byte of the file is as it was.
+    let expected = before
+        .replace(
+            "#[feature_flag(\"fast_tax\")]\nfn tax(subtotal: u32) -> u32 {\n    subtotal / 10\n}\n\n\
+             #[feature_flag(not(\"fast_tax\"))]\nfn tax(subtotal: u32) -> u32 {\n    subtotal * 10 / 100\n}\n",
+            "fn tax(subtotal: u32) -> u32 {\n    subtotal / 10\n}\n",
+        )
+        .replace(
+            "if flag!(\"new_checkout\") && flag!(\"fast_tax\") { 1 }",
+            "if flag!(\"new_checkout\") { 1 }",
+        )
+        .replace(
+            "    if flag!(\"fast_tax\") {\n        log(\"cached rates\");\n    } else if flag!(\"new_checkout\") {\n        \
+             log(\"rates from the new service\");\n    } else {\n        log(\"rates table\");\n    }\n",
+            "    log(\"cached rates\");\n",
+        );
+    assert_ne!(expected, before);
+    assert_eq!(read(&dir, "src/checkout.rs"), expected);
+    let cart = read(&dir, "src/cart.rs");
+    assert!(cart.contains(
+        "        Cart { items: vec![1200, 350,   99] }   // odd spacing, kept as written\n"
+    ));
+    // any("new_checkout", "fast_tax") is now always on, not(any(..)) always off.
+    assert!(
+        cart.contains("    fn describe(&self) -> String;\n\n    fn badge(&self) -> &'static str {\n        \"fast\"\n    }\n}\n"),
+        "{cart}"
+    );
+    assert!(!cart.contains("\"slow\""), "{cart}");
+}
+
+#[test]
+fn dynamic_flag_kept_off() {
+    let dir = fixture("shop", "remove_dynamic");
+    let out = run(&dir, &["remove", "live_rates", "--keep", "off"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let cart = read(&dir, "src/cart.rs");
+    assert!(
+        cart.contains("    /// Refreshes the prices from live rates, while they are on.\n    pub fn refresh(&mut self) {}\n"),
+        "{cart}"
+    );
+    assert!(read(&dir, "src/main.rs").contains("    println!(\"rates: {}\", \"fixed\");\n"));
+    assert!(
+        out.stdout.contains("`live_rates` was dynamic"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("tests/smoke.rs still has the string \"live_rates\" (line 7)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let dir = fixture("shop", "remove_refusals");
+    std::fs::write(
+        dir.join("src/unfinished.rs"),
+        "fn unfinished() {\n    let x = ;\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["remove", "fast_tax", "--keep", "on"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with(
+            "error: src/unfinished.rs:2:13: cannot parse this file (expected an expression)"
+        ),
+        "{}",
+        out.stderr
+    );
+    unchanged(&dir);
+    let out = run(
+        &dir,
+        &["remove", "fast_tax", "--keep", "on", "--format", "json"],
+        &[],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["refused"][0]["file"], "src/unfinished.rs");
+    assert_eq!(report["files"], serde_json::json!([]));
+    std::fs::remove_file(dir.join("src/unfinished.rs")).unwrap();
+
+    // A shape the rewrite does not handle (an attribute on a statement, which the compiler refuses too) is
+    // caught by scanning the result, and refused.
+    std::fs::write(
+        dir.join("src/statement.rs"),
+        "fn f() {\n    #[feature_flag(\"fast_tax\")]\n    let rate = 1;\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["remove", "fast_tax", "--keep", "on"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with(
+            "error: src/statement.rs:2:5: #[feature_flag(\"fast_tax\")] would still name `fast_tax` after the \
+             rewrite"
+        ),
+        "{}",
+        out.stderr
+    );
+    unchanged(&dir);
+    std::fs::remove_file(dir.join("src/statement.rs")).unwrap();
+
+    let out = run(&dir, &["remove", "fast_taxx", "--keep", "on"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .starts_with("error: unknown flag `fast_taxx`; did you mean `fast_tax`?\n"),
+        "{}",
+        out.stderr
+    );
+    unchanged(&dir);
+}
+
+/// `cargo check --all-targets` on the fixture as written, and after each kind of removal.
+#[test]
+fn the_workspace_still_builds_after_each_removal() {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-flags-fixture-target");
+    let cargo_check = |dir: &Path| {
+        // This workspace's lock file pins the same versions as this build, already downloaded: the check
+        // then needs no network.
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"),
+            dir.join("Cargo.lock"),
+        )
+        .expect("the workspace has a Cargo.lock");
+        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command
+            .args(["check", "--all-targets", "--quiet", "--offline"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", &target);
+        for name in FLAG_VARIABLES {
+            command.env_remove(name);
+        }
+        let output = command.output().expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo check failed in {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let original = fixture("shop", "build_original");
+    cargo_check(&original);
+
+    let on = fixture("shop", "build_keep_on");
+    assert_eq!(
+        run(&on, &["remove", "new_checkout", "--keep", "on"], &[]).code,
+        0
+    );
+    cargo_check(&on);
+
+    let off = fixture("shop", "build_keep_off");
+    for (flag, keep) in [
+        ("gift_wrap", "off"),
+        ("new_checkout", "off"),
+        ("live_rates", "off"),
+        ("fast_tax", "on"),
+    ] {
+        let out = run(&off, &["remove", flag, "--keep", keep], &[]);
+        assert_eq!(out.code, 0, "{flag}: {out:?}");
+    }
+    cargo_check(&off);
+}
