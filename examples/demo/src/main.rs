@@ -9,7 +9,11 @@
 
 use std::time::{Duration, Instant};
 
-use flag_runtime::{feature_flag, flag};
+use flag_runtime::{Context, feature_flag, flag, variant};
+
+flag_runtime::flag_variants!();
+
+use flag_variants::CheckoutV2;
 
 // Static flags: one of each pair is compiled, the other is gone from the binary.
 
@@ -70,6 +74,54 @@ fn tour() {
     println!("  theme:          {}", theme());
 }
 
+/// `checkout_v2` decided per user: its rules (a user list; NZ and AU on app 2.1.0 or later, 25% of them),
+/// and its two variants, 50/50.
+fn rollout() {
+    println!();
+    println!("checkout_v2 over 4000 users in NZ on app 2.3.0 (rule: 25% of them, by user id):");
+    let ids: Vec<String> = (1..=4000).map(|id| format!("user-{id}")).collect();
+    let mut on = 0;
+    let mut variants = [0; 2];
+    for id in &ids {
+        let ctx = Context::new()
+            .user_id(id)
+            .property("country", "NZ")
+            .property("app_version", "2.3.0");
+        if flag!("checkout_v2", &ctx) {
+            on += 1;
+        }
+        match variant!("checkout_v2", &ctx) {
+            Some(CheckoutV2::Control) => variants[0] += 1,
+            Some(CheckoutV2::OnePage) => variants[1] += 1,
+            None => {}
+        }
+    }
+    println!(
+        "  on for {on} ({:.1}%); variants: control {}, one_page {}",
+        100.0 * f64::from(on) / ids.len() as f64,
+        variants[0],
+        variants[1]
+    );
+    println!("  per user:");
+    for (user, country) in [
+        ("42", "FR"),
+        ("user-17", "NZ"),
+        ("user-18", "NZ"),
+        ("user-19", "AU"),
+        ("user-20", "FR"),
+    ] {
+        let ctx = Context::new()
+            .user_id(user)
+            .property("country", country)
+            .property("app_version", "2.3.0");
+        let shown = match variant!("checkout_v2", &ctx) {
+            Some(variant) => format!("on, variant {variant}"),
+            None => "off".to_owned(),
+        };
+        println!("    {user:<8} {country}: {shown}");
+    }
+}
+
 /// Watches a runtime flags file for `seconds`, printing each change of a dynamic flag as it happens.
 fn watch(path: &str, seconds: u64) {
     println!(
@@ -96,7 +148,10 @@ fn watch(path: &str, seconds: u64) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
-        [] => tour(),
+        [] => {
+            tour();
+            rollout();
+        }
         [flag, path] if flag == "--watch" => watch(path, 20),
         [flag, path, seconds] if flag == "--watch" => match seconds.parse() {
             Ok(seconds) => watch(path, seconds),
