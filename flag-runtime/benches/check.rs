@@ -39,9 +39,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flag_runtime::flag;
+use flag_runtime::__targeting_for_tests::murmur3_x86_32;
+use flag_runtime::{Context, flag};
 
-/// The names of the flags declared in the workspace's `flags.toml`.
+/// Names of flags declared in the workspace's `flags.toml`, for the map-based alternatives.
 const FLAG_NAMES: [&str; 5] = [
     "new_ui",
     "new_api",
@@ -125,12 +126,37 @@ fn flag_check(c: &mut Criterion) {
     group.finish();
 }
 
+/// The contextual check of a flag with one constraint and a 25% rollout, against a bare murmur3 over the key
+/// the rollout hashes (`"search_ranking:{user id}"`), in a group of their own.
+#[inline(always)]
+fn search_ranking(ctx: &Context<'_>) -> bool {
+    flag!("search_ranking", ctx)
+}
+
+fn contextual(c: &mut Criterion) {
+    let ctx = Context::new()
+        .user_id("user-123456")
+        .property("plan", "pro");
+    let _ = search_ranking(&ctx);
+    let mut group = c.benchmark_group("contextual");
+    group.bench_function("murmur3_over_the_key", |b| {
+        b.iter(|| {
+            let key: &[u8] = black_box(b"search_ranking:user-123456");
+            black_box(murmur3_x86_32(&[key], 0))
+        })
+    });
+    group.bench_function("rollout_with_one_constraint", |b| {
+        b.iter(|| black_box(search_ranking(black_box(&ctx))))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .without_plots();
-    targets = flag_check
+    targets = flag_check, contextual
 }
 criterion_main!(benches);
