@@ -139,7 +139,8 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
             "fast_search",
             "legacy_export",
             "new_api",
-            "new_ui"
+            "new_ui",
+            "search_ranking"
         ]
     );
     let new_ui = &flags[6];
