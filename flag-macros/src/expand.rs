@@ -23,6 +23,7 @@ use crate::load::{self, Build, LoadError};
 use crate::runtime_path::runtime_path;
 use crate::track;
 use crate::variants;
+use flag_manifest::ExpiredPolicy;
 
 /// `#[feature_flag(args)] item`.
 pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -235,7 +236,19 @@ struct Extras<'a> {
 impl<'a> Extras<'a> {
     fn new(expr: &FlagExpr, build: &'a Build, errors: &mut Errors) -> Self {
         let warnings = match expiry::today() {
-            Ok(today) => expiry::warnings(&expiry::expired_names(expr, build, today)),
+            Ok(today) => {
+                let expired = expiry::expired_names(expr, build, today);
+                if build.manifest.settings.expired == ExpiredPolicy::Error {
+                    for flag in &expired {
+                        let policy =
+                            "this manifest's `[settings] expired = \"error\"` makes it an error";
+                        errors.error(flag.span, format!("{} ({policy})", flag.message));
+                    }
+                    TokenStream::new()
+                } else {
+                    expiry::warnings(&expired)
+                }
+            }
             Err(message) => {
                 errors.error(Span::call_site(), message);
                 TokenStream::new()

@@ -21,6 +21,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("manifest-not-found", "", "", ""),
     // Expiry: warnings made errors by `#![deny(deprecated)]`, so that trybuild shows them.
     ("flag-expired", "", "", "2026-11-03"),
+    ("flag-expired-policy-error", "", "", "2026-11-03"),
     ("today-not-a-date", "", "", "yesterday"),
 ];
 
