@@ -156,7 +156,10 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
     assert_eq!(json["enabled"], false);
     assert_eq!(json["source"], "default");
     let checkout = &flags[0];
-    assert_eq!((checkout.rules, checkout.variants), (2, &["control", "one_page"][..]));
+    assert_eq!(
+        (checkout.rules, checkout.variants),
+        (2, &["control", "one_page"][..])
+    );
 }
 
 #[test]
