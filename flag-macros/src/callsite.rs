@@ -49,14 +49,14 @@ pub fn check(
 }
 
 /// The items declaring one callsite of the flag at `index` (and the crate's catalog, the first time in a
-/// crate), and the callsite's name.
+/// crate), and the callsite's name. A callsite carries only the flag's name and compiled-in state: the rest
+/// is in the catalog, emitted once per crate, so that a check costs little to type-check and evaluate.
 pub fn callsite(
     build: &Build,
     index: usize,
     span: Span,
     runtime: &TokenStream,
 ) -> (TokenStream, Ident) {
-    let decl = flag_decl(build, index, runtime);
     let catalog = track::claim_catalog().then(|| {
         let decls = (0..build.manifest.flags.len()).map(|i| flag_decl(build, i, runtime));
         quote! {
@@ -65,10 +65,12 @@ pub fn callsite(
             }
         }
     });
+    let name = &build.manifest.flags[index].name;
+    let default = build.resolution.states[index].enabled;
     let callsite = format_ident!("__FLAG_CALLSITE", span = Span::mixed_site());
     let statics = quote_spanned! {span=>
         #catalog
-        static #callsite: #runtime::__private::Callsite = #runtime::__private::Callsite::new(&#decl);
+        static #callsite: #runtime::__private::Callsite = #runtime::__private::Callsite::new(#name, #default);
     };
     (statics, callsite)
 }

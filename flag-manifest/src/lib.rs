@@ -33,6 +33,8 @@ mod model;
 mod overrides;
 mod parse;
 mod resolve;
+#[cfg(feature = "schema")]
+pub mod schema;
 mod suggest;
 pub mod targeting;
 
@@ -42,6 +44,8 @@ pub use model::{Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Settings};
 pub use overrides::{Override, parse_overrides};
 pub use parse::{FileState, parse_state_file};
 pub use resolve::{FlagState, Resolution, Source, resolve};
+#[cfg(feature = "schema")]
+pub use schema::json_schema;
 pub use suggest::{closest, did_you_mean};
 pub use targeting::{
     CONTEXT_FIELDS, Constraint, Operator, Payload, PayloadKind, Requirement, Rollout, Rule,

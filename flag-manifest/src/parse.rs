@@ -18,28 +18,78 @@ use crate::targeting::{
     RawRule, RawVariant, Requirement, Targeting, build_requirement, build_targeting, has_targeting,
 };
 
+// The types below are what the manifest deserialises into. With the `schema` feature they also derive the
+// JSON Schema of the manifest (see `crate::schema`): their doc comments are what an editor shows, so they
+// speak to the manifest's authors.
+
+/// A `flags.toml`: the workspace's feature flags, declared once and read by the flag macros, the runtime and
+/// `cargo flags`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(title = "flags.toml"))]
 #[serde(deny_unknown_fields)]
-struct RawManifest {
+pub(crate) struct RawManifest {
+    /// The flags, one `[flags.NAME]` table each. NAME is lowercase snake_case: a lowercase letter, then
+    /// lowercase letters, digits and `_`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schema::NamedTables<RawFlag>")
+    )]
     flags: BTreeMap<Spanned<String>, RawFlag>,
+    /// Named sets of flag states, one `[profiles.NAME]` table each, chosen at build time with
+    /// `FEATURE_FLAGS_PROFILE=NAME`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schema::NamedTables<crate::schema::Profile>")
+    )]
     profiles: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, bool>>,
+    /// Choices that apply to the whole manifest.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<RawSettings>"))]
     settings: Option<Spanned<RawSettings>>,
 }
 
+/// One `[flags.NAME]` table: a flag, off by default, decided at build time unless `mode = "dynamic"`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(rename = "Flag", transform = crate::schema::flag_rules)
+)]
 #[serde(deny_unknown_fields)]
 struct RawFlag {
+    /// What the flag hides, for people and for introspection.
     description: Option<String>,
+    /// The flag's state when no profile or override says otherwise (`false` when absent).
+    #[cfg_attr(feature = "schema", schemars(extend("default" = false)))]
     default: Option<bool>,
+    /// Decided at build time (`static`, the default) or at run time (`dynamic`).
+    #[cfg_attr(feature = "schema", schemars(extend("default" = "static")))]
     mode: Option<RawMode>,
+    /// The team or person to ask about the flag.
     owner: Option<String>,
+    /// The date after which the flag should be gone from the code, a bare TOML date such as `2027-03-01`.
+    /// Past it, each use of the flag warns (or fails, with `[settings] expired = "error"`).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Date>"))]
     expires: Option<Spanned<toml::value::Datetime>>,
+    /// Flags that must be on wherever this one is on: names, or (on a dynamic flag) tables such as
+    /// `{ flag = "legacy", enabled = false }` or `{ flag = "checkout", variants = ["one_page"] }`.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Requirements"))]
     requires: Vec<Spanned<toml::Value>>,
+    /// When any rule matches a context, the flag is on for it (dynamic flags only).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Vec<RawRule>>"))]
     rules: Option<Vec<Spanned<RawRule>>>,
+    /// Weighted variants, chosen per context where the flag is on (dynamic flags only).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Variants>"))]
     variants: Option<Vec<Spanned<RawVariant>>>,
+    /// What keeps a context on the same variant: `default`, `user_id`, `session_id`, `random` or another
+    /// context field or property (dynamic flags only).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::Stickiness>")
+    )]
     variant_stickiness: Option<Spanned<String>>,
 }
 
@@ -66,26 +116,42 @@ impl RawFlag {
     }
 }
 
+/// The `[settings]` table: choices that apply to the whole manifest.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Settings"))]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
+    /// What a build does with a flag whose `expires` date has passed.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("default" = "warn")))]
     expired: RawExpired,
 }
 
+/// What a build does with a flag past its `expires` date.
 #[derive(Deserialize, Default, Clone, Copy)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "ExpiredPolicy"))]
 #[serde(rename_all = "lowercase")]
 enum RawExpired {
+    /// A compiler warning at each use of the flag (the default).
     #[default]
     Warn,
+    /// A compile error at each use of the flag.
     Error,
 }
 
+/// How a flag is decided.
 #[derive(Deserialize, Default, Clone, Copy)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Mode"))]
 #[serde(rename_all = "lowercase")]
 enum RawMode {
+    /// Decided at build time: code behind a disabled flag is compiled out, like `#[cfg]` (the default).
     #[default]
     Static,
+    /// Decided at run time: the manifest's state is the compiled-in default, and the flag may have rules
+    /// and variants.
     Dynamic,
 }
 

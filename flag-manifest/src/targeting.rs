@@ -45,6 +45,8 @@ use serde::{Serialize, Serializer};
 use crate::diagnostic::Diagnostic;
 use crate::model::Flag;
 
+#[cfg(feature = "schema")]
+pub(crate) use raw::UNLEASH_FIELD_NAMES;
 pub(crate) use raw::{RawRule, RawVariant, build_requirement, build_targeting, has_targeting};
 pub use values::{Cidr, SemVer, parse_number, parse_rfc3339};
 

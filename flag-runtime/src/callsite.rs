@@ -24,16 +24,20 @@ const SLOW: u8 = 3;
 #[derive(Debug)]
 pub struct Callsite {
     state: AtomicU8,
-    decl: &'static FlagDecl,
+    name: &'static str,
+    default: bool,
     cell: OnceLock<&'static FlagCell>,
 }
 
 impl Callsite {
-    /// A callsite of the flag `decl`, not registered yet.
-    pub const fn new(decl: &'static FlagDecl) -> Self {
+    /// A callsite of the flag `name`, whose compiled-in state is `default`, not registered yet. The rest of
+    /// what the program knows of the flag comes from its crate's catalog, once per crate rather than once per
+    /// callsite, which keeps each check cheap to compile.
+    pub const fn new(name: &'static str, default: bool) -> Self {
         Callsite {
             state: AtomicU8::new(UNREGISTERED),
-            decl,
+            name,
+            default,
             cell: OnceLock::new(),
         }
     }
@@ -93,8 +97,26 @@ impl Callsite {
         outcome.enum_index
     }
 
+    /// The flag as the callsite knows it, for a flag no catalog declared: a dynamic flag with its
+    /// compiled-in state and nothing else.
     pub(crate) fn decl(&self) -> &'static FlagDecl {
-        self.decl
+        Box::leak(Box::new(FlagDecl {
+            name: self.name,
+            dynamic: true,
+            default: self.default,
+            source: "default",
+            description: None,
+            owner: None,
+            expires: None,
+            requires: &[],
+            requirements: &[],
+            targeting: "",
+            variants: &[],
+        }))
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
     }
 
     /// Attaches the callsite to its flag; false if it already was.

@@ -203,7 +203,10 @@ pub(crate) fn register(callsite: &'static Callsite) -> &'static FlagCell {
             return cell;
         }
         let known = registry.flags.len();
-        let id = registry.declare(callsite.decl());
+        let id = match registry.by_name.get(callsite.name()) {
+            Some(&id) => id,
+            None => registry.declare(callsite.decl()),
+        };
         if id >= known {
             // A flag no catalog declared (its crate's catalog was not linked): compile its rules now.
             registry.compile_targeting_of(id);

@@ -19,62 +19,153 @@ use crate::diagnostic::Diagnostic;
 use crate::parse::{check_name, toml_message};
 use crate::suggest::did_you_mean;
 
-/// One `[[flags.NAME.rules]]` table.
+/// One `[[flags.NAME.rules]]` table: a way for a context to turn the flag on. Every condition the rule
+/// states must hold; a rule without conditions matches every context.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Rule"))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRule {
+    /// The context's user id must be one of these (an empty list matches no one).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<Vec<crate::schema::Scalar>>")
+    )]
     user_ids: Option<Vec<Spanned<toml::Value>>>,
+    /// Conditions on the context's fields; all must hold.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schema::Constraints<RawConstraint>")
+    )]
     constraints: Vec<Spanned<RawConstraint>>,
+    /// Only this sticky share of the contexts that pass the other conditions matches.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<RawRollout>"))]
     rollout: Option<Spanned<RawRollout>>,
+    /// Variants for the contexts this rule turns on, chosen with the rollout's group and stickiness; when
+    /// empty, the flag's variants apply.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Variants"))]
     variants: Vec<Spanned<RawVariant>>,
 }
 
+/// A condition on one field of the context, such as
+/// `{ context = "country", operator = "in", values = ["NZ", "AU"] }`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Constraint"))]
 #[serde(deny_unknown_fields)]
 struct RawConstraint {
+    /// The field compared: `user_id`, `session_id`, `remote_address`, `current_time`, `environment`,
+    /// `app_name`, or a property's name.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::ContextField"))]
     context: Spanned<String>,
+    /// How the field is compared with the values.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::OperatorName"))]
     operator: Spanned<String>,
+    /// The values to compare with: any number for `in`, `not_in`, `str_*` and `in_cidr`, exactly one
+    /// (counting `value`) for the others.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<Vec<crate::schema::Scalar>>")
+    )]
     values: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+    /// The value to compare with, for the operators that take one.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<crate::schema::Scalar>"))]
     value: Option<Spanned<toml::Value>>,
+    /// Compare ignoring case (`in`, `not_in`, `str_*` and `regex` only).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<bool>", extend("default" = false))
+    )]
     case_insensitive: Option<Spanned<bool>>,
+    /// Negate the outcome.
     #[serde(default)]
     inverted: bool,
 }
 
+/// A sticky percentage of the contexts: the same stickiness value always lands in the same bucket.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Rollout"))]
 #[serde(deny_unknown_fields)]
 struct RawRollout {
+    /// The share of contexts that match, 0 to 100.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schema::Integer", range(min = 0, max = 100))
+    )]
     percent: Spanned<i64>,
+    /// What keeps a context in its bucket: `default` (user id, else session id, else random), `user_id`,
+    /// `session_id`, `random`, or another context field or property.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::Stickiness>")
+    )]
     stickiness: Option<Spanned<String>>,
+    /// Salts the buckets, so that flags sharing a group roll out to the same contexts; the flag's name when
+    /// absent.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>", length(min = 1)))]
     group: Option<Spanned<String>>,
 }
 
-/// One `[[flags.NAME.variants]]` table (or a rule's).
+/// One weighted variant: `[[flags.NAME.variants]]`, or an entry of a rule's `variants`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Variant"))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawVariant {
+    /// The variant's name: lowercase snake_case, unique among its siblings.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::VariantName"))]
     name: Spanned<String>,
+    /// Its share: its weight over the sum of its siblings' weights (0 never wins by weight).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            with = "crate::schema::Integer",
+            range(min = 0, max = 4_294_967_295_i64)
+        )
+    )]
     weight: Spanned<i64>,
+    /// Data handed to the code with the variant.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<RawPayload>"))]
     payload: Option<Spanned<RawPayload>>,
+    /// Contexts that always get this variant, whatever the weights.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<RawOverride>"))]
     overrides: Vec<Spanned<RawOverride>>,
 }
 
+/// Data attached to a variant, such as `{ type = "json", value = '{"steps": 1}' }`.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(rename = "Payload", transform = crate::schema::payload_rules)
+)]
 #[serde(deny_unknown_fields)]
 struct RawPayload {
+    /// How to read `value`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::PayloadType"))]
     kind: Spanned<String>,
+    /// The data, as text (a number is taken as its text).
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::Scalar"))]
     value: Spanned<toml::Value>,
 }
 
+/// Contexts whose field equals one of `values` get the variant regardless of weights.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "VariantOverride"))]
 #[serde(deny_unknown_fields)]
 struct RawOverride {
+    /// The field: one of the context's fields or a property's name.
+    #[cfg_attr(feature = "schema", schemars(with = "crate::schema::ContextField"))]
     context: Spanned<String>,
+    /// The values that select the variant.
+    #[cfg_attr(feature = "schema", schemars(with = "Vec<crate::schema::Scalar>"))]
     values: Vec<Spanned<toml::Value>>,
 }
 
@@ -267,7 +358,7 @@ fn describe(value: &toml::Value) -> &'static str {
 }
 
 /// The names Unleash gives the context's fields, and ours.
-const UNLEASH_FIELD_NAMES: [(&str, &str); 5] = [
+pub(crate) const UNLEASH_FIELD_NAMES: [(&str, &str); 5] = [
     ("userId", "user_id"),
     ("sessionId", "session_id"),
     ("remoteAddress", "remote_address"),
