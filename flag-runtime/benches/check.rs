@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flag_runtime::__targeting_for_tests::murmur3_x86_32;
+use flag_runtime::__targeting_for_tests::{CompiledTargeting, murmur3_x86_32};
 use flag_runtime::{Context, flag};
 
 /// Names of flags declared in the workspace's `flags.toml`, for the map-based alternatives.
@@ -147,6 +147,15 @@ fn contextual(c: &mut Criterion) {
     });
     group.bench_function("rollout_with_one_constraint", |b| {
         b.iter(|| black_box(search_ranking(black_box(&ctx))))
+    });
+    // The engine alone, on the same rule: what the macro's callsite adds is the difference.
+    let targeting = flag_manifest::parse_flag_rules(
+        "[[rules]]\nconstraints = [{ context = \"plan\", operator = \"in\", values = [\"pro\", \"team\"] }]\nrollout = { percent = 25 }\n",
+    )
+    .expect("the rule parses");
+    let engine = CompiledTargeting::new("search_ranking", &targeting).expect("the rule compiles");
+    group.bench_function("engine_only", |b| {
+        b.iter(|| black_box(engine.is_enabled(black_box(&ctx), false)))
     });
     group.finish();
 }

@@ -78,11 +78,11 @@ impl Callsite {
     #[inline]
     pub fn is_enabled_in(&'static self, ctx: &Context<'_>) -> bool {
         let cell = self.registered();
-        let outcome = cell.evaluate(ctx);
+        let on = cell.is_enabled_in(ctx);
         if counting() {
-            cell.counts.record(outcome.enabled, outcome.enum_index);
+            cell.counts.record(on, None);
         }
-        outcome.enabled
+        on
     }
 
     /// The index, in the flag's compiled-in variant enum, of its variant for `ctx`; `None` when the flag is

@@ -96,6 +96,31 @@ impl Slot {
 }
 
 impl FlagCell {
+    /// The flag's state for `ctx`, as the current thread sees it: [`FlagCell::evaluate`] without choosing a
+    /// variant.
+    #[inline]
+    pub fn is_enabled_in(&self, ctx: &Context<'_>) -> bool {
+        if let Some(on) = self.local_override() {
+            return on;
+        }
+        let Some(targeted) = self.slot().get() else {
+            return self.value();
+        };
+        let enabled = match &targeted.compiled {
+            Some(compiled) => compiled.is_enabled(ctx, self.layered()),
+            None => self.layered(),
+        };
+        enabled
+            && targeted.requirements.iter().all(|(parent, requirement)| {
+                if requirement.variants.is_empty() {
+                    requirement.is_met(parent.is_enabled_in(ctx), None)
+                } else {
+                    let parent = parent.evaluate(ctx);
+                    requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+                }
+            })
+    }
+
     /// The flag's state and variant for `ctx`, as the current thread sees it.
     #[inline]
     pub fn evaluate(&self, ctx: &Context<'_>) -> Outcome<'static> {
