@@ -218,3 +218,54 @@ impl Counts {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::FlagDecl;
+    use crate::registry;
+
+    static DECL: FlagDecl = FlagDecl {
+        name: "published_targeting_test",
+        dynamic: true,
+        default: false,
+        source: "default",
+        description: None,
+        owner: None,
+        expires: None,
+        requires: &[],
+        requirements: &[],
+        targeting: "[[rules]]\nuser_ids = [\"7\"]\n",
+        variants: &[],
+    };
+
+    /// The one `unsafe` read of the runtime, from several threads while the targeting is published again:
+    /// run under Miri with `MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-ignore-leaks" cargo +nightly miri test
+    /// -p flag-runtime --lib targeted` (published targetings are leaked by design: ignore leaks).
+    #[test]
+    fn published_targeting_is_read_while_it_is_replaced() {
+        let (id, cell) = registry::with(|registry| {
+            let id = registry.declare(&DECL);
+            registry.compile_targeting_of(id);
+            registry.recompute();
+            (id, registry.flags[id].cell)
+        });
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..20).all(|_| {
+                        cell.is_enabled_in(&Context::new().user_id("7"))
+                            && !cell.is_enabled_in(&Context::new().user_id("8"))
+                    })
+                })
+            })
+            .collect();
+        for _ in 0..3 {
+            registry::with(|registry| registry.compile_targeting_of(id));
+        }
+        for reader in readers {
+            assert!(reader.join().expect("a reader panicked"));
+        }
+        assert!(cell.evaluate(&Context::new().user_id("7")).enabled);
+    }
+}
