@@ -57,8 +57,9 @@ impl Manifest {
     }
 }
 
-/// How a flag is decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// How a flag is decided. Serialises as `"static"` or `"dynamic"`, as written in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Decided at build time: code behind a disabled flag is compiled out, like `#[cfg]`.
     #[default]

@@ -6,35 +6,8 @@ use crate::Error;
 use crate::overrides;
 use crate::registry::{self, Flag, Registry, source_label};
 
-/// Whether a flag is decided at build time or at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Compiled in or out; cannot change at run time.
-    Static,
-    /// Switched at run time.
-    Dynamic,
-}
-
-impl Mode {
-    /// `"static"` or `"dynamic"`, as in the manifest.
-    ///
-    /// ```
-    /// assert_eq!(flag_runtime::Mode::Dynamic.as_str(), "dynamic");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Static => "static",
-            Mode::Dynamic => "dynamic",
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Whether a flag is decided at build time or at run time: the manifest's `mode`.
+pub use flag_manifest::Mode;
 
 /// A flag as the program sees it now. Serialises with serde, so that an application can serve it as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
