@@ -154,6 +154,13 @@ fn contextual(c: &mut Criterion) {
     )
     .expect("the rule parses");
     let engine = CompiledTargeting::new("search_ranking", &targeting).expect("the rule compiles");
+    let rollout_only = flag_manifest::parse_flag_rules("[[rules]]\nrollout = { percent = 25 }\n")
+        .expect("the rule parses");
+    let rollout_only =
+        CompiledTargeting::new("search_ranking", &rollout_only).expect("the rule compiles");
+    group.bench_function("engine_rollout_without_constraint", |b| {
+        b.iter(|| black_box(rollout_only.is_enabled(black_box(&ctx), false)))
+    });
     group.bench_function("engine_only", |b| {
         b.iter(|| black_box(engine.is_enabled(black_box(&ctx), false)))
     });
