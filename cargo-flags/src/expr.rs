@@ -2,185 +2,17 @@
 //! `#[feature_flag(EXPR, fallback = path)]`, parsed from source with `syn`, and simplified when one flag
 //! is retired.
 //!
-//! This is the twin of `flag-macros/src/expr.rs` (and of the argument grammar in `flag-macros/src/attr.rs`;
-//! `crate::syntax::flag_call` mirrors `flag!`'s optional context argument):
-//! `flag-macros` is a proc-macro crate, so nothing can depend on it, and the grammar is small enough to
-//! write twice. Keep the two in step: what the macros accept, this module must accept, with the same
-//! messages where it reports a mistake.
+//! The grammar itself is `flag-syntax`'s, the one the macros parse with, so that this tool accepts exactly
+//! what they accept, with the same messages; this module locates parsed expressions in their files and
+//! simplifies them.
 
 use std::ops::Range;
 
-use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
-use syn::{Ident, LitStr, Token};
-
 use crate::text::LineIndex;
 
-/// A flag expression as `syn` parsed it, with the spans of what was written.
-#[derive(Clone)]
-pub enum SynExpr {
-    /// `"name"`.
-    Flag(LitStr),
-    /// `op(operands)`, with the operator and the closing parenthesis for spans.
-    Op {
-        /// `not`, `all` or `any`.
-        op: Op,
-        /// The operator's name as written, for its span.
-        ident: Ident,
-        /// The closing parenthesis.
-        close: Span,
-        /// The operands.
-        operands: Vec<SynExpr>,
-    },
-}
-
-/// The operators of a flag expression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `not(e)`: exactly one operand.
-    Not,
-    /// `all(e, ...)`: on when every operand is.
-    All,
-    /// `any(e, ...)`: on when some operand is.
-    Any,
-}
-
-impl Op {
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Not => "not",
-            Op::All => "all",
-            Op::Any => "any",
-        }
-    }
-}
-
-const OPERATORS: [&str; 3] = ["not", "all", "any"];
-
-impl Parse for SynExpr {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(LitStr) {
-            let name: LitStr = input.parse()?;
-            if name.value().is_empty() {
-                return Err(syn::Error::new(name.span(), "empty flag name"));
-            }
-            return Ok(SynExpr::Flag(name));
-        }
-        if input.peek(syn::Lit) {
-            let literal: syn::Lit = input.parse()?;
-            return Err(syn::Error::new(
-                literal.span(),
-                "expected a flag name in double quotes, such as `\"new_ui\"`",
-            ));
-        }
-        if !input.peek(Ident) {
-            return Err(input.error(
-                "expected a flag name in double quotes (`\"new_ui\"`) or `not(..)`, `all(..)`, `any(..)`",
-            ));
-        }
-        let ident: Ident = input.parse()?;
-        let name = ident.to_string();
-        if !input.peek(syn::token::Paren) {
-            return Err(syn::Error::new(
-                ident.span(),
-                format!("flag names are string literals: write `\"{name}\"`"),
-            ));
-        }
-        let content;
-        let paren = syn::parenthesized!(content in input);
-        let operands: Vec<SynExpr> = Punctuated::<SynExpr, Token![,]>::parse_terminated(&content)?
-            .into_iter()
-            .collect();
-        let op = match name.as_str() {
-            "not" if operands.len() == 1 => Op::Not,
-            "not" => {
-                return Err(syn::Error::new(
-                    ident.span(),
-                    format!(
-                        "`not` takes exactly one flag expression, found {}",
-                        operands.len()
-                    ),
-                ));
-            }
-            "all" => Op::All,
-            "any" => Op::Any,
-            _ => {
-                return Err(syn::Error::new(
-                    ident.span(),
-                    format!(
-                        "unknown operator `{name}`: expected `not`, `all` or `any`{}",
-                        flag_manifest::did_you_mean(&name, OPERATORS)
-                    ),
-                ));
-            }
-        };
-        Ok(SynExpr::Op {
-            op,
-            ident,
-            close: paren.span.close(),
-            operands,
-        })
-    }
-}
-
-/// The arguments of `#[feature_flag(EXPR, fallback = path)]`, as `flag-macros/src/attr.rs` reads them.
-pub struct SynAttrArgs {
-    /// The condition.
-    pub expr: SynExpr,
-    /// `fallback = path`: the fn called while the condition is off.
-    pub fallback: Option<syn::ExprPath>,
-}
-
-impl Parse for SynAttrArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.is_empty() {
-            return Err(input.error(
-                "expected a flag expression: `#[feature_flag(\"name\")]`, optionally with `fallback = path`",
-            ));
-        }
-        let expr: SynExpr = input.parse()?;
-        let mut fallback = None;
-        while !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
-            }
-            if input.peek(LitStr) || (input.peek(Ident) && input.peek2(syn::token::Paren)) {
-                return Err(input.error(
-                    "only one flag expression is allowed: combine several with `all(..)` or `any(..)`",
-                ));
-            }
-            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
-            if key != "fallback" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!(
-                        "unknown option `{key}`: `#[feature_flag]` accepts `fallback = path`{}",
-                        flag_manifest::did_you_mean(&key.to_string(), ["fallback"])
-                    ),
-                ));
-            }
-            input.parse::<Token![=]>().map_err(|error| {
-                syn::Error::new(
-                    error.span(),
-                    "expected `=` after `fallback`: `fallback = path`",
-                )
-            })?;
-            let path: syn::ExprPath = input.parse().map_err(|error| {
-                syn::Error::new(
-                    error.span(),
-                    "expected the path of a fn after `fallback =`, such as `render_v1` or `Self::old`",
-                )
-            })?;
-            if fallback.is_some() {
-                return Err(syn::Error::new(key.span(), "`fallback` is given twice"));
-            }
-            fallback = Some(path);
-        }
-        Ok(SynAttrArgs { expr, fallback })
-    }
-}
+/// A flag expression and `#[feature_flag]`'s arguments as `syn` parsed them, with the tokens that were
+/// written: the grammar the macros use, from `flag-syntax`.
+pub use flag_syntax::{AttrArgs as SynAttrArgs, FlagExpr as SynExpr, Op};
 
 /// A flag expression located in its file: byte ranges instead of spans.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,30 +32,28 @@ pub enum ExprKind {
     Op(Op, Vec<FlagExpr>),
 }
 
-impl SynExpr {
-    /// The expression with byte ranges from `index`.
-    pub fn locate(&self, index: &LineIndex) -> FlagExpr {
-        match self {
-            SynExpr::Flag(literal) => FlagExpr {
-                kind: ExprKind::Flag(literal.value()),
-                range: index.range(literal.span()),
-            },
-            SynExpr::Op {
-                op,
-                ident,
-                close,
-                operands,
-            } => FlagExpr {
-                kind: ExprKind::Op(
-                    *op,
-                    operands
-                        .iter()
-                        .map(|operand| operand.locate(index))
-                        .collect(),
-                ),
-                range: index.join(ident.span(), *close),
-            },
-        }
+/// `expr` with byte ranges from `index`.
+pub fn locate(expr: &SynExpr, index: &LineIndex) -> FlagExpr {
+    match expr {
+        SynExpr::Flag(literal) => FlagExpr {
+            kind: ExprKind::Flag(literal.value()),
+            range: index.range(literal.span()),
+        },
+        SynExpr::Op {
+            op,
+            ident,
+            close,
+            operands,
+        } => FlagExpr {
+            kind: ExprKind::Op(
+                *op,
+                operands
+                    .iter()
+                    .map(|operand| locate(operand, index))
+                    .collect(),
+            ),
+            range: index.join(ident.span(), *close),
+        },
     }
 }
 
@@ -322,7 +152,7 @@ mod tests {
 
     fn located(text: &str) -> FlagExpr {
         let parsed: SynExpr = syn::parse_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        parsed.locate(&LineIndex::new(text, 0))
+        crate::expr::locate(&parsed, &LineIndex::new(text, 0))
     }
 
     fn simplify(text: &str, on: bool) -> Simplified {
@@ -390,7 +220,9 @@ mod tests {
             "`not` takes exactly one flag expression, found 2"
         );
         let args = |text: &str| match syn::parse_str::<SynAttrArgs>(text) {
-            Ok(args) => args.fallback.map(|path| quote::quote!(#path).to_string()),
+            Ok(args) => args
+                .fallback
+                .map(|(_, path)| quote::quote!(#path).to_string()),
             Err(error) => Some(error.to_string()),
         };
         assert_eq!(

@@ -200,7 +200,7 @@ impl Scanner<'_> {
                 } else {
                     RefKind::Macro
                 };
-                self.reference(kind, hit.range, expr.locate(self.index));
+                self.reference(kind, hit.range, crate::expr::locate(&expr, self.index));
             }
         }
     }
@@ -233,7 +233,11 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         }
         let range = syntax::range_of(attr, self.index);
         match syntax::attr_args(attr) {
-            Ok(args) => self.reference(RefKind::Attribute, range, args.expr.locate(self.index)),
+            Ok(args) => self.reference(
+                RefKind::Attribute,
+                range,
+                crate::expr::locate(&args.expr, self.index),
+            ),
             Err(error) => {
                 let offset = syntax::error_offset(&error, self.index, range.start);
                 self.finding(offset, format!("malformed #[feature_flag]: {error}"));
@@ -245,7 +249,11 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         if syntax::is_flag_macro(mac) {
             let range = syntax::range_of(mac, self.index);
             match syntax::flag_macro_expr(mac) {
-                Ok(expr) => self.reference(RefKind::Macro, range, expr.locate(self.index)),
+                Ok(expr) => self.reference(
+                    RefKind::Macro,
+                    range,
+                    crate::expr::locate(&expr, self.index),
+                ),
                 Err(error) => {
                     let offset = syntax::error_offset(&error, self.index, range.start);
                     self.finding(offset, format!("malformed flag!: {error}"));

@@ -131,25 +131,7 @@ pub fn flag_macro_expr(mac: &Macro) -> syn::Result<SynExpr> {
 /// The flag expression of the tokens of a `flag!` call: `EXPR`, or `EXPR, context` where `context` is any
 /// Rust expression (such as `&ctx`, for flags decided per context), with an optional trailing comma.
 pub fn flag_call(tokens: TokenStream) -> syn::Result<SynExpr> {
-    let parser = |input: syn::parse::ParseStream| -> syn::Result<SynExpr> {
-        let expr: SynExpr = input.parse()?;
-        if !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if !input.is_empty() {
-                input.parse::<Expr>()?;
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-        }
-        if !input.is_empty() {
-            return Err(input.error(
-                "expected at most a flag expression and a context: `flag!(\"name\")` or `flag!(\"name\", &ctx)`",
-            ));
-        }
-        Ok(expr)
-    };
-    syn::parse::Parser::parse2(parser, tokens)
+    syn::parse2::<flag_syntax::FlagCall>(tokens).map(|call| call.expr)
 }
 
 /// The tokens of a macro call other than `flag!`, as far as they can be read as code.

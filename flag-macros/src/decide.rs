@@ -7,9 +7,9 @@
 use proc_macro2::Span;
 
 use crate::diagnostics::Errors;
-use crate::expr::FlagExpr;
 use crate::load::Build;
 use flag_manifest::{Mode, did_you_mean};
+use flag_syntax::{FlagExpr, Op};
 
 /// What a flag expression comes to in this build.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,12 +106,24 @@ pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
                 }
             }
         }
-        FlagExpr::Not(inner) => match decide(inner, build, errors) {
+        FlagExpr::Op {
+            op: Op::Not,
+            operands,
+            ..
+        } => match decide(&operands[0], build, errors) {
             Decision::Known(on) => Decision::Known(!on),
             Decision::Runtime(check) => Decision::Runtime(Check::Not(Box::new(check))),
         },
-        FlagExpr::All(operands) => fold(operands, build, errors, true),
-        FlagExpr::Any(operands) => fold(operands, build, errors, false),
+        FlagExpr::Op {
+            op: Op::All,
+            operands,
+            ..
+        } => fold(operands, build, errors, true),
+        FlagExpr::Op {
+            op: Op::Any,
+            operands,
+            ..
+        } => fold(operands, build, errors, false),
     }
 }
 

@@ -12,18 +12,17 @@ use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use syn::{FnArg, Pat, PatIdent, ReturnType, Safety, Signature, Type};
 
-use crate::attr::AttrArgs;
 use crate::callsite;
 use crate::decide::{Check, Decision, decide};
 use crate::diagnostics::Errors;
 use crate::expiry;
-use crate::expr::{FlagCall, FlagExpr};
 use crate::item::{self, FnParts, ItemKind, classify};
 use crate::load::{self, Build, LoadError};
 use crate::runtime_path::runtime_path;
 use crate::track;
 use crate::variants;
 use flag_manifest::ExpiredPolicy;
+use flag_syntax::{AttrArgs, FlagCall, FlagExpr};
 
 /// `#[feature_flag(args)] item`.
 pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {

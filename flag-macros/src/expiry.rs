@@ -15,9 +15,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use syn::LitStr;
 
-use crate::expr::FlagExpr;
 use crate::load::Build;
 use flag_manifest::Date;
+use flag_syntax::FlagExpr;
 
 /// Pins the date that expiry is judged against.
 pub const ENV_TODAY: &str = "FEATURE_FLAGS_TODAY";
@@ -88,25 +88,10 @@ pub struct Expired {
 
 /// Every name in `expr` whose flag expired before `today`.
 pub fn expired_names(expr: &FlagExpr, build: &Build, today: Date) -> Vec<Expired> {
-    let mut found = Vec::new();
-    collect(expr, build, today, &mut found);
-    found
-}
-
-fn collect(expr: &FlagExpr, build: &Build, today: Date, found: &mut Vec<Expired>) {
-    match expr {
-        FlagExpr::Flag(name) => {
-            if let Some(expired) = check(name, build, today) {
-                found.push(expired);
-            }
-        }
-        FlagExpr::Not(inner) => collect(inner, build, today, found),
-        FlagExpr::All(operands) | FlagExpr::Any(operands) => {
-            for operand in operands {
-                collect(operand, build, today, found);
-            }
-        }
-    }
+    expr.names()
+        .into_iter()
+        .filter_map(|name| check(name, build, today))
+        .collect()
 }
 
 fn check(literal: &LitStr, build: &Build, today: Date) -> Option<Expired> {

@@ -4,13 +4,11 @@
 //! Each entry point below only hands its tokens to [`expand`], a plain module over `proc_macro2` that unit
 //! tests call directly.
 
-mod attr;
 mod callsite;
 mod decide;
 mod diagnostics;
 mod expand;
 mod expiry;
-mod expr;
 mod item;
 mod load;
 #[cfg(test)]

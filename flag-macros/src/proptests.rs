@@ -13,8 +13,7 @@ use proc_macro2::TokenStream;
 use proptest::prelude::*;
 use quote::quote;
 
-use crate::attr::AttrArgs;
-use crate::expr::FlagExpr;
+use flag_syntax::{AttrArgs, FlagExpr};
 
 /// Tokens and near-tokens that the parsers must meet: the valid vocabulary, its misspellings, every kind of
 /// literal and punctuation a user can type between the parentheses, and a few lexer traps.

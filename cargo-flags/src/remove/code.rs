@@ -214,43 +214,45 @@ impl Rewriter<'_> {
                     continue;
                 }
             };
-            let expr = args.expr.locate(self.index);
+            let expr = crate::expr::locate(&args.expr, self.index);
             match expr.simplify(self.name, self.on, self.text) {
                 crate::expr::Simplified::Same => {}
                 crate::expr::Simplified::Const(true) => {
                     let quoted = self.quoted(attr_range.clone());
                     attribute_edits.push((attr_range.clone(), String::new(), true));
                     let mut what_changed = format!("removed {quoted}; kept `{what}`");
-                    if let Some(path) = &args.fallback {
+                    if let Some((_, path)) = &args.fallback {
                         let path_text = syntax::one_line(self.source(self.range(path)));
                         what_changed.push_str(&format!(" and dropped its fallback `{path_text}`"));
                         self.out.dropped_fallbacks.push((path_text, fn_name(path)));
                     }
                     self.change(attr_range.start, what_changed);
                 }
-                crate::expr::Simplified::Const(false) => match (args.fallback.clone(), fn_parts) {
-                    (Some(path), Some((sig, block))) => {
-                        attribute_edits.push((attr_range.clone(), String::new(), true));
-                        forward = Some((path, sig, block, attr_range));
+                crate::expr::Simplified::Const(false) => {
+                    match (args.fallback.clone().map(|(_, path)| path), fn_parts) {
+                        (Some(path), Some((sig, block))) => {
+                            attribute_edits.push((attr_range.clone(), String::new(), true));
+                            forward = Some((path, sig, block, attr_range));
+                        }
+                        (None, Some((sig, block))) if self.dynamic && returns_unit(sig) => {
+                            // A dynamic flag switches a unit fn without fallback to doing nothing: the fn
+                            // exists in every build and callers may call it, so it stays, empty.
+                            attribute_edits.push((attr_range.clone(), String::new(), true));
+                            empty = Some((sig, block, attr_range));
+                        }
+                        _ => {
+                            let quoted = self.quoted(attr_range.clone());
+                            let start = text::attached_comments_start(self.text, item.start);
+                            let range = text::deletion_range(self.text, start..item.end);
+                            self.edit(range, "");
+                            self.change(
+                                attr_range.start,
+                                format!("deleted `{what}` (it was gated on {quoted})"),
+                            );
+                            return Next::Skip;
+                        }
                     }
-                    (None, Some((sig, block))) if self.dynamic && returns_unit(sig) => {
-                        // A dynamic flag switches a unit fn without fallback to doing nothing: the fn
-                        // exists in every build and callers may call it, so it stays, empty.
-                        attribute_edits.push((attr_range.clone(), String::new(), true));
-                        empty = Some((sig, block, attr_range));
-                    }
-                    _ => {
-                        let quoted = self.quoted(attr_range.clone());
-                        let start = text::attached_comments_start(self.text, item.start);
-                        let range = text::deletion_range(self.text, start..item.end);
-                        self.edit(range, "");
-                        self.change(
-                            attr_range.start,
-                            format!("deleted `{what}` (it was gated on {quoted})"),
-                        );
-                        return Next::Skip;
-                    }
-                },
+                }
                 crate::expr::Simplified::Changed(new) => {
                     let old = syntax::one_line(self.source(expr.range.clone()));
                     attribute_edits.push((expr.range.clone(), new.clone(), false));
@@ -629,7 +631,7 @@ impl Rewriter<'_> {
     }
 
     fn fold_flag_expr(&mut self, parsed: SynExpr, range: Range<usize>) -> Fold {
-        let expr = parsed.locate(self.index);
+        let expr = crate::expr::locate(&parsed, self.index);
         match expr.simplify(self.name, self.on, self.text) {
             crate::expr::Simplified::Same => Fold::Same,
             crate::expr::Simplified::Const(value) => {
@@ -668,7 +670,7 @@ impl Rewriter<'_> {
                 let Ok(args) = syn::parse2::<SynAttrArgs>(hit.args) else {
                     continue;
                 };
-                let expr = args.expr.locate(self.index);
+                let expr = crate::expr::locate(&args.expr, self.index);
                 let quoted = self.quoted(hit.range.clone());
                 match expr.simplify(self.name, self.on, self.text) {
                     crate::expr::Simplified::Same => {}
@@ -676,7 +678,7 @@ impl Rewriter<'_> {
                         let range = text::deletion_range(self.text, hit.range.clone());
                         self.edit(range, "");
                         self.change(hit.range.start, format!("removed {quoted} in a macro's tokens"));
-                        if let Some(path) = &args.fallback {
+                        if let Some((_, path)) = &args.fallback {
                             let path_text = syntax::one_line(self.source(self.range(path)));
                             self.out.dropped_fallbacks.push((path_text, fn_name(path)));
                         }

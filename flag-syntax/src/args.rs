@@ -1,4 +1,5 @@
-//! The arguments of `#[feature_flag(...)]`: a flag expression, then options such as `fallback = path`.
+//! The arguments of the macros around a flag expression: `#[feature_flag(EXPR, fallback = path)]` and
+//! `flag!(EXPR)` / `flag!(EXPR, &ctx)` (which `variant!` shares).
 
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Token};
@@ -67,6 +68,36 @@ impl Parse for AttrArgs {
             }
         }
         Ok(AttrArgs { expr, fallback })
+    }
+}
+
+/// The input of `flag!` and `variant!`: a flag expression, then optionally the `&Context` to decide it for.
+pub struct FlagCall {
+    /// The condition.
+    pub expr: FlagExpr,
+    /// The context expression, such as `&ctx`.
+    pub context: Option<syn::Expr>,
+}
+
+impl Parse for FlagCall {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let expr: FlagExpr = input.parse()?;
+        let mut context = None;
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if !input.is_empty() {
+                context = Some(input.parse()?);
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+        }
+        if !input.is_empty() {
+            return Err(input.error(
+                "expected at most a flag expression and a context: `flag!(\"name\")` or `flag!(\"name\", &ctx)`",
+            ));
+        }
+        Ok(FlagCall { expr, context })
     }
 }
 
