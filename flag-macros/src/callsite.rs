@@ -1,33 +1,44 @@
-//! The code that reaches the runtime for a dynamic check: a callsite `static` per flag read, the flag's
-//! declaration as this build resolved it, and, once per crate, the crate's catalog of flags.
+//! The code that reaches the runtime for a dynamic check: a call that reads the flag's slot in the runtime's
+//! table, and, once per crate, the crate's catalog of flags.
 //!
-//! See `flag_runtime::__private`: `Callsite` (the per-call-site cache) and `Catalog`/`FlagDecl` (what the
-//! runtime learns of the program's flags at link time).
+//! See `flag_runtime::__private`: `is_enabled`, `is_enabled_in` and `variant_in` (the checks, which cache a
+//! flag's state in its slot) and `Catalog`/`FlagDecl` (what the runtime learns of the program's flags at link
+//! time). A check is a plain call with constant arguments, not an item: a `static` per check cost the
+//! compiler more than the code it guarded (see `flag_manifest::slots`).
+
+use std::sync::{Arc, Mutex, PoisonError};
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 
 use crate::decide::Check;
 use crate::load::Build;
 use crate::track;
+use flag_manifest::slots::{assign_slots, slot_tag};
 use flag_manifest::{ENV_OVERRIDES, Mode, Source, rules_to_toml};
 
 /// The boolean expression that reads the dynamic flags of `check`, for everyone (`context` is `None`) or for
 /// the `&Context` bound to `context`.
 pub fn check(
     check: &Check,
-    build: &Build,
+    build: &Arc<Build>,
     runtime: &TokenStream,
     context: Option<&Ident>,
 ) -> TokenStream {
     match check {
         Check::Flag { index, span, .. } => {
-            let (statics, callsite) = callsite(build, *index, *span, runtime);
+            let (catalog, site) = callsite(build, *index, *span, runtime);
             let read = match context {
-                Some(context) => quote_spanned!(*span=> #callsite.is_enabled_in(#context)),
-                None => quote_spanned!(*span=> #callsite.is_enabled()),
+                Some(context) => {
+                    quote_spanned!(*span=> #runtime::__private::is_enabled_in(#site, #context))
+                }
+                None => quote_spanned!(*span=> #runtime::__private::is_enabled(#site)),
             };
-            quote_spanned!(*span=> { #statics #read })
+            if catalog.is_empty() {
+                read
+            } else {
+                quote_spanned!(*span=> { #catalog #read })
+            }
         }
         Check::Not(inner) => {
             let inner = self::check(inner, build, runtime, context);
@@ -48,31 +59,62 @@ pub fn check(
     }
 }
 
-/// The items declaring one callsite of the flag at `index` (and the crate's catalog, the first time in a
-/// crate), and the callsite's name. A callsite carries only the flag's name and compiled-in state: the rest
-/// is in the catalog, emitted once per crate, so that a check costs little to type-check and evaluate.
+/// For one check of the flag at `index`: the crate's catalog the first time in a crate (else nothing), and
+/// the check's arguments `slot, tag, "name", default`. The rest of what the runtime knows of a flag is in
+/// the catalog, emitted once per crate, so that a check costs little to type-check and evaluate.
 pub fn callsite(
-    build: &Build,
+    build: &Arc<Build>,
     index: usize,
     span: Span,
     runtime: &TokenStream,
-) -> (TokenStream, Ident) {
-    let catalog = track::claim_catalog().then(|| {
+) -> (TokenStream, TokenStream) {
+    let catalog = if track::claim_catalog() {
         let decls = (0..build.manifest.flags.len()).map(|i| flag_decl(build, i, runtime));
         quote! {
             #runtime::__private::inventory::submit! {
                 #runtime::__private::Catalog { flags: &[#(#decls),*] }
             }
         }
-    });
+    } else {
+        TokenStream::new()
+    };
     let name = &build.manifest.flags[index].name;
     let default = build.resolution.states[index].enabled;
-    let callsite = format_ident!("__FLAG_CALLSITE", span = Span::mixed_site());
-    let statics = quote_spanned! {span=>
-        #catalog
-        static #callsite: #runtime::__private::Callsite = #runtime::__private::Callsite::new(#name, #default);
+    let slot = slot_of(build, index);
+    let tag = slot_tag(name);
+    let site = quote_spanned!(span=> #slot, #tag, #name, #default);
+    (catalog, site)
+}
+
+/// The slots of one build's dynamic flags, by flag index, computed once per build rather than once per
+/// check, so that a check's cost does not grow with the manifest's size.
+type SlotTable = (Arc<Build>, Vec<Option<usize>>);
+
+static SLOTS: Mutex<Option<SlotTable>> = Mutex::new(None);
+
+/// The slot of the flag at `index` (a dynamic flag) in `build`.
+fn slot_of(build: &Arc<Build>, index: usize) -> usize {
+    let mut cache = SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
+    let fresh = match &*cache {
+        Some((cached, _)) => !Arc::ptr_eq(cached, build),
+        None => true,
     };
-    (statics, callsite)
+    if fresh {
+        let flags = &build.manifest.flags;
+        let dynamic: Vec<usize> = (0..flags.len())
+            .filter(|&i| flags[i].mode == Mode::Dynamic)
+            .collect();
+        let assigned = assign_slots(dynamic.iter().map(|&i| flags[i].name.as_str()));
+        let mut slots = vec![None; flags.len()];
+        for (i, slot) in dynamic.into_iter().zip(assigned) {
+            slots[i] = Some(slot);
+        }
+        *cache = Some((Arc::clone(build), slots));
+    }
+    let slots = cache.as_ref().map(|(_, slots)| slots);
+    // A flag that resolved as dynamic is dynamic in its manifest; slot 0 is only a guard against a mismatch,
+    // and stays correct (the tag protects it).
+    slots.and_then(|slots| slots[index]).unwrap_or(0)
 }
 
 /// The flag at `index` as this build resolved it, as a `FlagDecl` constant.

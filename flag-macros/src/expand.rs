@@ -1,12 +1,13 @@
 //! Code generation for `#[feature_flag]` and `flag!`.
 //!
 //! Static decisions keep or drop the item's tokens untouched, as `#[cfg]` would; a `fallback` rewrites only
-//! the fn's body. Dynamic decisions switch a fn's body at run time through one callsite `static` per flag
-//! read (see `flag_runtime::__private::Callsite`). Whatever the outcome, the expansion carries the rebuild
+//! the fn's body. Dynamic decisions switch a fn's body at run time through a read of the flag's slot in the
+//! runtime's table (see [`callsite`]). Whatever the outcome, the expansion carries the rebuild
 //! tracking of [`track`] once per crate, and errors come with the item still emitted, so that one mistake does
 //! not cascade.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -193,13 +194,13 @@ pub fn variant(input: TokenStream) -> TokenStream {
         return none_with(errors.into_compile_errors());
     };
     let runtime = runtime_path();
-    let (statics, callsite) = callsite::callsite(&build, index, literal.span(), &runtime);
+    let (catalog, site) = callsite::callsite(&build, index, literal.span(), &runtime);
     let enum_ident = variants::enum_ident(&name);
     let extras = extras.take();
     quote!({
         #extras
-        #statics
-        crate::flag_variants::#enum_ident::__from_index(#callsite.variant_in(#context))
+        #catalog
+        crate::flag_variants::#enum_ident::__from_index(#runtime::__private::variant_in(#site, #context))
     })
 }
 
@@ -369,7 +370,7 @@ fn runtime_switch(
     mut parts: FnParts,
     fallback: &Option<(syn::Ident, syn::ExprPath)>,
     check: &Check,
-    build: &Build,
+    build: &Arc<Build>,
     extras: &Extras,
     errors: &mut Errors,
 ) -> Option<TokenStream> {

@@ -35,6 +35,7 @@ mod parse;
 mod resolve;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod slots;
 mod suggest;
 pub mod targeting;
 

@@ -1,104 +1,131 @@
-//! One `static` per dynamic check in the code, caching what the check resolved, after `tracing`'s callsites.
+//! What a dynamic check compiles to: a read of the flag's slot in one process-wide table, after `tracing`'s
+//! callsites (a cache of what was resolved once), without a `static` per check.
 //!
-//! A callsite's state is a single byte: off, on, "not registered yet" or "look further". The hot path is one
-//! relaxed load and a comparison; the first check at a callsite registers it with the registry (a lock and a
-//! name lookup, once), and the registry rewrites the byte of every callsite of a flag whenever the flag
-//! changes. While a thread-local test override of the flag exists anywhere, its callsites say "look
-//! further", and the slow path consults the current thread's overrides. Contextual checks go to the flag's
-//! cell for its compiled targeting (see `targeted`).
+//! A `static` per call site was the first design; it made each check an item of its own for the compiler to
+//! type-check and evaluate, and a crate with a thousand checks built twice as slowly as its hand-written twin.
+//! Now the macros give every dynamic flag of a manifest a slot of its own in a fixed table
+//! ([`flag_manifest::slots`]), and a check passes its slot, its flag's tag, name and compiled-in state to a
+//! function here, which the optimiser inlines to one relaxed load and a comparison.
+//!
+//! A slot holds `tag` (off) or `tag | 1` (on) while the flag's state may be cached, and 0 otherwise: before
+//! the first check registers the slot with the registry, while a thread-local test override of the flag
+//! exists anywhere, while counting is on, and for good when two flags share the slot (the tag tells them
+//! apart, so neither can read the other's state). A 0 or a foreign tag sends the check to the slow path,
+//! which finds the flag's cell (cached per slot) and asks it. Contextual checks go to the cell for its
+//! compiled targeting (see `targeted`).
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use flag_manifest::slots::SLOT_COUNT;
 
 use crate::catalog::FlagDecl;
 use crate::registry::{self, FlagCell};
 use crate::targeted::counting;
 use crate::targeting::Context;
 
-const OFF: u8 = 0;
-const ON: u8 = 1;
-const UNREGISTERED: u8 = 2;
-const SLOW: u8 = 3;
+/// Each slot's cached state: its flag's tag, plus 1 when on; 0 to take the slow path.
+static STATES: [AtomicU32; SLOT_COUNT] = [const { AtomicU32::new(0) }; SLOT_COUNT];
 
-/// The cached state of one dynamic check. Built by generated code; not a stable API.
-#[derive(Debug)]
-pub struct Callsite {
-    state: AtomicU8,
-    name: &'static str,
-    default: bool,
-    cell: OnceLock<&'static FlagCell>,
+/// The cell of the first flag that registered each slot.
+static CELLS: [OnceLock<&'static FlagCell>; SLOT_COUNT] = [const { OnceLock::new() }; SLOT_COUNT];
+
+/// One dynamic check, as the macros describe it: its slot, its flag's tag, name and compiled-in state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Site {
+    pub slot: usize,
+    pub tag: u32,
+    pub name: &'static str,
+    pub default: bool,
 }
 
-impl Callsite {
-    /// A callsite of the flag `name`, whose compiled-in state is `default`, not registered yet. The rest of
-    /// what the program knows of the flag comes from its crate's catalog, once per crate rather than once per
-    /// callsite, which keeps each check cheap to compile.
-    pub const fn new(name: &'static str, default: bool) -> Self {
-        Callsite {
-            state: AtomicU8::new(UNREGISTERED),
+/// The flag's current state, as seen from this thread. Called by generated code; not a stable API.
+#[inline]
+pub fn is_enabled(slot: usize, tag: u32, name: &'static str, default: bool) -> bool {
+    let state = STATES[slot].load(Ordering::Relaxed);
+    if state & !1 == tag {
+        state & 1 == 1
+    } else {
+        is_enabled_slow(Site {
+            slot,
+            tag,
             name,
             default,
-            cell: OnceLock::new(),
-        }
+        })
     }
+}
 
-    /// The flag's current state, as seen from this thread.
-    #[inline]
-    pub fn is_enabled(&'static self) -> bool {
-        let state = self.state.load(Ordering::Relaxed);
-        if state <= ON {
-            state == ON
-        } else {
-            self.is_enabled_slow()
-        }
+#[cold]
+#[inline(never)]
+fn is_enabled_slow(site: Site) -> bool {
+    let cell = cell(site);
+    let on = cell.current();
+    if counting() {
+        cell.counts.record(on, None);
     }
+    on
+}
 
-    #[cold]
-    #[inline(never)]
-    fn is_enabled_slow(&'static self) -> bool {
-        let cell = self.registered();
-        let on = cell.current();
-        if counting() {
-            cell.counts.record(on, None);
-        }
-        on
+/// The flag's state for `ctx`: its rules and `requires` evaluated for that context, unless an explicit
+/// state (an override, `set`, `FEATURE_FLAGS`) holds for everyone. Called by generated code; not a stable
+/// API.
+#[inline]
+pub fn is_enabled_in(
+    slot: usize,
+    tag: u32,
+    name: &'static str,
+    default: bool,
+    ctx: &Context<'_>,
+) -> bool {
+    let cell = cell(Site {
+        slot,
+        tag,
+        name,
+        default,
+    });
+    let on = cell.is_enabled_in(ctx);
+    if counting() {
+        cell.counts.record(on, None);
     }
+    on
+}
 
-    /// The flag's cell, registering the callsite on first use.
-    #[inline]
-    fn registered(&'static self) -> &'static FlagCell {
-        match self.cell.get() {
-            Some(cell) => cell,
-            None => registry::register(self),
-        }
+/// The index, in the flag's compiled-in variant enum, of its variant for `ctx`; `None` when the flag is off
+/// for `ctx` or has no variant for it. Called by generated code; not a stable API.
+#[inline]
+pub fn variant_in(
+    slot: usize,
+    tag: u32,
+    name: &'static str,
+    default: bool,
+    ctx: &Context<'_>,
+) -> Option<usize> {
+    let cell = cell(Site {
+        slot,
+        tag,
+        name,
+        default,
+    });
+    let outcome = cell.evaluate(ctx);
+    if counting() {
+        cell.counts.record(outcome.enabled, outcome.enum_index);
     }
+    outcome.enum_index
+}
 
-    /// The flag's state for `ctx`: its rules and `requires` evaluated for that context, unless an explicit
-    /// state (an override, `set`, `FEATURE_FLAGS`) holds for everyone.
-    #[inline]
-    pub fn is_enabled_in(&'static self, ctx: &Context<'_>) -> bool {
-        let cell = self.registered();
-        let on = cell.is_enabled_in(ctx);
-        if counting() {
-            cell.counts.record(on, None);
-        }
-        on
+/// The check's flag cell: the slot's, when the slot is its flag's; else from the registry, which registers
+/// the slot on its first use.
+#[inline]
+fn cell(site: Site) -> &'static FlagCell {
+    match CELLS[site.slot].get() {
+        Some(cell) if cell.tag == site.tag => cell,
+        _ => registry::register(site),
     }
+}
 
-    /// The index, in the flag's compiled-in variant enum, of its variant for `ctx`; `None` when the flag is
-    /// off for `ctx` or has no variant for it.
-    #[inline]
-    pub fn variant_in(&'static self, ctx: &Context<'_>) -> Option<usize> {
-        let cell = self.registered();
-        let outcome = cell.evaluate(ctx);
-        if counting() {
-            cell.counts.record(outcome.enabled, outcome.enum_index);
-        }
-        outcome.enum_index
-    }
-
-    /// The flag as the callsite knows it, for a flag no catalog declared: a dynamic flag with its
-    /// compiled-in state and nothing else.
+impl Site {
+    /// The flag as the check knows it, for a flag no catalog declared: a dynamic flag with its compiled-in
+    /// state and nothing else.
     pub(crate) fn decl(&self) -> &'static FlagDecl {
         Box::leak(Box::new(FlagDecl {
             name: self.name,
@@ -114,27 +141,68 @@ impl Callsite {
             variants: &[],
         }))
     }
+}
 
-    pub(crate) fn name(&self) -> &'static str {
-        self.name
+/// The cell that registered `slot`, if any.
+pub(crate) fn slot_owner(slot: usize) -> Option<&'static FlagCell> {
+    CELLS[slot].get().copied()
+}
+
+/// Makes `cell` the owner of `slot`; false if another cell already was.
+pub(crate) fn claim(slot: usize, cell: &'static FlagCell) -> bool {
+    CELLS[slot].set(cell).is_ok() || slot_owner(slot).is_some_and(|owner| owner.id == cell.id)
+}
+
+/// Publishes the state of the flag tagged `tag` in `slot` (`Some`), or sends its checks to the slow path
+/// (`None`).
+pub(crate) fn publish(slot: usize, tag: u32, fast: Option<bool>) {
+    let state = match fast {
+        Some(on) => tag | u32::from(on),
+        None => 0,
+    };
+    STATES[slot].store(state, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flag_manifest::slots::slot_tag;
+
+    fn check(slot: usize, name: &'static str, default: bool) -> bool {
+        is_enabled(slot, slot_tag(name), name, default)
     }
 
-    /// Attaches the callsite to its flag; false if it already was.
-    pub(crate) fn attach(&self, cell: &'static FlagCell) -> bool {
-        self.cell.set(cell).is_ok()
+    #[test]
+    fn two_flags_in_one_slot_never_read_each_other() {
+        // Two flags no manifest declared, forced into the same slot, as two manifests could put them.
+        const SLOT: usize = SLOT_COUNT - 1;
+        let (a, b) = ("slot_sharing_test_a", "slot_sharing_test_b");
+        assert!(check(SLOT, a, true));
+        // `a` owns the slot and caches its state there.
+        assert_eq!(STATES[SLOT].load(Ordering::Relaxed), slot_tag(a) | 1);
+        assert!(!check(SLOT, b, false));
+        // `b` took the slot from the fast path: both now ask the registry.
+        assert_eq!(STATES[SLOT].load(Ordering::Relaxed), 0);
+        assert!(check(SLOT, a, true));
+        crate::set(a, false).unwrap();
+        crate::set(b, true).unwrap();
+        assert!(!check(SLOT, a, true));
+        assert!(check(SLOT, b, false));
+        assert_eq!(STATES[SLOT].load(Ordering::Relaxed), 0);
+        let ctx = Context::new();
+        assert!(!is_enabled_in(SLOT, slot_tag(a), a, true, &ctx));
+        assert!(is_enabled_in(SLOT, slot_tag(b), b, false, &ctx));
     }
 
-    pub(crate) fn cell(&self) -> Option<&'static FlagCell> {
-        self.cell.get().copied()
-    }
-
-    /// Publishes the flag's state (`Some`) or asks for the slow path (`None`).
-    pub(crate) fn publish(&self, fast: Option<bool>) {
-        let state = match fast {
-            Some(true) => ON,
-            Some(false) => OFF,
-            None => SLOW,
-        };
-        self.state.store(state, Ordering::Relaxed);
+    #[test]
+    fn a_slot_caches_its_flag_after_the_first_check() {
+        const SLOT: usize = SLOT_COUNT - 2;
+        let name = "slot_cache_test";
+        assert_eq!(STATES[SLOT].load(Ordering::Relaxed), 0);
+        assert!(!check(SLOT, name, false));
+        assert_eq!(STATES[SLOT].load(Ordering::Relaxed), slot_tag(name));
+        crate::set(name, true).unwrap();
+        assert_eq!(STATES[SLOT].load(Ordering::Relaxed), slot_tag(name) | 1);
+        assert!(check(SLOT, name, false));
     }
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::Error;
-use crate::callsite::Callsite;
+use crate::callsite::{self, Site};
 use crate::catalog::{self, FlagDecl};
 use crate::overrides;
 use crate::report::report;
@@ -27,6 +27,8 @@ use flag_manifest::{Requirement, Targeting};
 pub(crate) struct FlagCell {
     /// The flag's index in the registry.
     pub id: usize,
+    /// The flag's slot tag (see `flag_manifest::slots`): which flag a slot's cached state belongs to.
+    pub tag: u32,
     /// The state, `requires` applied.
     value: AtomicBool,
     /// The state its sources give, before `requires`: what targeting starts from.
@@ -90,7 +92,8 @@ pub(crate) struct Flag {
     pub set: Option<bool>,
     /// Process-wide override guards, innermost last: (guard id, state).
     pub overrides: Vec<(u64, bool)>,
-    pub callsites: Vec<&'static Callsite>,
+    /// The slots of the callsite table that cache this flag's state.
+    pub slots: Vec<usize>,
     /// The last computed state and the layer that decided it.
     pub effective: bool,
     pub layer: Layer,
@@ -125,8 +128,8 @@ impl Flag {
 
     fn publish(&self) {
         let fast = self.fast_state();
-        for callsite in &self.callsites {
-            callsite.publish(fast);
+        for &slot in &self.slots {
+            callsite::publish(slot, self.cell.tag, fast);
         }
         // An explicit state (environment, `set`, override) holds for every context: no targeting then.
         let targeting_applies = matches!(self.layer, Layer::Compiled | Layer::File);
@@ -195,29 +198,34 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     result
 }
 
-/// Attaches `callsite` to its flag (declaring the flag from the callsite if no catalog did) and returns the
-/// flag's cell.
-pub(crate) fn register(callsite: &'static Callsite) -> &'static FlagCell {
+/// Attaches the check `site` to its flag (declaring the flag from the check if no catalog did) and returns the
+/// flag's cell. The first flag to register a slot owns it; a second flag in the same slot (from another
+/// manifest) takes it from the fast path for both, since a slot caches one flag's state.
+pub(crate) fn register(site: Site) -> &'static FlagCell {
     with(|registry| {
-        if let Some(cell) = callsite.cell() {
-            return cell;
-        }
         let known = registry.flags.len();
-        let id = match registry.by_name.get(callsite.name()) {
+        let id = match registry.by_name.get(site.name) {
             Some(&id) => id,
-            None => registry.declare(callsite.decl()),
+            None => registry.declare(site.decl()),
         };
         if id >= known {
             // A flag no catalog declared (its crate's catalog was not linked): compile its rules now.
             registry.compile_targeting_of(id);
             registry.recompute();
         }
-        let flag = &mut registry.flags[id];
-        if callsite.attach(flag.cell) {
-            flag.callsites.push(callsite);
+        let cell = registry.flags[id].cell;
+        if callsite::claim(site.slot, cell) {
+            let flag = &mut registry.flags[id];
+            if !flag.slots.contains(&site.slot) {
+                flag.slots.push(site.slot);
+                callsite::publish(site.slot, cell.tag, flag.fast_state());
+            }
+        } else if let Some(owner) = callsite::slot_owner(site.slot) {
+            let owner = &mut registry.flags[owner.id];
+            owner.slots.retain(|&slot| slot != site.slot);
+            callsite::publish(site.slot, owner.cell.tag, None);
         }
-        callsite.publish(flag.fast_state());
-        flag.cell
+        cell
     })
 }
 
@@ -245,6 +253,7 @@ impl Registry {
         let id = self.flags.len();
         let cell: &'static FlagCell = Box::leak(Box::new(FlagCell {
             id,
+            tag: flag_manifest::slots::slot_tag(decl.name),
             value: AtomicBool::new(decl.default),
             layered: AtomicBool::new(decl.default),
             local_overrides: AtomicUsize::new(0),
@@ -276,7 +285,7 @@ impl Registry {
             env: None,
             set: None,
             overrides: Vec::new(),
-            callsites: Vec::new(),
+            slots: Vec::new(),
             effective: decl.default,
             layer: Layer::Compiled,
             compiled_targeting,
