@@ -3,10 +3,20 @@
 //! A static flag keeps or drops the item's tokens as they are; only a `fallback` needs the fn's signature,
 //! and even then the body stays an unparsed token group. This keeps the cost of a flagged item close to that
 //! of a `#[cfg]`.
+//!
+//! The same goes for documentation: proc macros run unoptimised in dev builds, so the rustdoc note that says
+//! which flag guards an item is decided from the raw attribute tokens and built as tokens (or as syn's
+//! `Attribute`, for a fn already split), never parsed; and the `#[doc = "..."]` attributes that `///`
+//! comments become are read off their tokens when a fn is split, where syn would parse each value as an
+//! expression.
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
-use syn::parse::{Parse, ParseStream, Parser};
-use syn::{Attribute, Signature, Token, Visibility};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use syn::buffer::Cursor;
+use syn::parse::{Parse, ParseStream};
+use syn::{
+    AttrStyle, Attribute, Expr, ExprLit, Lit, LitStr, Meta, MetaNameValue, Signature, Token,
+    Visibility, token,
+};
 
 /// The kind of the item under the attribute, as far as it matters to the expansion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +118,10 @@ pub fn classify(item: &TokenStream) -> ItemKind {
 
 /// The item with `note` appended to its documentation, as a paragraph of its own; unchanged when it has no
 /// documentation (so that a `missing_docs` lint still sees it) or cannot carry any (a macro call, a `use`).
+///
+/// Decided from the raw tokens: an outer attribute is `#` then a bracket group, and it documents the item
+/// when the group's first token is the ident `doc` (which is what `///` and `/** */` become). The note is
+/// built as tokens, not parsed, and an undocumented item is returned as it came.
 pub fn with_doc_note(item: TokenStream, kind: ItemKind, note: &str) -> TokenStream {
     if matches!(
         kind,
@@ -116,25 +130,68 @@ pub fn with_doc_note(item: TokenStream, kind: ItemKind, note: &str) -> TokenStre
     ) {
         return item;
     }
-    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
     let mut end_of_attributes = 0;
     let mut documented = false;
     while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end_of_attributes..] {
         if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
             break;
         }
-        documented |=
-            matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "doc");
+        documented = documented || is_doc(group);
         end_of_attributes += 2;
     }
-    if documented {
-        tokens.splice(end_of_attributes..end_of_attributes, doc_note(note));
+    if !documented {
+        return item;
     }
-    tokens.into_iter().collect()
+    let mut noted = Vec::with_capacity(tokens.len() + 4);
+    let mut tokens = tokens.into_iter();
+    noted.extend(tokens.by_ref().take(end_of_attributes));
+    noted.extend(doc_note(note));
+    noted.extend(tokens);
+    noted.into_iter().collect()
 }
 
-fn doc_note(note: &str) -> TokenStream {
-    quote::quote!(#[doc = ""] #[doc = #note])
+/// Whether the bracket group of an attribute is a `doc` attribute: its first token is the ident `doc`.
+fn is_doc(group: &Group) -> bool {
+    matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "doc")
+}
+
+/// `#[doc = ""] #[doc = "note"]`: an empty line, so that the note is a paragraph of its own, then the note.
+/// Built tree by tree, with the spans, spacing and literals `quote!(#[doc = ""] #[doc = #note])` gives.
+fn doc_note(note: &str) -> [TokenTree; 4] {
+    [
+        Punct::new('#', Spacing::Alone).into(),
+        doc_group(""),
+        Punct::new('#', Spacing::Alone).into(),
+        doc_group(note),
+    ]
+}
+
+/// `[doc = "text"]`.
+fn doc_group(text: &str) -> TokenTree {
+    let inside: [TokenTree; 3] = [
+        Ident::new("doc", Span::call_site()).into(),
+        Punct::new('=', Spacing::Alone).into(),
+        Literal::string(text).into(),
+    ];
+    Group::new(Delimiter::Bracket, inside.into_iter().collect()).into()
+}
+
+/// `#[doc = "text"]` as a syn attribute, built rather than parsed; it prints as [`doc_group`] does.
+fn doc_attribute(text: &str) -> Attribute {
+    Attribute {
+        pound_token: Default::default(),
+        style: AttrStyle::Outer,
+        bracket_token: Default::default(),
+        meta: Meta::NameValue(MetaNameValue {
+            path: Ident::new("doc", Span::call_site()).into(),
+            eq_token: Default::default(),
+            value: Expr::Lit(ExprLit {
+                attrs: Vec::new(),
+                lit: Lit::Str(LitStr::new(text, Span::call_site())),
+            }),
+        }),
+    }
 }
 
 /// A fn split into what the expansion rewrites (the signature) and what it keeps as tokens (the rest).
@@ -155,18 +212,15 @@ impl FnParts {
     /// Appends `note` to the fn's documentation, if it has any (see [`with_doc_note`]).
     pub fn add_doc_note(&mut self, note: &str) {
         if self.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
-            self.attrs.extend(
-                Attribute::parse_outer
-                    .parse2(doc_note(note))
-                    .unwrap_or_default(),
-            );
+            self.attrs.push(doc_attribute(""));
+            self.attrs.push(doc_attribute(note));
         }
     }
 }
 
 impl Parse for FnParts {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+        let attrs = outer_attributes(input)?;
         let vis: Visibility = input.parse()?;
         let defaultness = input.parse()?;
         let sig: Signature = input.parse()?;
@@ -184,9 +238,63 @@ impl Parse for FnParts {
     }
 }
 
+/// The outer attributes, as `Attribute::parse_outer` gives them.
+///
+/// syn parses an attribute's value as an expression, which is costly in an unoptimised proc macro; but a
+/// fn's attributes are mostly its documentation, `#[doc = "..."]` (what `///` becomes), a shape that can
+/// be read off the tokens. Those are built directly, exactly as syn builds them (a path of one segment, an
+/// `Expr::Lit` of `Lit::new` of the literal, the tokens' spans); from the first attribute of any other
+/// shape on, `Attribute::parse_outer` takes over, with its errors.
+fn outer_attributes(input: ParseStream) -> syn::Result<Vec<Attribute>> {
+    let mut attrs = Vec::new();
+    while input.peek(Token![#]) {
+        let doc = input.step(|cursor| {
+            Ok(match doc_attribute_at(*cursor) {
+                Some((attr, rest)) => (Some(attr), rest),
+                None => (None, *cursor),
+            })
+        })?;
+        match doc {
+            Some(attr) => attrs.push(attr),
+            None => {
+                attrs.extend(input.call(Attribute::parse_outer)?);
+                break;
+            }
+        }
+    }
+    Ok(attrs)
+}
+
+/// `#[doc = LITERAL]` at `cursor`, and what follows it.
+fn doc_attribute_at(cursor: Cursor) -> Option<(Attribute, Cursor)> {
+    let (pound, rest) = cursor.punct()?;
+    let (inside, brackets, rest) = rest.group(Delimiter::Bracket)?;
+    let (path, inside) = inside.ident()?;
+    let (eq, inside) = inside.punct()?;
+    let (literal, inside) = inside.literal()?;
+    if pound.as_char() != '#' || path != "doc" || eq.as_char() != '=' || !inside.eof() {
+        return None;
+    }
+    let attr = Attribute {
+        pound_token: Token![#](pound.span()),
+        style: AttrStyle::Outer,
+        bracket_token: token::Bracket(brackets),
+        meta: Meta::NameValue(MetaNameValue {
+            path: path.into(),
+            eq_token: Token![=](eq.span()),
+            value: Expr::Lit(ExprLit {
+                attrs: Vec::new(),
+                lit: Lit::new(literal),
+            }),
+        }),
+    };
+    Some((attr, rest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syn::parse::Parser;
 
     fn kind(text: &str) -> ItemKind {
         classify(&text.parse().unwrap())
@@ -249,5 +357,137 @@ mod tests {
         );
         assert_eq!(note("fn f() {}"), "fn f () { }");
         assert_eq!(note("/// Docs.\nm!{}"), "# [doc = \" Docs.\"] m ! { }");
+        assert_eq!(
+            note("#[inline]\n#[doc(hidden)]\nconst C: u8 = 1;"),
+            "# [inline] # [doc (hidden)] # [doc = \"\"] # [doc = \"Behind `x`.\"] const C : u8 = 1 ;"
+        );
+        assert_eq!(
+            note("#[inline]\n#[docs] fn f() {}"),
+            "# [inline] # [docs] fn f () { }"
+        );
+    }
+
+    /// Every token with its kind, delimiter and spacing: what `to_string` alone would not show.
+    fn shape(tokens: TokenStream) -> String {
+        tokens
+            .into_iter()
+            .map(|tree| match tree {
+                TokenTree::Group(group) => {
+                    format!("{:?}[{}]", group.delimiter(), shape(group.stream()))
+                }
+                TokenTree::Punct(punct) => format!("{}{:?}", punct.as_char(), punct.spacing()),
+                TokenTree::Ident(ident) => format!("ident {ident}"),
+                TokenTree::Literal(literal) => format!("literal {literal}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn the_note_is_the_tokens_quote_gave() {
+        for note in ["Behind `x`.", "", "quotes \" and \\ and\nlines"] {
+            let built: TokenStream = doc_note(note).into_iter().collect();
+            let quoted = quote::quote!(#[doc = ""] #[doc = #note]);
+            assert_eq!(shape(built), shape(quoted.clone()));
+
+            let attributes = [doc_attribute(""), doc_attribute(note)];
+            let parsed = Attribute::parse_outer.parse2(quoted.clone()).unwrap();
+            assert_eq!(
+                shape(quote::quote!(#(#attributes)*)),
+                shape(quote::quote!(#(#parsed)*))
+            );
+            assert_eq!(shape(quote::quote!(#(#attributes)*)), shape(quoted));
+        }
+    }
+
+    #[test]
+    fn reads_attributes_as_syn_does() {
+        let cases = [
+            "",
+            "/// Docs.\n/// More.",
+            "/** Block. */",
+            "#[doc = r\"raw\"] #[doc = \"a\" ] #[doc = 1]",
+            "/// Docs.\n#[inline] /// After.",
+            "#[doc(hidden)] #[doc = \"a\"]",
+            "#[doc = \"a\" \"b\"] #[doc = \"c\"]",
+            "#[doc = -1] #[doc = true] #[doc = concat!(\"a\")]",
+            "#[doc == \"a\"] #[r#doc = \"a\"] #[docs = \"a\"] #[path::doc = \"a\"]",
+            "#[unsafe(no_mangle)] #[cfg_attr(all(), doc = \"a\")] #[deprecated = \"old\"]",
+            "#[doc = ] #[doc = \"a\"]",
+            "#[doc = \"a\"] #[doc = #[x] 1]",
+            "#[doc = \"a\"] #![inner]",
+            "#[doc = \"a\"] #[]",
+        ];
+        for attrs in cases {
+            let text = format!("{attrs} fn f() {{}}");
+            let ours = syn::parse_str::<FnParts>(&text).map(|parts| {
+                let attrs = parts.attrs;
+                shape(quote::quote!(#(#attrs)*))
+            });
+            let syns = syn::parse_str::<ParsedAttrs>(&text).map(|parsed| {
+                let attrs = parsed.0;
+                shape(quote::quote!(#(#attrs)*))
+            });
+            match (ours, syns) {
+                (Ok(ours), Ok(syns)) => assert_eq!(ours, syns, "{text}"),
+                (Err(ours), Err(syns)) => {
+                    assert_eq!(ours.to_string(), syns.to_string(), "{text}");
+                    assert_eq!(
+                        format!("{:?}", ours.span()),
+                        format!("{:?}", syns.span()),
+                        "{text}"
+                    );
+                }
+                (ours, syns) => panic!("{text}: {:?} against {:?}", ours.is_ok(), syns.is_ok()),
+            }
+        }
+        // Each kind of value keeps its own expression.
+        let parts: FnParts = syn::parse_str("/// a\n#[doc = 1] #[doc = -1] fn f() {}").unwrap();
+        let values: Vec<_> = parts
+            .attrs
+            .iter()
+            .map(|attr| match &attr.meta {
+                Meta::NameValue(name_value) => match &name_value.value {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(_), ..
+                    }) => "str",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Int(_), ..
+                    }) => "int",
+                    _ => "other",
+                },
+                _ => "not a name-value",
+            })
+            .collect();
+        assert_eq!(values, ["str", "int", "int"]);
+    }
+
+    /// `FnParts` as syn alone would parse it, for comparison.
+    struct ParsedAttrs(Vec<Attribute>);
+
+    impl Parse for ParsedAttrs {
+        fn parse(input: ParseStream) -> syn::Result<Self> {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let _: Visibility = input.parse()?;
+            let _: Option<Token![default]> = input.parse()?;
+            let _: Signature = input.parse()?;
+            let _: Group = input.parse()?;
+            Ok(ParsedAttrs(attrs))
+        }
+    }
+
+    #[test]
+    fn fns_get_the_same_note_as_other_items() {
+        let noted = |text: &str| {
+            let mut parts: FnParts = syn::parse_str(text).unwrap();
+            parts.add_doc_note("Behind `x`.");
+            let attrs = &parts.attrs;
+            quote::quote!(#(#attrs)*).to_string()
+        };
+        assert_eq!(
+            noted("/// Docs.\n#[inline] fn f() {}"),
+            "# [doc = \" Docs.\"] # [inline] # [doc = \"\"] # [doc = \"Behind `x`.\"]"
+        );
+        assert_eq!(noted("#[inline] fn f() {}"), "# [inline]");
     }
 }

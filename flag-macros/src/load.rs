@@ -2,9 +2,19 @@
 //!
 //! rustc loads a proc macro once per crate it compiles and calls it for every use, so a use must not pay for
 //! the manifest's parsing: the result is cached in a process-wide table keyed by the manifest's path, its
-//! modification time and length, and the values of the variables that resolution reads. A use then costs a
-//! `stat` and a few environment look-ups, whatever the manifest's size. rust-analyzer keeps one process for
-//! many crates and many edits, hence the path and modification time in the key, as in proc-macro-crate.
+//! modification time and length, and the values of the variables that resolution reads. rust-analyzer keeps
+//! one process for many crates and many edits, hence the path and modification time in the key, as in
+//! proc-macro-crate.
+//!
+//! Proc macros run unoptimised in dev builds, and in one compilation every use has the same inputs, so the
+//! last use's inputs and answer are also kept, compared field by field (no hashing, no copies): when they
+//! match and the file still has the same stamp, that answer is reused. A repeat use then costs a few
+//! environment look-ups and one `stat` of the manifest. That `stat` is what notices an edit (rust-analyzer)
+//! and a deletion. Finding the manifest is skipped too, without changing where it is found: the walk up from
+//! the crate's directory stops at the first `flags.toml`, so the directories it passed are remembered and a
+//! repeat use checks that none of them has gained one (none, and so no extra `stat`, when the manifest is in
+//! the crate's directory or named by `FEATURE_FLAGS_MANIFEST`). A failed search is never remembered, so a
+//! manifest created later is found by the next use.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,8 +23,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use flag_manifest::{
-    Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, Manifest, Resolution, locate_manifest,
-    resolve,
+    Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, Manifest, Resolution,
+    locate_manifest, resolve,
 };
 
 /// What every use in this compilation needs from the manifest.
@@ -38,17 +48,77 @@ pub struct LoadError {
 /// The outcome of loading, shared by every use with the same inputs.
 pub type Loaded = Result<Arc<Build>, Arc<LoadError>>;
 
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
     path: PathBuf,
-    modified: Option<SystemTime>,
-    len: u64,
+    stamp: Stamp,
     profile: Option<String>,
     overrides: Option<String>,
 }
 
+/// What tells one version of a file from the next: modification time and length (an edit within one tick
+/// of a coarse clock usually changes the length).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+impl Stamp {
+    fn of(metadata: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            modified: metadata.modified().ok(),
+            len: metadata.len(),
+        }
+    }
+}
+
+/// The last use's inputs, where they led and what came of it.
+struct Last {
+    crate_dir: PathBuf,
+    explicit_manifest: Option<String>,
+    profile: Option<String>,
+    overrides: Option<String>,
+    /// The candidates the walk found no file at, nearest first, before reaching `path`.
+    passed: Vec<PathBuf>,
+    /// The manifest found.
+    path: PathBuf,
+    /// Its stamp when the answer was computed.
+    stamp: Stamp,
+    loaded: Loaded,
+}
+
+impl Last {
+    /// Whether a use with these inputs would find the same file in the same state, and so get `loaded`.
+    fn still_holds(
+        &self,
+        crate_dir: &Path,
+        explicit_manifest: Option<&str>,
+        profile: Option<&str>,
+        overrides: Option<&str>,
+    ) -> bool {
+        self.crate_dir.as_os_str() == crate_dir.as_os_str()
+            && self.explicit_manifest.as_deref() == explicit_manifest
+            && self.profile.as_deref() == profile
+            && self.overrides.as_deref() == overrides
+            && !self.passed.iter().any(|candidate| candidate.is_file())
+            && file_stamp(&self.path) == Some(self.stamp)
+    }
+}
+
+/// The file's stamp, or `None` when it is not (or no longer) a file.
+fn file_stamp(path: &Path) -> Option<Stamp> {
+    std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|metadata| Stamp::of(&metadata))
+}
+
 static CACHE: Mutex<Option<HashMap<Key, Loaded>>> = Mutex::new(None);
+static LAST: Mutex<Option<Last>> = Mutex::new(None);
 static PARSES: AtomicUsize = AtomicUsize::new(0);
+#[cfg(test)]
+static SEARCHES: AtomicUsize = AtomicUsize::new(0);
 
 /// When set, each parse of a manifest is logged on stderr (which cargo shows with `-vv`).
 pub const ENV_LOG_PARSES: &str = "FEATURE_FLAGS_LOG_PARSES";
@@ -101,6 +171,19 @@ pub fn load_from(
     profile: Option<String>,
     overrides: Option<String>,
 ) -> Loaded {
+    let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(last) = last.as_ref()
+        && last.still_holds(
+            crate_dir,
+            explicit_manifest,
+            profile.as_deref(),
+            overrides.as_deref(),
+        )
+    {
+        return last.loaded.clone();
+    }
+    #[cfg(test)]
+    SEARCHES.fetch_add(1, Ordering::Relaxed);
     let path = match locate_manifest(crate_dir, explicit_manifest) {
         Ok(path) => path,
         Err(message) => {
@@ -112,19 +195,55 @@ pub fn load_from(
     let metadata = std::fs::metadata(&path).ok();
     let key = Key {
         path,
-        modified: metadata.as_ref().and_then(|m| m.modified().ok()),
-        len: metadata.as_ref().map_or(0, |m| m.len()),
+        stamp: Stamp {
+            modified: metadata.as_ref().and_then(|m| m.modified().ok()),
+            len: metadata.as_ref().map_or(0, |m| m.len()),
+        },
         profile,
         overrides,
     };
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    let cache = cache.get_or_insert_with(HashMap::new);
-    if let Some(loaded) = cache.get(&key) {
-        return loaded.clone();
-    }
-    let loaded = parse_and_resolve(&key);
-    cache.insert(key, loaded.clone());
+    let loaded = {
+        let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        let cache = cache.get_or_insert_with(HashMap::new);
+        match cache.get(&key) {
+            Some(loaded) => loaded.clone(),
+            None => {
+                let loaded = parse_and_resolve(&key);
+                cache.insert(key.clone(), loaded.clone());
+                loaded
+            }
+        }
+    };
+    // Remembered only when the manifest was found and is a file, the state a repeat use checks for.
+    *last = metadata.filter(std::fs::Metadata::is_file).map(|_| Last {
+        crate_dir: crate_dir.to_path_buf(),
+        explicit_manifest: explicit_manifest.map(str::to_owned),
+        passed: passed_candidates(crate_dir, explicit_manifest, &key.path),
+        path: key.path,
+        stamp: key.stamp,
+        profile: key.profile,
+        overrides: key.overrides,
+        loaded: loaded.clone(),
+    });
     loaded
+}
+
+/// The candidates [`locate_manifest`] looked at, and found no file at, before `found`: the `flags.toml` of
+/// each directory from the crate's up to, not including, the one it was found in. None when the manifest is
+/// named explicitly.
+fn passed_candidates(
+    crate_dir: &Path,
+    explicit_manifest: Option<&str>,
+    found: &Path,
+) -> Vec<PathBuf> {
+    if explicit_manifest.is_some_and(|explicit| !explicit.is_empty()) {
+        return Vec::new();
+    }
+    crate_dir
+        .ancestors()
+        .map(|dir| dir.join(MANIFEST_FILE_NAME))
+        .take_while(|candidate| candidate.as_os_str() != found.as_os_str())
+        .collect()
 }
 
 fn parse_and_resolve(key: &Key) -> Loaded {
@@ -204,6 +323,109 @@ mod tests {
         std::fs::write(dir.join("flags.toml"), "[flags.a]\ndefault = true\n").unwrap();
         let edited = load_from(&member, None, None, None).unwrap();
         assert!(edited.resolution.is_enabled(&edited.manifest, "a"));
+    }
+
+    /// How many uses in this process did not reuse the last answer.
+    fn searches() -> usize {
+        SEARCHES.load(Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_repeat_use_reuses_the_last_answer_until_an_input_changes() {
+        let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        let dir = scratch("last", "[flags.a]\n\n[profiles.p]\na = true\n");
+        std::fs::write(dir.join("other.toml"), "[flags.b]\n").unwrap();
+        let member = dir.join("member");
+        let first = load_from(&member, None, None, None).unwrap();
+        let before = searches();
+        for _ in 0..10 {
+            let again = load_from(&member, None, None, None).unwrap();
+            assert!(Arc::ptr_eq(&first, &again));
+        }
+        assert_eq!(searches(), before);
+
+        // Each input is part of the key.
+        let profile = load_from(&member, None, Some("p".into()), None).unwrap();
+        assert!(profile.resolution.is_enabled(&profile.manifest, "a"));
+        let overrides = load_from(&member, None, None, Some("a".into())).unwrap();
+        assert!(overrides.resolution.is_enabled(&overrides.manifest, "a"));
+        let explicit = load_from(&member, Some("../other.toml"), None, None).unwrap();
+        assert!(explicit.manifest.flag_index("b").is_some());
+        let root = load_from(&dir, None, None, None).unwrap();
+        assert_eq!(root.manifest_path, dir.join("flags.toml"));
+        assert_eq!(searches(), before + 4);
+        let explicit_again = load_from(&member, Some("../other.toml"), None, None).unwrap();
+        assert!(explicit_again.manifest.flag_index("b").is_some());
+        assert_eq!(searches(), before + 5);
+        // Back to the first inputs: the table's entry, after one more search.
+        let back = load_from(&member, None, None, None).unwrap();
+        assert!(Arc::ptr_eq(&first, &back));
+        assert_eq!(searches(), before + 6);
+    }
+
+    #[test]
+    fn a_repeat_use_finds_what_a_new_search_would() {
+        let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        let dir = scratch("moves", "[flags.root]\n");
+        let member = dir.join("member");
+        let _ = std::fs::remove_file(member.join("flags.toml"));
+        let found = |member: &Path| {
+            load_from(member, None, None, None).map(|build| build.manifest_path.clone())
+        };
+        assert_eq!(found(&member).unwrap(), dir.join("flags.toml"));
+        assert_eq!(found(&member).unwrap(), dir.join("flags.toml"));
+
+        // A manifest created nearer the crate than the one found is the one a search would find.
+        std::fs::write(member.join("flags.toml"), "[flags.member]\n").unwrap();
+        let nearer = load_from(&member, None, None, None).unwrap();
+        assert_eq!(nearer.manifest_path, member.join("flags.toml"));
+        assert!(nearer.manifest.flag_index("member").is_some());
+
+        // Deleted: found further up again; none left: the search's message.
+        std::fs::remove_file(member.join("flags.toml")).unwrap();
+        assert_eq!(found(&member).unwrap(), dir.join("flags.toml"));
+        std::fs::remove_file(dir.join("flags.toml")).unwrap();
+        let missing = found(&member).unwrap_err();
+        assert_eq!(
+            missing.messages,
+            [locate_manifest(&member, None).unwrap_err()],
+        );
+        // Created later: found by the next use (a failed search is not remembered).
+        std::fs::write(dir.join("flags.toml"), "[flags.root]\n").unwrap();
+        assert_eq!(found(&member).unwrap(), dir.join("flags.toml"));
+
+        // Named explicitly and then deleted: the search's message, not a stale answer.
+        std::fs::write(dir.join("named.toml"), "[flags.named]\n").unwrap();
+        let named = load_from(&member, Some("../named.toml"), None, None).unwrap();
+        assert!(named.manifest.flag_index("named").is_some());
+        std::fs::remove_file(dir.join("named.toml")).unwrap();
+        let gone = load_from(&member, Some("../named.toml"), None, None).unwrap_err();
+        assert!(
+            gone.messages[0].contains("which is not a file"),
+            "{:?}",
+            gone.messages
+        );
+    }
+
+    #[test]
+    fn passed_candidates_are_the_directories_below_the_manifest() {
+        let crate_dir = Path::new("/ws/crates/app");
+        assert_eq!(
+            passed_candidates(crate_dir, None, Path::new("/ws/flags.toml")),
+            [
+                PathBuf::from("/ws/crates/app/flags.toml"),
+                PathBuf::from("/ws/crates/flags.toml")
+            ]
+        );
+        assert!(passed_candidates(crate_dir, None, &crate_dir.join("flags.toml")).is_empty());
+        assert!(
+            passed_candidates(crate_dir, Some("../f.toml"), Path::new("/ws/crates/f.toml"))
+                .is_empty()
+        );
+        assert_eq!(
+            passed_candidates(crate_dir, Some(""), Path::new("/ws/crates/flags.toml")),
+            [PathBuf::from("/ws/crates/app/flags.toml")]
+        );
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub fn locate_manifest(crate_dir: &Path, explicit: Option<&str>) -> Result<PathB
             ))
         };
     }
+    // flag-macros skips this search on repeat uses by checking that the candidates passed over are still
+    // not files (`passed_candidates` in its load.rs): a change to the search must be made there too.
     crate_dir
         .ancestors()
         .map(|dir| dir.join(MANIFEST_FILE_NAME))
