@@ -306,7 +306,7 @@ fn keep(item: TokenStream, kind: ItemKind, extras: &Extras) -> TokenStream {
             let extras = extras.take();
             quote!(#item #extras)
         }
-        ItemKind::Fn if extras.pending() => match syn::parse2::<FnParts>(item.clone()) {
+        ItemKind::Fn if extras.pending() => match item::split_fn(item.clone()) {
             Ok(mut parts) => {
                 parts.body = prepend(&parts.body, extras.take());
                 parts.into_tokens()
@@ -332,7 +332,7 @@ fn rewrite_fn(
 ) -> TokenStream {
     let mut errors = Errors::default();
     let rewritten = errors
-        .take(syn::parse2::<FnParts>(item.clone()))
+        .take(item::split_fn(item.clone()))
         .and_then(|parts| rewrite(parts, &mut errors));
     match rewritten {
         Some(tokens) if errors.is_empty() => tokens,
@@ -511,19 +511,6 @@ fn prepend(body: &Group, statements: TokenStream) -> Group {
     let mut group = Group::new(Delimiter::Brace, tokens.into_iter().collect());
     group.set_span(body.span());
     group
-}
-
-impl FnParts {
-    fn into_tokens(self) -> TokenStream {
-        let FnParts {
-            attrs,
-            vis,
-            defaultness,
-            sig,
-            body,
-        } = self;
-        quote!(#(#attrs)* #vis #defaultness #sig #body)
-    }
 }
 
 #[cfg(test)]

@@ -4,19 +4,14 @@
 //! and even then the body stays an unparsed token group. This keeps the cost of a flagged item close to that
 //! of a `#[cfg]`.
 //!
-//! The same goes for documentation: proc macros run unoptimised in dev builds, so the rustdoc note that says
-//! which flag guards an item is decided from the raw attribute tokens and built as tokens (or as syn's
-//! `Attribute`, for a fn already split), never parsed; and the `#[doc = "..."]` attributes that `///`
-//! comments become are read off their tokens when a fn is split, where syn would parse each value as an
-//! expression.
+//! The same goes for attributes and documentation: proc macros run unoptimised in dev builds, so a split
+//! fn keeps its attributes as tokens, and the rustdoc note that says which flag guards an item is decided
+//! from the raw attribute tokens and built as tokens, never parsed.
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
-use syn::buffer::Cursor;
-use syn::parse::{Parse, ParseStream};
-use syn::{
-    AttrStyle, Attribute, Expr, ExprLit, Lit, LitStr, Meta, MetaNameValue, Signature, Token,
-    Visibility, token,
-};
+use quote::quote;
+use syn::parse::{ParseStream, Parser};
+use syn::{Signature, Token, Visibility};
 
 /// The kind of the item under the attribute, as far as it matters to the expansion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,27 +172,12 @@ fn doc_group(text: &str) -> TokenTree {
     Group::new(Delimiter::Bracket, inside.into_iter().collect()).into()
 }
 
-/// `#[doc = "text"]` as a syn attribute, built rather than parsed; it prints as [`doc_group`] does.
-fn doc_attribute(text: &str) -> Attribute {
-    Attribute {
-        pound_token: Default::default(),
-        style: AttrStyle::Outer,
-        bracket_token: Default::default(),
-        meta: Meta::NameValue(MetaNameValue {
-            path: Ident::new("doc", Span::call_site()).into(),
-            eq_token: Default::default(),
-            value: Expr::Lit(ExprLit {
-                attrs: Vec::new(),
-                lit: Lit::Str(LitStr::new(text, Span::call_site())),
-            }),
-        }),
-    }
-}
-
 /// A fn split into what the expansion rewrites (the signature) and what it keeps as tokens (the rest).
 pub struct FnParts {
-    /// Outer attributes, kept as written.
-    pub attrs: Vec<Attribute>,
+    /// Outer attributes, as written: never parsed here (rustc checks them when it reads the expansion).
+    pub attrs: TokenStream,
+    /// Whether one of `attrs` is documentation.
+    pub documented: bool,
     /// Visibility, kept as written.
     pub vis: Visibility,
     /// `default` in a specialising impl.
@@ -211,90 +191,70 @@ pub struct FnParts {
 impl FnParts {
     /// Appends `note` to the fn's documentation, if it has any (see [`with_doc_note`]).
     pub fn add_doc_note(&mut self, note: &str) {
-        if self.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
-            self.attrs.push(doc_attribute(""));
-            self.attrs.push(doc_attribute(note));
+        if self.documented {
+            self.attrs.extend(doc_note(note));
         }
     }
-}
 
-impl Parse for FnParts {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = outer_attributes(input)?;
-        let vis: Visibility = input.parse()?;
-        let defaultness = input.parse()?;
-        let sig: Signature = input.parse()?;
-        let body: Group = input.parse()?;
-        if body.delimiter() != Delimiter::Brace {
-            return Err(syn::Error::new(body.span(), "expected the fn's body"));
-        }
-        Ok(FnParts {
-            attrs,
+    /// The fn again, as tokens.
+    pub fn into_tokens(self) -> TokenStream {
+        let FnParts {
+            mut attrs,
             vis,
             defaultness,
             sig,
             body,
-        })
+            ..
+        } = self;
+        attrs.extend(quote!(#vis #defaultness #sig));
+        attrs.extend([TokenTree::Group(body)]);
+        attrs
     }
 }
 
-/// The outer attributes, as `Attribute::parse_outer` gives them.
+/// Splits a fn with a body (an item [`classify`] calls [`ItemKind::Fn`]) into its parts.
 ///
-/// syn parses an attribute's value as an expression, which is costly in an unoptimised proc macro; but a
-/// fn's attributes are mostly its documentation, `#[doc = "..."]` (what `///` becomes), a shape that can
-/// be read off the tokens. Those are built directly, exactly as syn builds them (a path of one segment, an
-/// `Expr::Lit` of `Lit::new` of the literal, the tokens' spans); from the first attribute of any other
-/// shape on, `Attribute::parse_outer` takes over, with its errors.
-fn outer_attributes(input: ParseStream) -> syn::Result<Vec<Attribute>> {
-    let mut attrs = Vec::new();
-    while input.peek(Token![#]) {
-        let doc = input.step(|cursor| {
-            Ok(match doc_attribute_at(*cursor) {
-                Some((attr, rest)) => (Some(attr), rest),
-                None => (None, *cursor),
-            })
-        })?;
-        match doc {
-            Some(attr) => attrs.push(attr),
-            None => {
-                attrs.extend(input.call(Attribute::parse_outer)?);
-                break;
-            }
+/// Only the signature goes through syn. The body is the last token and is kept as it is; the outer
+/// attributes are `#` and a bracket group each, read off the tokens. syn would build a buffer over the whole
+/// body and parse every attribute's value as an expression, which in an unoptimised proc macro costs more
+/// than the rest of the expansion.
+pub fn split_fn(item: TokenStream) -> syn::Result<FnParts> {
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let body = match tokens.pop() {
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => group,
+        other => {
+            let span = other.map_or_else(Span::call_site, |token| token.span());
+            return Err(syn::Error::new(span, "expected the fn's body"));
         }
-    }
-    Ok(attrs)
-}
-
-/// `#[doc = LITERAL]` at `cursor`, and what follows it.
-fn doc_attribute_at(cursor: Cursor) -> Option<(Attribute, Cursor)> {
-    let (pound, rest) = cursor.punct()?;
-    let (inside, brackets, rest) = rest.group(Delimiter::Bracket)?;
-    let (path, inside) = inside.ident()?;
-    let (eq, inside) = inside.punct()?;
-    let (literal, inside) = inside.literal()?;
-    if pound.as_char() != '#' || path != "doc" || eq.as_char() != '=' || !inside.eof() {
-        return None;
-    }
-    let attr = Attribute {
-        pound_token: Token![#](pound.span()),
-        style: AttrStyle::Outer,
-        bracket_token: token::Bracket(brackets),
-        meta: Meta::NameValue(MetaNameValue {
-            path: path.into(),
-            eq_token: Token![=](eq.span()),
-            value: Expr::Lit(ExprLit {
-                attrs: Vec::new(),
-                lit: Lit::new(literal),
-            }),
-        }),
     };
-    Some((attr, rest))
+    let mut end_of_attributes = 0;
+    let mut documented = false;
+    while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end_of_attributes..] {
+        if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        documented = documented || is_doc(group);
+        end_of_attributes += 2;
+    }
+    let head: TokenStream = tokens.drain(end_of_attributes..).collect();
+    let parse_head =
+        |input: ParseStream| -> syn::Result<(Visibility, Option<Token![default]>, Signature)> {
+            Ok((input.parse()?, input.parse()?, input.parse()?))
+        };
+    let (vis, defaultness, sig) = parse_head.parse2(head)?;
+    Ok(FnParts {
+        attrs: tokens.into_iter().collect(),
+        documented,
+        vis,
+        defaultness,
+        sig,
+        body,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use syn::parse::Parser;
 
     fn kind(text: &str) -> ItemKind {
         classify(&text.parse().unwrap())
@@ -337,12 +297,44 @@ mod tests {
 
     #[test]
     fn splits_a_fn_without_parsing_its_body() {
-        let parts: FnParts =
-            syn::parse_str("#[inline] pub async fn f<T>(&self, (a, b): (T, T)) -> u8 { ??? }")
-                .unwrap();
+        let parts = split_fn(
+            "#[inline] pub async fn f<T>(&self, (a, b): (T, T)) -> u8 where T: Copy { ??? }"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(parts.sig.ident, "f");
         assert_eq!(parts.sig.inputs.len(), 2);
+        assert!(parts.sig.generics.where_clause.is_some());
         assert_eq!(parts.body.stream().to_string(), "???");
+        assert_eq!(parts.attrs.to_string(), "# [inline]");
+        assert!(!parts.documented);
+    }
+
+    #[test]
+    fn a_split_fn_keeps_its_attributes_as_written() {
+        // Attributes are not parsed: even malformed ones go back to rustc untouched, for it to report.
+        for attrs in [
+            "",
+            "/// Docs.\n/// More.",
+            "#[doc = r\"raw\"] #[doc = 1] #[doc(hidden)]",
+            "#[unsafe(no_mangle)] #[cfg_attr(all(), doc = \"a\")] #[deprecated = \"old\"]",
+            "#[doc = ] #[doc == \"a\"] #[]",
+        ] {
+            let text = format!("{attrs}\npub(crate) fn f(x: u8) -> u8 {{ x }}");
+            let item: TokenStream = text.parse().unwrap();
+            let parts = split_fn(item.clone()).unwrap();
+            let written: TokenStream = attrs.parse().unwrap();
+            assert_eq!(shape(parts.attrs.clone()), shape(written), "{text}");
+            assert_eq!(shape(parts.into_tokens()), shape(item), "{text}");
+        }
+    }
+
+    #[test]
+    fn splitting_reports_what_is_not_a_fn_with_a_body() {
+        for text in ["fn f();", "#[inline] fn (x) {}", "#! [x] fn f() {}"] {
+            assert!(split_fn(text.parse().unwrap()).is_err(), "{text}");
+        }
     }
 
     #[test]
@@ -388,101 +380,16 @@ mod tests {
         for note in ["Behind `x`.", "", "quotes \" and \\ and\nlines"] {
             let built: TokenStream = doc_note(note).into_iter().collect();
             let quoted = quote::quote!(#[doc = ""] #[doc = #note]);
-            assert_eq!(shape(built), shape(quoted.clone()));
-
-            let attributes = [doc_attribute(""), doc_attribute(note)];
-            let parsed = Attribute::parse_outer.parse2(quoted.clone()).unwrap();
-            assert_eq!(
-                shape(quote::quote!(#(#attributes)*)),
-                shape(quote::quote!(#(#parsed)*))
-            );
-            assert_eq!(shape(quote::quote!(#(#attributes)*)), shape(quoted));
-        }
-    }
-
-    #[test]
-    fn reads_attributes_as_syn_does() {
-        let cases = [
-            "",
-            "/// Docs.\n/// More.",
-            "/** Block. */",
-            "#[doc = r\"raw\"] #[doc = \"a\" ] #[doc = 1]",
-            "/// Docs.\n#[inline] /// After.",
-            "#[doc(hidden)] #[doc = \"a\"]",
-            "#[doc = \"a\" \"b\"] #[doc = \"c\"]",
-            "#[doc = -1] #[doc = true] #[doc = concat!(\"a\")]",
-            "#[doc == \"a\"] #[r#doc = \"a\"] #[docs = \"a\"] #[path::doc = \"a\"]",
-            "#[unsafe(no_mangle)] #[cfg_attr(all(), doc = \"a\")] #[deprecated = \"old\"]",
-            "#[doc = ] #[doc = \"a\"]",
-            "#[doc = \"a\"] #[doc = #[x] 1]",
-            "#[doc = \"a\"] #![inner]",
-            "#[doc = \"a\"] #[]",
-        ];
-        for attrs in cases {
-            let text = format!("{attrs} fn f() {{}}");
-            let ours = syn::parse_str::<FnParts>(&text).map(|parts| {
-                let attrs = parts.attrs;
-                shape(quote::quote!(#(#attrs)*))
-            });
-            let syns = syn::parse_str::<ParsedAttrs>(&text).map(|parsed| {
-                let attrs = parsed.0;
-                shape(quote::quote!(#(#attrs)*))
-            });
-            match (ours, syns) {
-                (Ok(ours), Ok(syns)) => assert_eq!(ours, syns, "{text}"),
-                (Err(ours), Err(syns)) => {
-                    assert_eq!(ours.to_string(), syns.to_string(), "{text}");
-                    assert_eq!(
-                        format!("{:?}", ours.span()),
-                        format!("{:?}", syns.span()),
-                        "{text}"
-                    );
-                }
-                (ours, syns) => panic!("{text}: {:?} against {:?}", ours.is_ok(), syns.is_ok()),
-            }
-        }
-        // Each kind of value keeps its own expression.
-        let parts: FnParts = syn::parse_str("/// a\n#[doc = 1] #[doc = -1] fn f() {}").unwrap();
-        let values: Vec<_> = parts
-            .attrs
-            .iter()
-            .map(|attr| match &attr.meta {
-                Meta::NameValue(name_value) => match &name_value.value {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(_), ..
-                    }) => "str",
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Int(_), ..
-                    }) => "int",
-                    _ => "other",
-                },
-                _ => "not a name-value",
-            })
-            .collect();
-        assert_eq!(values, ["str", "int", "int"]);
-    }
-
-    /// `FnParts` as syn alone would parse it, for comparison.
-    struct ParsedAttrs(Vec<Attribute>);
-
-    impl Parse for ParsedAttrs {
-        fn parse(input: ParseStream) -> syn::Result<Self> {
-            let attrs = input.call(Attribute::parse_outer)?;
-            let _: Visibility = input.parse()?;
-            let _: Option<Token![default]> = input.parse()?;
-            let _: Signature = input.parse()?;
-            let _: Group = input.parse()?;
-            Ok(ParsedAttrs(attrs))
+            assert_eq!(shape(built), shape(quoted));
         }
     }
 
     #[test]
     fn fns_get_the_same_note_as_other_items() {
         let noted = |text: &str| {
-            let mut parts: FnParts = syn::parse_str(text).unwrap();
+            let mut parts = split_fn(text.parse().unwrap()).unwrap();
             parts.add_doc_note("Behind `x`.");
-            let attrs = &parts.attrs;
-            quote::quote!(#(#attrs)*).to_string()
+            parts.attrs.to_string()
         };
         assert_eq!(
             noted("/// Docs.\n#[inline] fn f() {}"),
