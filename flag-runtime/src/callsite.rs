@@ -58,7 +58,7 @@ pub fn is_enabled(slot: usize, tag: u32, name: &'static str, default: bool) -> b
 #[cold]
 #[inline(never)]
 fn is_enabled_slow(site: Site) -> bool {
-    let cell = cell(site);
+    let cell = cell(site.slot, site.tag, site.name, site.default);
     let on = cell.current();
     if counting() {
         cell.counts.record(on, None);
@@ -77,12 +77,7 @@ pub fn is_enabled_in(
     default: bool,
     ctx: &Context<'_>,
 ) -> bool {
-    let cell = cell(Site {
-        slot,
-        tag,
-        name,
-        default,
-    });
+    let cell = cell(slot, tag, name, default);
     let on = cell.is_enabled_in(ctx);
     if counting() {
         cell.counts.record(on, None);
@@ -100,12 +95,7 @@ pub fn variant_in(
     default: bool,
     ctx: &Context<'_>,
 ) -> Option<usize> {
-    let cell = cell(Site {
-        slot,
-        tag,
-        name,
-        default,
-    });
+    let cell = cell(slot, tag, name, default);
     let outcome = cell.evaluate(ctx);
     if counting() {
         cell.counts.record(outcome.enabled, outcome.enum_index);
@@ -116,11 +106,24 @@ pub fn variant_in(
 /// The check's flag cell: the slot's, when the slot is its flag's; else from the registry, which registers
 /// the slot on its first use.
 #[inline]
-fn cell(site: Site) -> &'static FlagCell {
-    match CELLS[site.slot].get() {
-        Some(cell) if cell.tag == site.tag => cell,
-        _ => registry::register(site),
+fn cell(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static FlagCell {
+    match CELLS[slot].get() {
+        Some(cell) if cell.tag == tag => cell,
+        _ => register(slot, tag, name, default),
     }
+}
+
+/// [`registry::register`], out of line: building its `Site` here rather than in [`cell`] keeps those stores
+/// off the path of every contextual check.
+#[cold]
+#[inline(never)]
+fn register(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static FlagCell {
+    registry::register(Site {
+        slot,
+        tag,
+        name,
+        default,
+    })
 }
 
 impl Site {

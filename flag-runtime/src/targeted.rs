@@ -47,6 +47,38 @@ impl Targeted {
         }
     }
 
+    /// The state for `ctx` of the flag of `cell`, which published this targeting.
+    ///
+    /// Out of line, once for all checks; without `requires` entries the engine's evaluation is its tail
+    /// call, and the flag's process-wide state is only read when no rule decides.
+    #[inline(never)]
+    fn is_enabled(&self, ctx: &Context<'_>, cell: &FlagCell) -> bool {
+        if !self.requirements.is_empty() {
+            return self.is_enabled_with_requirements(ctx, cell.layered());
+        }
+        match &self.compiled {
+            Some(compiled) if compiled.has_rules() => compiled.any_rule_matches(ctx),
+            _ => cell.layered(),
+        }
+    }
+
+    #[inline(never)]
+    fn is_enabled_with_requirements(&self, ctx: &Context<'_>, layered: bool) -> bool {
+        let enabled = match &self.compiled {
+            Some(compiled) => compiled.is_enabled(ctx, layered),
+            None => layered,
+        };
+        enabled
+            && self.requirements.iter().all(|(parent, requirement)| {
+                if requirement.variants.is_empty() {
+                    requirement.is_met(parent.is_enabled_in(ctx), None)
+                } else {
+                    let parent = parent.evaluate(ctx);
+                    requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+                }
+            })
+    }
+
     /// Leaks the targeting, to publish it for the rest of the program's life.
     pub fn publish(self) -> &'static Targeted {
         Box::leak(Box::new(self))
@@ -98,27 +130,18 @@ impl Slot {
 impl FlagCell {
     /// The flag's state for `ctx`, as the current thread sees it: [`FlagCell::evaluate`] without choosing a
     /// variant.
+    ///
+    /// Inlined into each contextual check: the two loads that decide whether there is anything to evaluate,
+    /// then one call to [`Targeted::is_enabled`].
     #[inline]
     pub fn is_enabled_in(&self, ctx: &Context<'_>) -> bool {
         if let Some(on) = self.local_override() {
             return on;
         }
-        let Some(targeted) = self.slot().get() else {
-            return self.value();
-        };
-        let enabled = match &targeted.compiled {
-            Some(compiled) => compiled.is_enabled(ctx, self.layered()),
-            None => self.layered(),
-        };
-        enabled
-            && targeted.requirements.iter().all(|(parent, requirement)| {
-                if requirement.variants.is_empty() {
-                    requirement.is_met(parent.is_enabled_in(ctx), None)
-                } else {
-                    let parent = parent.evaluate(ctx);
-                    requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
-                }
-            })
+        match self.slot().get() {
+            Some(targeted) => targeted.is_enabled(ctx, self),
+            None => self.value(),
+        }
     }
 
     /// The flag's state and variant for `ctx`, as the current thread sees it.

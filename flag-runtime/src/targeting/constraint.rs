@@ -4,6 +4,11 @@
 //! Semantics follow Unleash's SDKs: a missing field fails every operator but `not_in` (which it passes), an
 //! unparseable context value fails its operator, and `inverted` flips the final outcome. Case-insensitive
 //! comparisons lower-case both sides character by character, without building lowered strings.
+//!
+//! Nearly every constraint is a case-sensitive `in` or `not_in` on a short property (`plan in ["pro",
+//! "team"]`); it compiles to a test of its own that a rule's loop evaluates without calling anything (see
+//! [`all_hold`]). The other operators are evaluated out of line: their code, and the registers it needs,
+//! would otherwise weigh on every check of the common one.
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -12,9 +17,10 @@ use flag_manifest::targeting::{Cidr, SemVer, parse_number, parse_rfc3339};
 use flag_manifest::{Constraint, Operator};
 
 use super::context::Context;
+use super::short_str::ShortStr;
 
 /// A context field, resolved from its name once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Field {
     UserId,
     SessionId,
@@ -22,7 +28,7 @@ pub(crate) enum Field {
     CurrentTime,
     Environment,
     AppName,
-    Property(Box<str>),
+    Property(ShortStr),
 }
 
 impl Field {
@@ -34,13 +40,24 @@ impl Field {
             "current_time" => Field::CurrentTime,
             "environment" => Field::Environment,
             "app_name" => Field::AppName,
-            property => Field::Property(property.into()),
+            property => Field::Property(ShortStr::new(property)),
         }
     }
 
     /// The field's string value in `ctx` (`None` for `current_time`, which is an instant).
+    ///
+    /// Rules nearly always name a property, looked up here; the other fields are read out of line, so that
+    /// this stays small enough to inline into every constraint and stickiness.
     #[inline]
     pub(crate) fn get<'a>(&self, ctx: &Context<'a>) -> Option<&'a str> {
+        match self {
+            Field::Property(name) => ctx.compiled_property_value(name),
+            builtin => builtin.builtin(ctx),
+        }
+    }
+
+    #[inline(never)]
+    fn builtin<'a>(&self, ctx: &Context<'a>) -> Option<&'a str> {
         match self {
             Field::UserId => ctx.user(),
             Field::SessionId => ctx.session(),
@@ -48,7 +65,7 @@ impl Field {
             Field::CurrentTime => None,
             Field::Environment => ctx.environment_value(),
             Field::AppName => ctx.app_name_value(),
-            Field::Property(name) => ctx.property_value(name),
+            Field::Property(name) => ctx.compiled_property_value(name),
         }
     }
 }
@@ -83,10 +100,23 @@ enum StringTest {
 
 #[derive(Debug)]
 enum Test {
-    /// `in` (`negate: false`) and `not_in` (`negate: true`); values are lower-cased when case-insensitive.
+    /// `in` (`negate: false`) and `not_in` (`negate: true`), case-sensitive, on a property whose name and
+    /// values are all short (see [`ShortStr::is_short`]): the commonest constraint by far, tested by
+    /// [`CompiledConstraint::quick_match`] from what is here alone. `name` repeats the field's, and `flip`
+    /// is `negate != inverted`: the outcome when the value is in no list.
+    ShortOneOf {
+        name: ShortStr,
+        values: Box<[ShortStr]>,
+        flip: bool,
+    },
+    /// Any other case-sensitive `in` and `not_in`.
     OneOf {
+        values: Box<[ShortStr]>,
+        negate: bool,
+    },
+    /// `in` and `not_in`, case-insensitive: the values are lower-cased.
+    OneOfIgnoringCase {
         values: Box<[Box<str>]>,
-        case_insensitive: bool,
         negate: bool,
     },
     Text {
@@ -182,11 +212,27 @@ impl CompiledConstraint {
             case_insensitive,
         };
         let test = match constraint.operator {
-            Operator::In | Operator::NotIn => Test::OneOf {
+            Operator::In | Operator::NotIn if case_insensitive => Test::OneOfIgnoringCase {
                 values: strings(),
-                case_insensitive,
                 negate: constraint.operator == Operator::NotIn,
             },
+            Operator::In | Operator::NotIn => {
+                let values: Box<[ShortStr]> =
+                    values.iter().map(|value| ShortStr::new(value)).collect();
+                let negate = constraint.operator == Operator::NotIn;
+                match Field::from_name(&constraint.context) {
+                    Field::Property(name)
+                        if name.is_short() && values.iter().all(ShortStr::is_short) =>
+                    {
+                        Test::ShortOneOf {
+                            name,
+                            values,
+                            flip: negate != constraint.inverted,
+                        }
+                    }
+                    _ => Test::OneOf { values, negate },
+                }
+            }
             Operator::StrStartsWith => text(StringTest::StartsWith),
             Operator::StrEndsWith => text(StringTest::EndsWith),
             Operator::StrContains => text(StringTest::Contains),
@@ -222,25 +268,48 @@ impl CompiledConstraint {
 
     /// Whether the constraint holds for `ctx`.
     pub(crate) fn matches(&self, ctx: &Context<'_>) -> bool {
+        self.holds(ctx) != self.inverted
+    }
+
+    /// [`CompiledConstraint::matches`] for a [`Test::ShortOneOf`] in a context whose properties are all
+    /// inline; `None` for anything else. Nothing here calls a function.
+    #[inline(always)]
+    fn quick_match(&self, ctx: &Context<'_>) -> Option<bool> {
+        let Test::ShortOneOf { name, values, flip } = &self.test else {
+            return None;
+        };
+        if ctx.has_spilled_properties() {
+            return None;
+        }
+        // A missing field is in no list.
+        let found = ctx
+            .short_property_value(name)
+            .is_some_and(|value| values.iter().any(|wanted| wanted.matches_short(value)));
+        Some(found != *flip)
+    }
+
+    /// Whether the constraint's test holds for `ctx`, before `inverted`.
+    #[inline(never)]
+    fn holds(&self, ctx: &Context<'_>) -> bool {
         let value = self.field.get(ctx);
-        let outcome = match &self.test {
-            Test::OneOf {
-                values,
-                case_insensitive,
-                negate,
-            } => match value {
-                None => *negate,
-                Some(value) => {
-                    let found = values.iter().any(|wanted| {
-                        if *case_insensitive {
-                            equal_ignoring_case(value, wanted)
-                        } else {
-                            **wanted == *value
-                        }
-                    });
-                    found != *negate
-                }
-            },
+        match &self.test {
+            Test::ShortOneOf { values, flip, .. } => {
+                let found = value
+                    .is_some_and(|value| values.iter().any(|wanted| wanted.matches_short(value)));
+                // `flip` already holds `inverted`, which the caller applies again.
+                found != (*flip != self.inverted)
+            }
+            Test::OneOf { values, negate } => {
+                value.is_some_and(|value| values.iter().any(|wanted| wanted.matches(value)))
+                    != *negate
+            }
+            Test::OneOfIgnoringCase { values, negate } => {
+                value.is_some_and(|value| {
+                    values
+                        .iter()
+                        .any(|wanted| equal_ignoring_case(value, wanted))
+                }) != *negate
+            }
             Test::Text {
                 test,
                 values,
@@ -290,9 +359,30 @@ impl CompiledConstraint {
             Test::Network(blocks) => value
                 .and_then(|value| value.trim().parse::<IpAddr>().ok())
                 .is_some_and(|address| blocks.iter().any(|block| block.contains(address))),
-        };
-        outcome != self.inverted
+        }
     }
+}
+
+/// Whether every one of `constraints` holds for `ctx`.
+///
+/// The common constraints are tested in a loop that calls nothing, so that it needs few registers; at the
+/// first other one, all are tested in full, out of line (testing has no effects, so the ones that held
+/// already may be tested again).
+#[inline]
+pub(crate) fn all_hold(constraints: &[CompiledConstraint], ctx: &Context<'_>) -> bool {
+    for constraint in constraints {
+        match constraint.quick_match(ctx) {
+            Some(true) => {}
+            Some(false) => return false,
+            None => return all_hold_in_full(constraints, ctx),
+        }
+    }
+    true
+}
+
+#[inline(never)]
+fn all_hold_in_full(constraints: &[CompiledConstraint], ctx: &Context<'_>) -> bool {
+    constraints.iter().all(|constraint| constraint.matches(ctx))
 }
 
 #[cfg(feature = "regex")]

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::short_str::ShortStr;
+
 const INLINE_PROPERTIES: usize = 8;
 
 /// Who and what a dynamic flag is decided for: a user id, a session id, a remote address, the current time,
@@ -180,6 +182,32 @@ impl<'a> Context<'a> {
         non_empty(found.or_else(|| latest(&self.inline[..self.inline_len])))
     }
 
+    /// The property's latest value, by a name compiled with the rules.
+    #[inline]
+    pub(crate) fn compiled_property_value(&self, name: &ShortStr) -> Option<&'a str> {
+        if self.has_spilled_properties() || !name.is_short() {
+            self.property_value(name.as_str())
+        } else {
+            self.short_property_value(name)
+        }
+    }
+
+    /// Whether some properties did not fit inline (rare).
+    #[inline]
+    pub(crate) fn has_spilled_properties(&self) -> bool {
+        !self.spilled.is_empty()
+    }
+
+    /// [`Context::compiled_property_value`] for a short name (see [`ShortStr::is_short`]) when no property
+    /// spilled (see [`Context::has_spilled_properties`]): a loop without calls.
+    #[inline]
+    pub(crate) fn short_property_value(&self, name: &ShortStr) -> Option<&'a str> {
+        debug_assert!(!self.has_spilled_properties() && name.is_short());
+        let inline = self.inline.get(..self.inline_len).unwrap_or_default();
+        let latest = inline.iter().rev().find(|(key, _)| name.matches_short(key));
+        non_empty(latest.map(|&(_, value)| value))
+    }
+
     /// The instant compared by date constraints, in milliseconds since the Unix epoch.
     #[inline]
     pub(crate) fn now_millis(&self) -> i64 {
@@ -191,6 +219,7 @@ impl<'a> Context<'a> {
     }
 }
 
+#[inline]
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|value| !value.is_empty())
 }

@@ -16,6 +16,9 @@ thread_local! {
 static SEEDS_DRAWN: AtomicU64 = AtomicU64::new(0);
 
 /// A uniformly distributed `u32`.
+///
+/// Kept out of line: rollouts by a context's value never draw, and should not carry this code inline.
+#[inline(never)]
 pub(crate) fn next_u32() -> u32 {
     STATE
         .try_with(|state| {

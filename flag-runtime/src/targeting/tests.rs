@@ -101,6 +101,106 @@ fn in_and_not_in() {
     assert!(!without_property(&inverted_not_in));
 }
 
+/// A context with `count` filler properties, enough past eight to spill the later ones out of line.
+fn with_fillers(mut ctx: Context<'static>, count: usize) -> Context<'static> {
+    const FILLERS: [&str; 10] = ["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"];
+    for filler in &FILLERS[..count] {
+        ctx = ctx.property(filler, "filler");
+    }
+    ctx
+}
+
+#[test]
+fn in_and_not_in_decide_alike_on_every_path() {
+    // The engine tests a case-sensitive `in`/`not_in` on a property with a name and values of at most eight
+    // bytes on a quick path, unless the context's properties spilled; everything else on the general one.
+    // Names and values on both sides of that limit, lists mixing them, inline and spilled contexts, repeated
+    // names: every decision must be what the plain definition gives.
+    let names = ["p", "plan", "tenant_x", "tenant_xy", "a_much_longer_name"];
+    let values = [
+        "",
+        "a",
+        "b",
+        "pro",
+        "prO",
+        "team",
+        "12345678",
+        "12345679",
+        "123456789",
+        "1234x6789",
+    ];
+    let lists: [&[&str]; 5] = [
+        &["pro", "team"],
+        &["123456789", "pro"],
+        &["a", "12345678"],
+        &["1234x6789"],
+        &[],
+    ];
+    for name in names {
+        let mut contexts = vec![Context::new(), with_fillers(Context::new(), 10)];
+        for value in values {
+            let set = Context::new().property(name, value);
+            contexts.push(set.clone());
+            contexts.push(Context::new().property(name, "team").property(name, value));
+            contexts.push(with_fillers(Context::new(), 7).property(name, value));
+            contexts.push(with_fillers(Context::new(), 9).property(name, value));
+            contexts.push(with_fillers(set.clone(), 9));
+            contexts.push(with_fillers(set, 3).property(name, "zzz"));
+        }
+        for list in lists {
+            for operator in ["in", "not_in"] {
+                for inverted in [false, true] {
+                    let quoted: Vec<String> =
+                        list.iter().map(|value| format!("{value:?}")).collect();
+                    let targeting = one_constraint(&format!(
+                        r#"{{ context = "{name}", operator = "{operator}", values = [{}], inverted = {inverted} }}"#,
+                        quoted.join(", ")
+                    ));
+                    for ctx in &contexts {
+                        let found = ctx.field(name).is_some_and(|value| list.contains(&value));
+                        let expected = (found != (operator == "not_in")) != inverted;
+                        assert_eq!(
+                            targeting.is_enabled(ctx, false),
+                            expected,
+                            "{name} {operator} {list:?} (inverted: {inverted}) for {ctx:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn quick_and_general_constraints_mix_in_one_rule() {
+    // Quick constraints before and after ones that take the general path: all must hold.
+    let targeting = compile(
+        r#"
+[[rules]]
+constraints = [
+    { context = "plan", operator = "in", values = ["pro", "team"] },
+    { context = "email", operator = "str_ends_with", values = ["@example.com"] },
+    { context = "country", operator = "not_in", values = ["FR"] },
+    { context = "a_much_longer_name", operator = "in", values = ["x"] },
+]
+"#,
+    );
+    let full = || {
+        Context::new()
+            .property("plan", "pro")
+            .property("email", "kim@example.com")
+            .property("country", "NZ")
+            .property("a_much_longer_name", "x")
+    };
+    assert!(targeting.is_enabled(&full(), false));
+    assert!(targeting.is_enabled(&with_fillers(full(), 9), false));
+    assert!(!targeting.is_enabled(&full().property("plan", "free"), false));
+    assert!(!targeting.is_enabled(&full().property("email", "kim@example.org"), false));
+    assert!(!targeting.is_enabled(&full().property("country", "FR"), false));
+    assert!(!targeting.is_enabled(&full().property("a_much_longer_name", "y"), false));
+    assert!(!targeting.is_enabled(&with_fillers(full(), 9).property("plan", "free"), false));
+}
+
 #[test]
 fn built_in_fields() {
     let cases = [
@@ -417,6 +517,82 @@ fn rollout_stickiness() {
         .filter(|_| half_random.is_enabled(&Context::new().user_id("same"), false))
         .count();
     assert!((4_500..5_500).contains(&on), "random 50%: {on}");
+}
+
+#[test]
+fn default_stickiness_buckets_every_key_length_like_unleash() {
+    // The bucket's hash continues a kept state after `"{group}:"`; groups of every length modulo 4 leave
+    // every number of bytes pending, and keys of every length end in every tail. User ids and session ids
+    // under four bytes take the general path, longer ones the quick one.
+    let text = "u-0123456789abcdefghijklmnopqrstuvwxyz";
+    for group in ["g", "gr", "grp", "grou", "search_ranking"] {
+        for percent in [0u32, 1, 25, 50, 99, 100] {
+            let targeting = compile(&format!(
+                "[[rules]]\nrollout = {{ percent = {percent}, group = \"{group}\" }}\n"
+            ));
+            for len in 1..text.len() {
+                let id = &text[..len];
+                let expected = unleash_bucket(group, id) <= percent;
+                let by_user = Context::new().user_id(id).session_id("ignored");
+                let by_session = Context::new().user_id("").session_id(id);
+                for ctx in [by_user, by_session] {
+                    assert_eq!(
+                        targeting.is_enabled(&ctx, false),
+                        expected,
+                        "{group} {percent}% {ctx:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether `limit` admits exactly the hashes whose remainder by 100 is under its percentage, for every
+/// percentage at once: the limits grow with the percentage, so it is enough that the hash's own remainder
+/// `r` is the first percentage whose limit admits it (`r + 1`) and the last that does not (`r`).
+fn assert_limits_agree(limits: &[BucketLimit], hash: u32) {
+    let remainder = (hash % 100) as usize;
+    assert!(
+        limits[remainder + 1].admits(hash),
+        "{hash} at {}%",
+        remainder + 1
+    );
+    assert!(!limits[remainder].admits(hash), "{hash} at {remainder}%");
+}
+
+fn bucket_limits() -> Vec<BucketLimit> {
+    let limits: Vec<BucketLimit> = (0..=100).map(BucketLimit::new).collect();
+    assert!(limits.windows(2).all(|pair| pair[0].limit < pair[1].limit));
+    limits
+}
+
+#[test]
+fn bucket_limits_agree_with_the_remainder() {
+    let limits = bucket_limits();
+    let mut state: u64 = 0x853c_49e6_748f_ea9b;
+    let sampled = (0..100_000).map(|_| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 32) as u32
+    });
+    for hash in (0..20_000)
+        .chain(u32::MAX - 20_000..=u32::MAX)
+        .chain(sampled)
+    {
+        assert_limits_agree(&limits, hash);
+    }
+    assert!(BucketLimit::new(101).admits(u32::MAX));
+}
+
+/// Every 32-bit hash: `cargo test -p flag-runtime --release --lib every_hash -- --ignored` (a few seconds).
+#[test]
+#[ignore = "4 billion hashes: run in release"]
+fn bucket_limits_agree_with_the_remainder_for_every_hash() {
+    let limits = bucket_limits();
+    for hash in 0..=u32::MAX {
+        assert_limits_agree(&limits, hash);
+    }
 }
 
 fn rollout_random(percent: u32) -> CompiledTargeting {
