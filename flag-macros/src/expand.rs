@@ -20,6 +20,7 @@ use crate::expiry;
 use crate::item::{self, FnParts, ItemKind, classify};
 use crate::load::{self, Build, LoadError};
 use crate::runtime_path::runtime_path;
+use crate::signature;
 use crate::track;
 use crate::variants;
 use flag_manifest::ExpiredPolicy;
@@ -55,13 +56,17 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         return with_errors(item, errors.into_compile_errors());
     }
-    let note = doc_note(&args, &decision);
+    // Built only for a documented item.
+    let known = match &decision {
+        Decision::Known(on) => Some(*on),
+        Decision::Runtime(_) => None,
+    };
+    let note = || doc_note(&args, known);
     match decision {
         Decision::Known(on) => match &args.fallback {
-            None if on => keep(item::with_doc_note(item, kind, &note), kind, &extras),
+            None if on => keep(item::with_doc_note(item, kind, note), kind, &extras),
             None => remove(kind, &extras),
-            Some((_, path)) => rewrite_fn(item, |mut parts, errors| {
-                parts.add_doc_note(&note);
+            Some((_, path)) => rewrite_fn(item, on, &note, |parts, errors| {
                 static_fallback(parts, path, on, &extras, errors)
             }),
         },
@@ -76,8 +81,7 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
                 );
                 return with_errors(item, syn::Error::new(span, message).into_compile_error());
             }
-            rewrite_fn(item, |mut parts, errors| {
-                parts.add_doc_note(&note);
+            rewrite_fn(item, true, &note, |parts, errors| {
                 runtime_switch(parts, &args.fallback, &check, &build, &extras, errors)
             })
         }
@@ -85,29 +89,30 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// The paragraph added to a documented item's rustdoc: which flag guards it and what runs when it is off.
-fn doc_note(args: &AttrArgs, decision: &Decision) -> String {
+/// `known` is the build's state of the condition, `None` when it is decided at run time.
+fn doc_note(args: &AttrArgs, known: Option<bool>) -> String {
     let expr = &args.expr;
     let fallback = args
         .fallback
         .as_ref()
         .map(|(_, path)| quote!(#path).to_string().replace(' ', ""));
-    match (decision, fallback) {
-        (Decision::Known(true), None) => {
+    match (known, fallback) {
+        (Some(true), None) => {
             format!("Compiled in: feature flag `{expr}` is on in this build.")
         }
-        (Decision::Known(true), Some(path)) => {
+        (Some(true), Some(path)) => {
             format!("Compiled in: feature flag `{expr}` is on in this build (`{path}` when off).")
         }
-        (Decision::Known(false), Some(path)) => {
+        (Some(false), Some(path)) => {
             format!("Feature flag `{expr}` is off in this build: calls `{path}` instead.")
         }
-        (Decision::Known(false), None) => String::new(),
-        (Decision::Runtime(_), Some(path)) => {
+        (Some(false), None) => String::new(),
+        (None, Some(path)) => {
             format!(
                 "Switched at run time by feature flag `{expr}`: calls `{path}` while it is off."
             )
         }
-        (Decision::Runtime(_), None) => {
+        (None, None) => {
             format!("Switched at run time by feature flag `{expr}`: does nothing while it is off.")
         }
     }
@@ -325,14 +330,128 @@ fn remove(kind: ItemKind, extras: &Extras) -> TokenStream {
     }
 }
 
-/// Parses the fn and rebuilds it with `rewrite`; on any error, the fn as written plus the errors.
+/// A fn with a fallback, read for the rewrite: its attributes (with the doc note), its signature as tokens
+/// with the arguments ready to pass on, the facts about it that the rewrite needs, and its body.
+struct SwitchedFn {
+    attrs: TokenStream,
+    head: TokenStream,
+    body: Group,
+    ident: syn::Ident,
+    constness: Option<Span>,
+    asyncness: bool,
+    unsafety: bool,
+    returns_unit: bool,
+    arguments: Arguments,
+}
+
+impl SwitchedFn {
+    /// Reads `item`, a fn with a body: by [`signature::scan`] when the signature has the common shape,
+    /// else with syn. `keep_mut` as in [`forward_arguments`].
+    fn read(item: TokenStream, keep_mut: bool, note: &impl Fn() -> String) -> syn::Result<Self> {
+        match Self::read_quickly(&item, keep_mut, note) {
+            Some(read) => Ok(read),
+            None => Self::read_with_syn(item, keep_mut, note),
+        }
+    }
+
+    /// By [`signature::scan`]: `None` when the signature needs syn.
+    fn read_quickly(
+        item: &TokenStream,
+        keep_mut: bool,
+        note: &impl Fn() -> String,
+    ) -> Option<Self> {
+        let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+        match tokens.pop() {
+            Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
+                let (end_of_attributes, documented) = item::outer_attributes(&tokens);
+                let quick = signature::scan(&tokens[end_of_attributes..], keep_mut)?;
+                let mut attrs: TokenStream = tokens.drain(..end_of_attributes).collect();
+                if documented {
+                    attrs.extend(item::doc_note(&note()));
+                }
+                Some(SwitchedFn {
+                    attrs,
+                    head: quick.head,
+                    body,
+                    ident: quick.ident,
+                    constness: quick.constness,
+                    asyncness: quick.asyncness,
+                    unsafety: quick.unsafety,
+                    returns_unit: quick.returns_unit,
+                    arguments: Arguments {
+                        values: quick.values,
+                        rebinds: Vec::new(),
+                    },
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// With syn, for any signature.
+    fn read_with_syn(
+        item: TokenStream,
+        keep_mut: bool,
+        note: &impl Fn() -> String,
+    ) -> syn::Result<Self> {
+        let mut parts = item::split_fn(item)?;
+        parts.add_doc_note(note);
+        let FnParts {
+            attrs,
+            vis,
+            defaultness,
+            mut sig,
+            body,
+            ..
+        } = parts;
+        let constness = sig.constness.map(|token| token.span);
+        let arguments = forward_arguments(&mut sig, keep_mut)?;
+        Ok(SwitchedFn {
+            attrs,
+            ident: sig.ident.clone(),
+            constness,
+            asyncness: sig.asyncness.is_some(),
+            unsafety: matches!(sig.safety, Safety::Unsafe(_)),
+            returns_unit: returns_unit(&sig),
+            head: quote!(#vis #defaultness #sig),
+            body,
+            arguments,
+        })
+    }
+
+    /// `path(args)`, with `.await` in an async fn and an `unsafe` block in an unsafe one.
+    fn fallback_call(&self, path: &syn::ExprPath) -> TokenStream {
+        let values = &self.arguments.values;
+        let mut call = quote!(#path(#(#values),*));
+        if self.asyncness {
+            call = quote!(#call.await);
+        }
+        if self.unsafety {
+            call = quote!(unsafe { #call });
+        }
+        call
+    }
+
+    /// The fn with `body` instead of its own.
+    fn with_body(self, body: TokenStream) -> TokenStream {
+        let mut tokens = self.attrs;
+        tokens.extend(self.head);
+        tokens.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+        tokens
+    }
+}
+
+/// Reads the fn (see [`SwitchedFn::read`]) and rebuilds it with `rewrite`; on any error, the fn as written
+/// plus the errors.
 fn rewrite_fn(
     item: TokenStream,
-    rewrite: impl FnOnce(FnParts, &mut Errors) -> Option<TokenStream>,
+    keep_mut: bool,
+    note: &impl Fn() -> String,
+    rewrite: impl FnOnce(SwitchedFn, &mut Errors) -> Option<TokenStream>,
 ) -> TokenStream {
     let mut errors = Errors::default();
     let rewritten = errors
-        .take(item::split_fn(item.clone()))
+        .take(SwitchedFn::read(item.clone(), keep_mut, note))
         .and_then(|parts| rewrite(parts, &mut errors));
     match rewritten {
         Some(tokens) if errors.is_empty() => tokens,
@@ -344,30 +463,28 @@ fn rewrite_fn(
 /// as written, after a call to the fallback in an `if false` that the compiler folds away, so that the
 /// fallback, kept for the day the flag is turned off, is not reported as dead code.
 fn static_fallback(
-    mut parts: FnParts,
+    parts: SwitchedFn,
     path: &syn::ExprPath,
     on: bool,
     extras: &Extras,
-    errors: &mut Errors,
+    _errors: &mut Errors,
 ) -> Option<TokenStream> {
-    let arguments = errors.take(forward_arguments(&mut parts.sig, on))?;
-    let call = fallback_call(&parts.sig, path, &arguments.values);
+    let call = parts.fallback_call(path);
     let tracking = extras.take();
     let body = if on {
-        let rebinds = &arguments.rebinds;
+        let rebinds = &parts.arguments.rebinds;
         let original = &parts.body;
         quote!(#tracking if false { return #call; } #(#rebinds)* #original)
     } else {
         quote!(#tracking #call)
     };
-    parts.body = Group::new(Delimiter::Brace, body);
-    Some(parts.into_tokens())
+    Some(parts.with_body(body))
 }
 
 /// A fn whose condition depends on a dynamic flag: the body runs when it is on, the fallback (or nothing,
 /// for a fn returning `()`) when it is off.
 fn runtime_switch(
-    mut parts: FnParts,
+    parts: SwitchedFn,
     fallback: &Option<(syn::Ident, syn::ExprPath)>,
     check: &Check,
     build: &Arc<Build>,
@@ -375,24 +492,23 @@ fn runtime_switch(
     errors: &mut Errors,
 ) -> Option<TokenStream> {
     let (name, span) = check.first_flag();
-    if let Some(constness) = &parts.sig.constness {
+    if let Some(constness) = parts.constness {
         errors.error(
-            constness.span,
+            constness,
             format!(
                 "flag `{name}` is dynamic, so this fn is switched at run time and cannot be `const`"
             ),
         );
         return None;
     }
-    let arguments = errors.take(forward_arguments(&mut parts.sig, true))?;
     let otherwise = match fallback {
         Some((_, path)) => {
-            let call = fallback_call(&parts.sig, path, &arguments.values);
+            let call = parts.fallback_call(path);
             quote!(else { #call })
         }
-        None if returns_unit(&parts.sig) => TokenStream::new(),
+        None if parts.returns_unit => TokenStream::new(),
         None => {
-            let fn_name = &parts.sig.ident;
+            let fn_name = &parts.ident;
             errors.error(
                 span,
                 format!(
@@ -406,13 +522,10 @@ fn runtime_switch(
     };
     let check = callsite::check(check, build, &runtime_path(), None);
     let tracking = extras.take();
-    let rebinds = &arguments.rebinds;
+    let rebinds = &parts.arguments.rebinds;
     let body = &parts.body;
-    parts.body = Group::new(
-        Delimiter::Brace,
-        quote!(#tracking if #check { #(#rebinds)* #body } #otherwise),
-    );
-    Some(parts.into_tokens())
+    let body = quote!(#tracking if #check { #(#rebinds)* #body } #otherwise);
+    Some(parts.with_body(body))
 }
 
 fn returns_unit(sig: &Signature) -> bool {
@@ -479,18 +592,6 @@ fn forward_arguments(sig: &mut Signature, keep_mut: bool) -> syn::Result<Argumen
     Ok(arguments)
 }
 
-/// `path(args)`, with `.await` in an async fn and an `unsafe` block in an unsafe one.
-fn fallback_call(sig: &Signature, path: &syn::ExprPath, values: &[TokenStream]) -> TokenStream {
-    let mut call = quote!(#path(#(#values),*));
-    if sig.asyncness.is_some() {
-        call = quote!(#call.await);
-    }
-    if matches!(sig.safety, Safety::Unsafe(_)) {
-        call = quote!(unsafe { #call });
-    }
-    call
-}
-
 /// A copy of `body` with `statements` first, after any inner attributes.
 fn prepend(body: &Group, statements: TokenStream) -> Group {
     let mut tokens: Vec<TokenTree> = body.stream().into_iter().collect();
@@ -548,18 +649,103 @@ mod tests {
     fn calls_the_fallback_the_way_the_fn_is_called() {
         let path: syn::ExprPath = syn::parse_str("Self::old").unwrap();
         let call = |text: &str| {
-            let sig: Signature = syn::parse_str(text).unwrap();
-            fallback_call(&sig, &path, &[quote!(self), quote!(x)]).to_string()
+            let item: TokenStream = text.parse().unwrap();
+            SwitchedFn::read(item, true, &String::new)
+                .unwrap()
+                .fallback_call(&path)
+                .to_string()
         };
-        assert_eq!(call("fn f(&self, x: u8)"), "Self :: old (self , x)");
+        assert_eq!(call("fn f(&self, x: u8) {}"), "Self :: old (self , x)");
         assert_eq!(
-            call("async fn f(&self, x: u8)"),
+            call("async fn f(&self, x: u8) {}"),
             "Self :: old (self , x) . await"
         );
         assert_eq!(
-            call("unsafe fn f(&self, x: u8)"),
-            "unsafe { Self :: old (self , x) }"
+            call("unsafe fn f(&self, (a, b): (u8, u8)) {}"),
+            "unsafe { Self :: old (self , __flag_arg1) }"
         );
+    }
+
+    /// The tokens, one by one, without their spacing (syn re-creates punctuation that the source joined:
+    /// `Vec<u8>,` prints as `Vec < u8 >,` from the source and `Vec < u8 > ,` from syn).
+    fn flat(tokens: TokenStream) -> String {
+        tokens
+            .into_iter()
+            .map(|tree| match tree {
+                TokenTree::Group(group) => {
+                    let (open, close) = match group.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::None => ("<none>", "</none>"),
+                    };
+                    format!("{open} {} {close}", flat(group.stream()))
+                }
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// What a rewrite sees of a fn, as text.
+    fn facts(read: &SwitchedFn) -> String {
+        let values = &read.arguments.values;
+        let rebinds = &read.arguments.rebinds;
+        format!(
+            "{} | {} | {} const {} async {} unsafe {} unit {} | {} | {} | {}",
+            flat(read.attrs.clone()),
+            flat(read.head.clone()),
+            read.ident,
+            read.constness.is_some(),
+            read.asyncness,
+            read.unsafety,
+            read.returns_unit,
+            quote!(#(#values),*),
+            quote!(#(#rebinds)*),
+            read.body,
+        )
+    }
+
+    #[test]
+    fn the_quick_reading_agrees_with_syn() {
+        let quick_ones = [
+            "fn f() {}",
+            "pub fn f(x: u64) -> u64 { x }",
+            "/// Docs.\n#[inline] pub(crate) fn f(mut x: u64, y: &str) -> () { x }",
+            "async unsafe fn f(&self, x: Vec<u8>, y: HashMap<K, V>) -> Result<(), E> { }",
+            "const fn f(&'a mut self, m: impl Fn(u8, u8) -> u8) {}",
+            "pub extern \"C\" fn f(self: Box<Self>, x: [u8; 4]) where T: Copy {}",
+            "fn f<T: Fn() -> Vec<u8>, const N: usize>(mut self, x: T, y: [u8; N],) -> T where T: Clone { x }",
+            "fn f<T = Vec<Vec<u8>>>(x: Option<Vec<u8>>, y: fn(u8) -> u8) -> Option<Vec<u8>> { x }",
+            "default fn f(x: <T as Tr>::Out) -> ((),) {}",
+            "pub(in crate::m) fn f(x: &dyn Fn() -> u8) -> impl Fn() -> u8 {}",
+        ];
+        for text in quick_ones {
+            for keep_mut in [true, false] {
+                let note = || "Behind `x`.".to_owned();
+                let item: TokenStream = text.parse().unwrap();
+                let quick = SwitchedFn::read_quickly(&item, keep_mut, &note)
+                    .unwrap_or_else(|| panic!("not read quickly: {text}"));
+                let syn = SwitchedFn::read_with_syn(item, keep_mut, &note).unwrap();
+                assert_eq!(facts(&quick), facts(&syn), "{text}, keep_mut {keep_mut}");
+            }
+        }
+        let for_syn = [
+            "fn f((a, b): (u8, u8)) {}",
+            "fn f(_: u8) {}",
+            "fn f(ref x: u8) {}",
+            "fn f(#[cfg(x)] x: u8) {}",
+            "unsafe extern \"C\" fn f(x: u8, ...) {}",
+            "fn f(Wrapper(x): Wrapper) {}",
+            "fn f(m::Unit: m::Unit) {}",
+        ];
+        for text in for_syn {
+            let item: TokenStream = text.parse().unwrap();
+            assert!(
+                SwitchedFn::read_quickly(&item, true, &String::new).is_none(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -117,7 +117,11 @@ pub fn classify(item: &TokenStream) -> ItemKind {
 /// Decided from the raw tokens: an outer attribute is `#` then a bracket group, and it documents the item
 /// when the group's first token is the ident `doc` (which is what `///` and `/** */` become). The note is
 /// built as tokens, not parsed, and an undocumented item is returned as it came.
-pub fn with_doc_note(item: TokenStream, kind: ItemKind, note: &str) -> TokenStream {
+pub fn with_doc_note(
+    item: TokenStream,
+    kind: ItemKind,
+    note: impl FnOnce() -> String,
+) -> TokenStream {
     if matches!(
         kind,
         ItemKind::Other("a macro call")
@@ -126,24 +130,31 @@ pub fn with_doc_note(item: TokenStream, kind: ItemKind, note: &str) -> TokenStre
         return item;
     }
     let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
-    let mut end_of_attributes = 0;
-    let mut documented = false;
-    while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end_of_attributes..] {
-        if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
-            break;
-        }
-        documented = documented || is_doc(group);
-        end_of_attributes += 2;
-    }
+    let (end_of_attributes, documented) = outer_attributes(&tokens);
     if !documented {
         return item;
     }
     let mut noted = Vec::with_capacity(tokens.len() + 4);
     let mut tokens = tokens.into_iter();
     noted.extend(tokens.by_ref().take(end_of_attributes));
-    noted.extend(doc_note(note));
+    noted.extend(doc_note(&note()));
     noted.extend(tokens);
     noted.into_iter().collect()
+}
+
+/// Where an item's outer attributes end (each is `#` then a bracket group), and whether one of them is
+/// documentation.
+pub fn outer_attributes(tokens: &[TokenTree]) -> (usize, bool) {
+    let mut end = 0;
+    let mut documented = false;
+    while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end..] {
+        if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        documented = documented || is_doc(group);
+        end += 2;
+    }
+    (end, documented)
 }
 
 /// Whether the bracket group of an attribute is a `doc` attribute: its first token is the ident `doc`.
@@ -151,25 +162,35 @@ fn is_doc(group: &Group) -> bool {
     matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "doc")
 }
 
-/// `#[doc = ""] #[doc = "note"]`: an empty line, so that the note is a paragraph of its own, then the note.
-/// Built tree by tree, with the spans, spacing and literals `quote!(#[doc = ""] #[doc = #note])` gives.
-fn doc_note(note: &str) -> [TokenTree; 4] {
-    [
-        Punct::new('#', Spacing::Alone).into(),
-        doc_group(""),
-        Punct::new('#', Spacing::Alone).into(),
-        doc_group(note),
-    ]
-}
-
-/// `[doc = "text"]`.
-fn doc_group(text: &str) -> TokenTree {
-    let inside: [TokenTree; 3] = [
-        Ident::new("doc", Span::call_site()).into(),
-        Punct::new('=', Spacing::Alone).into(),
-        Literal::string(text).into(),
+/// `#[cfg_attr(doc, doc = "", doc = "note")]`: an empty line, so that the note is a paragraph of its own,
+/// then the note, for rustdoc only. A plain `#[doc]` would also be stored in the crate's metadata and go
+/// through every pass that reads attributes, on every build; under `cfg(doc)` the compiler drops it while
+/// expanding. Built tree by tree, with the spans, spacing and literals
+/// `quote!(#[cfg_attr(doc, doc = "", doc = #note)])` gives.
+pub fn doc_note(note: &str) -> [TokenTree; 2] {
+    let doc = || TokenTree::from(Ident::new("doc", Span::call_site()));
+    let punct = |c| TokenTree::from(Punct::new(c, Spacing::Alone));
+    // `doc, doc = "", doc = "note"`: the condition, then the two attributes.
+    let arguments: [TokenTree; 9] = [
+        doc(),
+        punct(','),
+        doc(),
+        punct('='),
+        Literal::string("").into(),
+        punct(','),
+        doc(),
+        punct('='),
+        Literal::string(note).into(),
     ];
-    Group::new(Delimiter::Bracket, inside.into_iter().collect()).into()
+    let arguments: TokenStream = arguments.into_iter().collect();
+    let attribute: [TokenTree; 2] = [
+        Ident::new("cfg_attr", Span::call_site()).into(),
+        Group::new(Delimiter::Parenthesis, arguments).into(),
+    ];
+    [
+        punct('#'),
+        Group::new(Delimiter::Bracket, attribute.into_iter().collect()).into(),
+    ]
 }
 
 /// A fn split into what the expansion rewrites (the signature) and what it keeps as tokens (the rest).
@@ -190,9 +211,9 @@ pub struct FnParts {
 
 impl FnParts {
     /// Appends `note` to the fn's documentation, if it has any (see [`with_doc_note`]).
-    pub fn add_doc_note(&mut self, note: &str) {
+    pub fn add_doc_note(&mut self, note: impl FnOnce() -> String) {
         if self.documented {
-            self.attrs.extend(doc_note(note));
+            self.attrs.extend(doc_note(&note()));
         }
     }
 
@@ -227,15 +248,7 @@ pub fn split_fn(item: TokenStream) -> syn::Result<FnParts> {
             return Err(syn::Error::new(span, "expected the fn's body"));
         }
     };
-    let mut end_of_attributes = 0;
-    let mut documented = false;
-    while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end_of_attributes..] {
-        if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
-            break;
-        }
-        documented = documented || is_doc(group);
-        end_of_attributes += 2;
-    }
+    let (end_of_attributes, documented) = outer_attributes(&tokens);
     let head: TokenStream = tokens.drain(end_of_attributes..).collect();
     let parse_head =
         |input: ParseStream| -> syn::Result<(Visibility, Option<Token![default]>, Signature)> {
@@ -341,17 +354,17 @@ mod tests {
     fn doc_notes_go_after_existing_documentation_only() {
         let note = |text: &str| {
             let item: TokenStream = text.parse().unwrap();
-            with_doc_note(item.clone(), classify(&item), "Behind `x`.").to_string()
+            with_doc_note(item.clone(), classify(&item), || "Behind `x`.".to_owned()).to_string()
         };
         assert_eq!(
             note("/// Docs.\n#[inline] fn f() {}"),
-            "# [doc = \" Docs.\"] # [inline] # [doc = \"\"] # [doc = \"Behind `x`.\"] fn f () { }"
+            "# [doc = \" Docs.\"] # [inline] # [cfg_attr (doc , doc = \"\" , doc = \"Behind `x`.\")] fn f () { }"
         );
         assert_eq!(note("fn f() {}"), "fn f () { }");
         assert_eq!(note("/// Docs.\nm!{}"), "# [doc = \" Docs.\"] m ! { }");
         assert_eq!(
             note("#[inline]\n#[doc(hidden)]\nconst C: u8 = 1;"),
-            "# [inline] # [doc (hidden)] # [doc = \"\"] # [doc = \"Behind `x`.\"] const C : u8 = 1 ;"
+            "# [inline] # [doc (hidden)] # [cfg_attr (doc , doc = \"\" , doc = \"Behind `x`.\")] const C : u8 = 1 ;"
         );
         assert_eq!(
             note("#[inline]\n#[docs] fn f() {}"),
@@ -379,7 +392,7 @@ mod tests {
     fn the_note_is_the_tokens_quote_gave() {
         for note in ["Behind `x`.", "", "quotes \" and \\ and\nlines"] {
             let built: TokenStream = doc_note(note).into_iter().collect();
-            let quoted = quote::quote!(#[doc = ""] #[doc = #note]);
+            let quoted = quote::quote!(#[cfg_attr(doc, doc = "", doc = #note)]);
             assert_eq!(shape(built), shape(quoted));
         }
     }
@@ -388,12 +401,12 @@ mod tests {
     fn fns_get_the_same_note_as_other_items() {
         let noted = |text: &str| {
             let mut parts = split_fn(text.parse().unwrap()).unwrap();
-            parts.add_doc_note("Behind `x`.");
+            parts.add_doc_note(|| "Behind `x`.".to_owned());
             parts.attrs.to_string()
         };
         assert_eq!(
             noted("/// Docs.\n#[inline] fn f() {}"),
-            "# [doc = \" Docs.\"] # [inline] # [doc = \"\"] # [doc = \"Behind `x`.\"]"
+            "# [doc = \" Docs.\"] # [inline] # [cfg_attr (doc , doc = \"\" , doc = \"Behind `x`.\")]"
         );
         assert_eq!(noted("#[inline] fn f() {}"), "# [inline]");
     }
