@@ -28,7 +28,7 @@ use flag_syntax::{AttrArgs, FlagCall, FlagExpr};
 
 /// `#[feature_flag(args)] item`.
 pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args: AttrArgs = match syn::parse2(args) {
+    let args = match AttrArgs::from_tokens(args) {
         Ok(args) => args,
         Err(error) => return with_errors(item, error.into_compile_error()),
     };
@@ -120,7 +120,7 @@ fn doc_note(args: &AttrArgs, known: Option<bool>) -> String {
 
 /// `flag!(expr)` and `flag!(expr, &ctx)`.
 pub fn flag(input: TokenStream) -> TokenStream {
-    let FlagCall { expr, context } = match syn::parse2(input) {
+    let FlagCall { expr, context } = match FlagCall::from_tokens(input) {
         Ok(call) => call,
         Err(error) => return false_with(error.into_compile_error()),
     };
@@ -162,7 +162,7 @@ pub fn flag(input: TokenStream) -> TokenStream {
 
 /// `variant!("name", &ctx)`: the flag's variant for the context, as its `flag_variants` enum.
 pub fn variant(input: TokenStream) -> TokenStream {
-    let call: FlagCall = match syn::parse2(input) {
+    let call = match FlagCall::from_tokens(input) {
         Ok(call) => call,
         Err(error) => return none_with(error.into_compile_error()),
     };

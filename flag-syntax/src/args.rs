@@ -1,8 +1,10 @@
 //! The arguments of the macros around a flag expression: `#[feature_flag(EXPR, fallback = path)]` and
 //! `flag!(EXPR)` / `flag!(EXPR, &ctx)` (which `variant!` shares).
 
+use proc_macro2::{Literal, Spacing, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, Token};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Lit, LitStr, Token};
 
 use crate::expr::FlagExpr;
 use flag_manifest::did_you_mean;
@@ -16,6 +18,93 @@ pub struct AttrArgs {
 }
 
 const OPTIONS: [&str; 1] = ["fallback"];
+
+impl AttrArgs {
+    /// Parses the arguments. The common shapes, `"name"` and `"name", fallback = path` with a path of plain
+    /// segments, are read off the tokens, giving what the parser would; anything else, errors included,
+    /// goes through the parser ([`Parse`]). Proc macros run unoptimised in dev builds, where syn's
+    /// machinery costs more than the rest of a use of `#[feature_flag]`.
+    pub fn from_tokens(tokens: TokenStream) -> syn::Result<AttrArgs> {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        match quick_attr_args(&trees) {
+            Some(args) => Ok(args),
+            None => syn::parse2(tokens),
+        }
+    }
+}
+
+fn quick_attr_args(trees: &[TokenTree]) -> Option<AttrArgs> {
+    let [TokenTree::Literal(literal), rest @ ..] = trees else {
+        return None;
+    };
+    let expr = FlagExpr::Flag(flag_name(literal)?);
+    match rest {
+        [] => Some(AttrArgs {
+            expr,
+            fallback: None,
+        }),
+        [
+            TokenTree::Punct(comma),
+            TokenTree::Ident(key),
+            TokenTree::Punct(eq),
+            path @ ..,
+        ] if comma.as_char() == ',' && key == "fallback" && eq.as_char() == '=' => Some(AttrArgs {
+            expr,
+            fallback: Some((key.clone(), plain_path(path)?)),
+        }),
+        _ => None,
+    }
+}
+
+/// A string literal without prefix, suffix or escapes, as the parser would take it; `None` otherwise.
+fn flag_name(literal: &Literal) -> Option<LitStr> {
+    let text = literal.to_string();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    // Escapes need unescaping, and an empty name is an error: both are the parser's.
+    if inner.is_empty() || inner.contains(['\\', '"']) {
+        return None;
+    }
+    match Lit::new(literal.clone()) {
+        Lit::Str(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// `a`, `a::b`, `Self::old`: identifiers joined by `::`, as an expression path; `None` for any other shape
+/// (a leading `::`, generics, a trailing comma), which the parser then reads.
+fn plain_path(tokens: &[TokenTree]) -> Option<syn::ExprPath> {
+    let mut segments = Punctuated::new();
+    let mut rest = tokens;
+    loop {
+        let [TokenTree::Ident(segment), after @ ..] = rest else {
+            return None;
+        };
+        segments.push_value(syn::PathSegment::from(segment.clone()));
+        match after {
+            [] => break,
+            [
+                TokenTree::Punct(first),
+                TokenTree::Punct(second),
+                after @ ..,
+            ] if first.as_char() == ':'
+                && first.spacing() == Spacing::Joint
+                && second.as_char() == ':' =>
+            {
+                segments.push_punct(Token![::]([first.span(), second.span()]));
+                rest = after;
+            }
+            _ => return None,
+        }
+    }
+    Some(syn::ExprPath {
+        attrs: Vec::new(),
+        qself: None,
+        path: syn::Path {
+            leading_colon: None,
+            segments,
+        },
+    })
+}
 
 impl Parse for AttrArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -79,6 +168,22 @@ pub struct FlagCall {
     pub context: Option<syn::Expr>,
 }
 
+impl FlagCall {
+    /// Parses the input; `"name"` alone is read off the tokens (see [`AttrArgs::from_tokens`]).
+    pub fn from_tokens(tokens: TokenStream) -> syn::Result<FlagCall> {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        if let [TokenTree::Literal(literal)] = trees.as_slice()
+            && let Some(name) = flag_name(literal)
+        {
+            return Ok(FlagCall {
+                expr: FlagExpr::Flag(name),
+                context: None,
+            });
+        }
+        syn::parse2(tokens)
+    }
+}
+
 impl Parse for FlagCall {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let expr: FlagExpr = input.parse()?;
@@ -110,6 +215,84 @@ mod tests {
             Ok(_) => panic!("`{text}` parsed"),
             Err(error) => error.to_string(),
         }
+    }
+
+    /// Everything a caller reads from parsed arguments, as text with spans.
+    fn described(args: &AttrArgs) -> String {
+        let fallback = args.fallback.as_ref().map(|(key, path)| {
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| format!("{}@{:?}", segment.ident, segment.ident.span()))
+                .collect();
+            format!("{key}@{:?} = {}", key.span(), segments.join("::"))
+        });
+        let names: Vec<String> = args
+            .expr
+            .names()
+            .iter()
+            .map(|name| format!("{}@{:?}", name.value(), name.span()))
+            .collect();
+        format!(
+            "{} {names:?} {fallback:?} {}",
+            args.expr,
+            quote::quote!(#(#names)*)
+        )
+    }
+
+    #[test]
+    fn reading_the_common_shapes_off_the_tokens_agrees_with_the_parser() {
+        let quick = [
+            r#""a""#,
+            r#""new_ui""#,
+            r#""a", fallback = f"#,
+            r#""a", fallback = Self::old"#,
+            r#""a", fallback = crate::m::render_v1"#,
+        ];
+        for text in quick {
+            let tokens: TokenStream = text.parse().unwrap();
+            let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+            let read = quick_attr_args(&trees).unwrap_or_else(|| panic!("{text}"));
+            let parsed: AttrArgs = syn::parse2(tokens.clone()).unwrap();
+            assert_eq!(described(&read), described(&parsed), "{text}");
+            let (_, read_path) = read.fallback.unzip();
+            let (_, parsed_path) = parsed.fallback.unzip();
+            assert_eq!(
+                quote::quote!(#read_path).to_string(),
+                quote::quote!(#parsed_path).to_string()
+            );
+        }
+        let for_the_parser = [
+            "",
+            r#"not("a")"#,
+            r#""a","#,
+            r#""a", fallback = f,"#,
+            r#""a", fallback = ::m::f"#,
+            r#""a", fallback = f::<u8>"#,
+            r#""a", fallbak = f"#,
+            r#""a\x62""#,
+            r#""""#,
+            r#"r"a""#,
+            r#""a"suffix"#,
+            r#"b"a""#,
+            "1",
+        ];
+        for text in for_the_parser {
+            let trees: Vec<TokenTree> = text.parse::<TokenStream>().unwrap().into_iter().collect();
+            assert!(quick_attr_args(&trees).is_none(), "{text}");
+        }
+        // The same errors, whichever way.
+        assert_eq!(
+            AttrArgs::from_tokens(r#""a", fallbak = f"#.parse().unwrap())
+                .err()
+                .map(|e| e.to_string()),
+            Some(message(r#""a", fallbak = f"#))
+        );
+        let call = FlagCall::from_tokens(r#""a""#.parse().unwrap()).unwrap();
+        assert!(call.context.is_none() && call.expr.to_string() == r#""a""#);
+        let call = FlagCall::from_tokens(r#""a", &ctx"#.parse().unwrap()).unwrap();
+        assert!(call.context.is_some());
     }
 
     #[test]
