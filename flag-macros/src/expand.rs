@@ -366,7 +366,7 @@ impl SwitchedFn {
                 let (end_of_attributes, documented) = item::outer_attributes(&tokens);
                 let quick = signature::scan(&tokens[end_of_attributes..], keep_mut)?;
                 let mut attrs: TokenStream = tokens.drain(..end_of_attributes).collect();
-                if documented {
+                if documented && item::notes_wanted() {
                     attrs.extend(item::doc_note(&note()));
                 }
                 Some(SwitchedFn {

@@ -8,6 +8,8 @@
 //! fn keeps its attributes as tokens, and the rustdoc note that says which flag guards an item is decided
 //! from the raw attribute tokens and built as tokens, never parsed.
 
+use std::sync::OnceLock;
+
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::parse::{ParseStream, Parser};
@@ -131,7 +133,7 @@ pub fn with_doc_note(
     }
     let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
     let (end_of_attributes, documented) = outer_attributes(&tokens);
-    if !documented {
+    if !documented || !notes_wanted() {
         return item;
     }
     let mut noted = Vec::with_capacity(tokens.len() + 4);
@@ -160,6 +162,19 @@ pub fn outer_attributes(tokens: &[TokenTree]) -> (usize, bool) {
 /// Whether the bracket group of an attribute is a `doc` attribute: its first token is the ident `doc`.
 fn is_doc(group: &Group) -> bool {
     matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "doc")
+}
+
+/// Whether doc notes are worth building in this process: not in `rustc` itself, where `cfg(doc)` is never
+/// set and the compiler would drop them unread, but in rustdoc, rust-analyzer's proc-macro server or any
+/// process this cannot recognise. Proc macros run in the process of their caller; its executable's name is
+/// read once.
+pub fn notes_wanted() -> bool {
+    static WANTED: OnceLock<bool> = OnceLock::new();
+    *WANTED.get_or_init(|| {
+        let exe = std::env::current_exe().ok();
+        let stem = exe.as_deref().and_then(|exe| exe.file_stem());
+        stem.is_none_or(|stem| stem != "rustc")
+    })
 }
 
 /// `#[cfg_attr(doc, doc = "", doc = "note")]`: an empty line, so that the note is a paragraph of its own,
@@ -212,7 +227,7 @@ pub struct FnParts {
 impl FnParts {
     /// Appends `note` to the fn's documentation, if it has any (see [`with_doc_note`]).
     pub fn add_doc_note(&mut self, note: impl FnOnce() -> String) {
-        if self.documented {
+        if self.documented && notes_wanted() {
             self.attrs.extend(doc_note(&note()));
         }
     }
