@@ -172,6 +172,7 @@ default = true
             manifest_path: "flags.toml".into(),
             manifest,
             resolution,
+            earliest_expiry: None,
         }
     }
 

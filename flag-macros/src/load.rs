@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use flag_manifest::{
-    Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, Manifest, Resolution,
-    locate_manifest, resolve,
+    Date, Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, Manifest,
+    Resolution, locate_manifest, resolve,
 };
 
 /// What every use in this compilation needs from the manifest.
@@ -36,6 +36,9 @@ pub struct Build {
     pub manifest: Manifest,
     /// Every flag's state for this build.
     pub resolution: Resolution,
+    /// The earliest `expires` date of any flag, if one has a date: a use only looks for expired flags when
+    /// this is before today.
+    pub earliest_expiry: Option<Date>,
 }
 
 /// Why there is no [`Build`]: the messages to show, already rendered with the manifest's path.
@@ -272,10 +275,12 @@ fn parse_and_resolve(key: &Key) -> Loaded {
     let manifest = Manifest::parse(&text).map_err(fail)?;
     let resolution =
         resolve(&manifest, key.profile.as_deref(), key.overrides.as_deref()).map_err(fail)?;
+    let earliest_expiry = manifest.flags.iter().filter_map(|flag| flag.expires).min();
     Ok(Arc::new(Build {
         manifest_path: path.clone(),
         manifest,
         resolution,
+        earliest_expiry,
     }))
 }
 
