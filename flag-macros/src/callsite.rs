@@ -14,6 +14,7 @@ use quote::{quote, quote_spanned};
 use crate::decide::Check;
 use crate::load::Build;
 use crate::track;
+use flag_manifest::packed::{PackedFlag, pack};
 use flag_manifest::slots::{assign_slots, slot_tag};
 use flag_manifest::{ENV_OVERRIDES, Mode, Source, rules_to_toml};
 
@@ -69,10 +70,10 @@ pub fn callsite(
     runtime: &TokenStream,
 ) -> (TokenStream, TokenStream) {
     let catalog = if track::claim_catalog() {
-        let decls = (0..build.manifest.flags.len()).map(|i| flag_decl(build, i, runtime));
+        let packed = packed_catalog(build);
         quote! {
             #runtime::__private::inventory::submit! {
-                #runtime::__private::Catalog { flags: &[#(#decls),*] }
+                #runtime::__private::Catalog { packed: #packed }
             }
         }
     } else {
@@ -117,52 +118,64 @@ fn slot_of(build: &Arc<Build>, index: usize) -> usize {
     slots.and_then(|slots| slots[index]).unwrap_or(0)
 }
 
-/// The flag at `index` as this build resolved it, as a `FlagDecl` constant.
-fn flag_decl(build: &Build, index: usize, runtime: &TokenStream) -> TokenStream {
-    let flag = &build.manifest.flags[index];
-    let state = &build.resolution.states[index];
-    let name = &flag.name;
-    let dynamic = flag.mode == Mode::Dynamic;
-    let default = state.enabled;
-    let source = match &state.source {
-        Source::Override => format!("{ENV_OVERRIDES} at build time"),
-        other => other.to_string(),
-    };
-    let option = |value: Option<String>| match value {
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-        None => quote!(::core::option::Option::None),
-    };
-    let description = option(flag.description.clone());
-    let owner = option(flag.owner.clone());
-    let expires = option(flag.expires.map(|date| date.to_string()));
-    let requires = &flag.requires;
-    let requirements = flag.requirements.iter().map(|requirement| {
-        let required = &requirement.flag;
-        let enabled = requirement.enabled;
-        let variants = &requirement.variants;
-        quote! {
-            #runtime::__private::RequirementDecl { flag: #required, enabled: #enabled, variants: &[#(#variants),*] }
-        }
-    });
-    let targeting = if flag.targeting.is_empty() {
-        String::new()
-    } else {
-        rules_to_toml(flag)
-    };
-    let variants = flag.targeting.variant_names();
-    quote! {
-        #runtime::__private::FlagDecl {
-            name: #name,
-            dynamic: #dynamic,
-            default: #default,
-            source: #source,
-            description: #description,
-            owner: #owner,
-            expires: #expires,
-            requires: &[#(#requires),*],
-            requirements: &[#(#requirements),*],
-            targeting: #targeting,
-            variants: &[#(#variants),*],
-        }
-    }
+/// Every flag of the manifest as this build resolved it, packed into one string (see
+/// `flag_manifest::packed`).
+fn packed_catalog(build: &Build) -> String {
+    let sources: Vec<String> = build
+        .resolution
+        .states
+        .iter()
+        .map(|state| match &state.source {
+            Source::Override => format!("{ENV_OVERRIDES} at build time"),
+            other => other.to_string(),
+        })
+        .collect();
+    let expiries: Vec<Option<String>> = build
+        .manifest
+        .flags
+        .iter()
+        .map(|flag| flag.expires.map(|date| date.to_string()))
+        .collect();
+    let targetings: Vec<String> = build
+        .manifest
+        .flags
+        .iter()
+        .map(|flag| {
+            if flag.targeting.is_empty() {
+                String::new()
+            } else {
+                rules_to_toml(flag)
+            }
+        })
+        .collect();
+    let flags: Vec<PackedFlag<'_>> = build
+        .manifest
+        .flags
+        .iter()
+        .enumerate()
+        .map(|(index, flag)| PackedFlag {
+            name: &flag.name,
+            dynamic: flag.mode == Mode::Dynamic,
+            default: build.resolution.states[index].enabled,
+            source: &sources[index],
+            description: flag.description.as_deref(),
+            owner: flag.owner.as_deref(),
+            expires: expiries[index].as_deref(),
+            requires: flag.requires.iter().map(String::as_str).collect(),
+            requirements: flag
+                .requirements
+                .iter()
+                .map(|requirement| {
+                    (
+                        requirement.flag.as_str(),
+                        requirement.enabled,
+                        requirement.variants.iter().map(String::as_str).collect(),
+                    )
+                })
+                .collect(),
+            targeting: &targetings[index],
+            variants: flag.targeting.variant_names(),
+        })
+        .collect();
+    pack(&flags)
 }

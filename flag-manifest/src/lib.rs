@@ -31,6 +31,7 @@ mod diagnostic;
 mod discover;
 mod model;
 mod overrides;
+pub mod packed;
 mod parse;
 mod resolve;
 #[cfg(feature = "schema")]

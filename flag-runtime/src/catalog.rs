@@ -6,7 +6,7 @@
 //! checking names given at run time) before any check has run. Crates that use only static flags submit
 //! nothing and pay nothing.
 
-/// One flag as a build resolved it. Built by generated code; not a stable API.
+/// One flag as a build resolved it, decoded from a [`Catalog`]. Not a stable API.
 #[derive(Debug)]
 pub struct FlagDecl {
     /// The flag's name.
@@ -33,7 +33,7 @@ pub struct FlagDecl {
     pub variants: &'static [&'static str],
 }
 
-/// One `requires` entry of a [`FlagDecl`]. Built by generated code; not a stable API.
+/// One `requires` entry of a [`FlagDecl`]. Not a stable API.
 #[derive(Debug)]
 pub struct RequirementDecl {
     /// The required flag.
@@ -44,16 +44,57 @@ pub struct RequirementDecl {
     pub variants: &'static [&'static str],
 }
 
-/// Every flag of one crate's manifest. Built by generated code; not a stable API.
+/// Every flag of one crate's manifest, packed into one string by `flag_manifest::packed` (one literal is far
+/// cheaper to compile than a struct per flag). Built by generated code; not a stable API.
 #[derive(Debug)]
 pub struct Catalog {
     /// The flags, in the manifest's order.
-    pub flags: &'static [FlagDecl],
+    pub packed: &'static str,
 }
 
 inventory::collect!(Catalog);
 
-/// Every catalog linked into the program.
-pub(crate) fn linked() -> impl Iterator<Item = &'static Catalog> {
-    inventory::iter::<Catalog>.into_iter()
+/// The flags of every catalog linked into the program, decoded (once, when the registry starts; the
+/// declarations live for the rest of the program), or why a catalog could not be read.
+pub(crate) fn linked() -> impl Iterator<Item = Result<Vec<&'static FlagDecl>, String>> {
+    inventory::iter::<Catalog>
+        .into_iter()
+        .map(|catalog| catalog.decode())
+}
+
+impl Catalog {
+    fn decode(&self) -> Result<Vec<&'static FlagDecl>, String> {
+        let flags = flag_manifest::packed::unpack(self.packed)?;
+        let leak = |strings: Vec<&'static str>| -> &'static [&'static str] {
+            Box::leak(strings.into_boxed_slice())
+        };
+        Ok(flags
+            .into_iter()
+            .map(|flag| {
+                let requirements: Vec<RequirementDecl> = flag
+                    .requirements
+                    .into_iter()
+                    .map(|(required, enabled, variants)| RequirementDecl {
+                        flag: required,
+                        enabled,
+                        variants: leak(variants),
+                    })
+                    .collect();
+                let decl: &'static FlagDecl = Box::leak(Box::new(FlagDecl {
+                    name: flag.name,
+                    dynamic: flag.dynamic,
+                    default: flag.default,
+                    source: flag.source,
+                    description: flag.description,
+                    owner: flag.owner,
+                    expires: flag.expires,
+                    requires: leak(flag.requires),
+                    requirements: Box::leak(requirements.into_boxed_slice()),
+                    targeting: flag.targeting,
+                    variants: leak(flag.variants),
+                }));
+                decl
+            })
+            .collect())
+    }
 }

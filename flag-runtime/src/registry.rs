@@ -233,8 +233,17 @@ impl Registry {
     fn start(settings: Settings) -> Registry {
         let mut registry = Registry::default();
         for catalog in catalog::linked() {
-            for decl in catalog.flags {
-                registry.declare(decl);
+            match catalog {
+                Ok(decls) => {
+                    for decl in decls {
+                        registry.declare(decl);
+                    }
+                }
+                // Only a macro and a runtime of different versions could disagree on the format.
+                Err(message) => registry.outbox.errors.push(Error::File {
+                    path: "<flag catalog compiled in>".into(),
+                    message,
+                }),
             }
         }
         settings.apply(&mut registry);

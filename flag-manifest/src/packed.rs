@@ -1,0 +1,272 @@
+//! A crate's catalog of flags as one string: what the macros hand the runtime about every flag of the
+//! manifest (its build state, description, owner, expiry, requirements, rules and variants).
+//!
+//! The catalog was a `static` array of structs, one per flag, each field a literal: for a manifest of 60
+//! flags, that is hundreds of expressions for the compiler to type-check and evaluate in every crate that
+//! checks a dynamic flag (about 27 million instructions of rustc's time). As one string literal it costs
+//! nearly nothing to compile, and the runtime decodes it once, when it starts. The macros and the runtime
+//! must agree on the format, so both use this module.
+//!
+//! The format: every string is its length in bytes, `:`, then its bytes (so nothing needs escaping); a
+//! boolean is `1` or `0`; an optional string is `-`, or `+` then the string; a list is its length, `;`, then
+//! its items.
+
+/// One flag of a catalog, borrowing its strings.
+///
+/// ```
+/// use flag_manifest::packed::{PackedFlag, pack, unpack};
+/// let flags = [PackedFlag { name: "new_ui", source: "default", ..PackedFlag::default() }];
+/// assert_eq!(unpack(&pack(&flags)).unwrap(), flags);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PackedFlag<'a> {
+    /// The flag's name.
+    pub name: &'a str,
+    /// Whether it is `mode = "dynamic"`.
+    pub dynamic: bool,
+    /// The state the build compiled in.
+    pub default: bool,
+    /// What decided the build state (`default`, `profile NAME`, ...).
+    pub source: &'a str,
+    /// The manifest's `description`.
+    pub description: Option<&'a str>,
+    /// The manifest's `owner`.
+    pub owner: Option<&'a str>,
+    /// `YYYY-MM-DD`.
+    pub expires: Option<&'a str>,
+    /// The manifest's `requires`: the flags that must be on.
+    pub requires: Vec<&'a str>,
+    /// Each `requires` entry: the flag, the state it must be in, and the variants it must have (if any).
+    pub requirements: Vec<(&'a str, bool, Vec<&'a str>)>,
+    /// The rules and variants as TOML, empty when there are none.
+    pub targeting: &'a str,
+    /// The variant names, in the order of the generated enums.
+    pub variants: Vec<&'a str>,
+}
+
+/// `flags` as one string.
+pub fn pack(flags: &[PackedFlag<'_>]) -> String {
+    let mut out = String::new();
+    let string = |out: &mut String, text: &str| {
+        out.push_str(&text.len().to_string());
+        out.push(':');
+        out.push_str(text);
+    };
+    let boolean = |out: &mut String, value: bool| out.push(if value { '1' } else { '0' });
+    let option = |out: &mut String, value: Option<&str>| match value {
+        Some(text) => {
+            out.push('+');
+            string(out, text);
+        }
+        None => out.push('-'),
+    };
+    let count = |out: &mut String, len: usize| {
+        out.push_str(&len.to_string());
+        out.push(';');
+    };
+    count(&mut out, flags.len());
+    for flag in flags {
+        string(&mut out, flag.name);
+        boolean(&mut out, flag.dynamic);
+        boolean(&mut out, flag.default);
+        string(&mut out, flag.source);
+        option(&mut out, flag.description);
+        option(&mut out, flag.owner);
+        option(&mut out, flag.expires);
+        count(&mut out, flag.requires.len());
+        for required in &flag.requires {
+            string(&mut out, required);
+        }
+        count(&mut out, flag.requirements.len());
+        for (required, enabled, variants) in &flag.requirements {
+            string(&mut out, required);
+            boolean(&mut out, *enabled);
+            count(&mut out, variants.len());
+            for variant in variants {
+                string(&mut out, variant);
+            }
+        }
+        string(&mut out, flag.targeting);
+        count(&mut out, flag.variants.len());
+        for variant in &flag.variants {
+            string(&mut out, variant);
+        }
+    }
+    out
+}
+
+/// The flags of a string made by [`pack`]; an error (with the byte offset) for anything else.
+pub fn unpack(text: &str) -> Result<Vec<PackedFlag<'_>>, String> {
+    let mut reader = Reader { text, at: 0 };
+    let flags = reader.list(|reader| {
+        Ok(PackedFlag {
+            name: reader.string()?,
+            dynamic: reader.boolean()?,
+            default: reader.boolean()?,
+            source: reader.string()?,
+            description: reader.option()?,
+            owner: reader.option()?,
+            expires: reader.option()?,
+            requires: reader.list(Reader::string)?,
+            requirements: reader.list(|reader| {
+                Ok((
+                    reader.string()?,
+                    reader.boolean()?,
+                    reader.list(Reader::string)?,
+                ))
+            })?,
+            targeting: reader.string()?,
+            variants: reader.list(Reader::string)?,
+        })
+    })?;
+    if reader.at != text.len() {
+        return Err(reader.error("unexpected text after the last flag"));
+    }
+    Ok(flags)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn error(&self, what: &str) -> String {
+        format!("malformed flag catalog at byte {}: {what}", self.at)
+    }
+
+    fn byte(&mut self) -> Result<u8, String> {
+        let byte = *self
+            .text
+            .as_bytes()
+            .get(self.at)
+            .ok_or_else(|| self.error("it ends early"))?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    /// A decimal number, then `end`.
+    fn number(&mut self, end: u8) -> Result<usize, String> {
+        let mut value: usize = 0;
+        let mut digits = 0;
+        loop {
+            match self.byte()? {
+                byte @ b'0'..=b'9' => {
+                    value = value
+                        .checked_mul(10)
+                        .and_then(|value| value.checked_add(usize::from(byte - b'0')))
+                        .ok_or_else(|| self.error("a length overflows"))?;
+                    digits += 1;
+                }
+                byte if byte == end && digits > 0 => return Ok(value),
+                _ => return Err(self.error("expected a length")),
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<&'a str, String> {
+        let len = self.number(b':')?;
+        let end = self
+            .at
+            .checked_add(len)
+            .ok_or_else(|| self.error("a length overflows"))?;
+        let text = self
+            .text
+            .get(self.at..end)
+            .ok_or_else(|| self.error("a string runs past the end"))?;
+        self.at = end;
+        Ok(text)
+    }
+
+    fn boolean(&mut self) -> Result<bool, String> {
+        match self.byte()? {
+            b'1' => Ok(true),
+            b'0' => Ok(false),
+            _ => Err(self.error("expected 0 or 1")),
+        }
+    }
+
+    fn option(&mut self) -> Result<Option<&'a str>, String> {
+        match self.byte()? {
+            b'-' => Ok(None),
+            b'+' => self.string().map(Some),
+            _ => Err(self.error("expected - or +")),
+        }
+    }
+
+    fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<T, String>,
+    ) -> Result<Vec<T>, String> {
+        let len = self.number(b';')?;
+        // Each item takes at least one byte: a length beyond what is left is malformed, not an allocation.
+        if len > self.text.len() - self.at {
+            return Err(self.error("a list is longer than the text"));
+        }
+        (0..len).map(|_| item(self)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<PackedFlag<'static>> {
+        vec![
+            PackedFlag {
+                name: "new_ui",
+                source: "default",
+                description: Some("New UI: with \"quotes\", 1:2; and\nlines, é"),
+                owner: Some("team-ui"),
+                expires: Some("2027-03-01"),
+                requires: vec!["new_api"],
+                requirements: vec![
+                    ("new_api", true, vec![]),
+                    ("checkout", true, vec!["a", "b"]),
+                ],
+                ..PackedFlag::default()
+            },
+            PackedFlag {
+                name: "checkout_v2",
+                dynamic: true,
+                default: true,
+                source: "profile beta",
+                targeting: "[[rules]]\nrollout = { percent = 25 }\n",
+                variants: vec!["control", "one_page"],
+                ..PackedFlag::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn round_trips() {
+        let flags = sample();
+        let text = pack(&flags);
+        assert_eq!(unpack(&text).unwrap(), flags);
+        assert_eq!(unpack(&pack(&[])).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn every_truncation_and_corruption_is_an_error_not_a_panic() {
+        let text = pack(&sample());
+        for end in 0..text.len() {
+            if let Some(prefix) = text.get(..end) {
+                assert!(unpack(prefix).is_err(), "{prefix:?}");
+            }
+        }
+        assert!(unpack(&format!("{text}x")).is_err());
+        assert!(unpack("99999999999999999999999;").is_err());
+        assert!(unpack("1;5:abc").is_err());
+        let mut corrupted = text.clone().into_bytes();
+        for index in 0..corrupted.len() {
+            let original = corrupted[index];
+            for byte in [b'x', b'9', b':', b';', b'+'] {
+                corrupted[index] = byte;
+                if let Ok(text) = std::str::from_utf8(&corrupted) {
+                    let _ = unpack(text);
+                }
+            }
+            corrupted[index] = original;
+        }
+    }
+}
