@@ -274,6 +274,32 @@ fn parse_both(input: &str) -> Result<(), TestCaseError> {
     if let Err(error) = syn::parse_str::<AttrArgs>(input) {
         assert_reportable(input, error)?;
     }
+    // What the macro calls: the common shapes read off the tokens, the rest parsed. Both must agree.
+    if let Ok(tokens) = input.parse::<TokenStream>() {
+        let quick = AttrArgs::from_tokens(tokens.clone());
+        let parsed = syn::parse2::<AttrArgs>(tokens);
+        match (quick, parsed) {
+            (Ok(quick), Ok(parsed)) => {
+                prop_assert_eq!(quick.expr.to_string(), parsed.expr.to_string());
+                let path = |args: &AttrArgs| {
+                    args.fallback
+                        .as_ref()
+                        .map(|(_, path)| quote!(#path).to_string())
+                };
+                prop_assert_eq!(path(&quick), path(&parsed));
+            }
+            (Err(quick), Err(parsed)) => {
+                prop_assert_eq!(quick.to_string(), parsed.to_string());
+                assert_reportable(input, quick)?;
+            }
+            (quick, parsed) => prop_assert!(
+                false,
+                "{input:?}: read {:?}, parsed {:?}",
+                quick.is_ok(),
+                parsed.is_ok()
+            ),
+        }
+    }
     Ok(())
 }
 
@@ -336,7 +362,10 @@ proptest! {
     #[test]
     fn well_formed_arguments_keep_their_parts(tokens in attr_arguments()) {
         let input = join(&tokens);
-        let args = syn::parse_str::<AttrArgs>(&input)
+        let lexed: TokenStream = input
+            .parse()
+            .map_err(|error| TestCaseError::fail(format!("{input:?}: {error}")))?;
+        let args = AttrArgs::from_tokens(lexed)
             .map_err(|error| TestCaseError::fail(format!("{input:?}: {error}")))?;
         let has_fallback = tokens.iter().any(|token| token == "fallback");
         prop_assert_eq!(args.fallback.is_some(), has_fallback);

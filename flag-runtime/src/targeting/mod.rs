@@ -355,18 +355,21 @@ impl CompiledRollout {
 
     /// Whether the context's bucket is within the rollout's percentage.
     ///
-    /// The common case, `default` stickiness with a user or session id of four bytes or more, is evaluated
-    /// here; every other one is a tail call to [`CompiledRollout::matches_in_full`], so that this needs no
-    /// stack frame.
+    /// The common cases, `default` or `user_id` stickiness with an id of four bytes or more, are evaluated
+    /// here; every other one is a tail call to [`CompiledRollout::matches_in_full`], so that
+    /// this needs no stack frame.
     #[inline(never)]
     fn matches(&self, ctx: &Context<'_>) -> bool {
-        let Sticky::Default = self.sticky else {
+        let key = if let Sticky::Default = self.sticky {
+            match (ctx.user(), ctx.session()) {
+                (Some(user), _) => user,
+                (None, Some(session)) => session,
+                (None, None) => return self.matches_in_full(ctx),
+            }
+        } else if let (Sticky::UserId, Some(user)) = (&self.sticky, ctx.user()) {
+            user
+        } else {
             return self.matches_in_full(ctx);
-        };
-        let key = match (ctx.user(), ctx.session()) {
-            (Some(user), _) => user,
-            (None, Some(session)) => session,
-            (None, None) => return self.matches_in_full(ctx),
         };
         if key.len() < 4 {
             return self.matches_in_full(ctx);
