@@ -578,3 +578,61 @@ fn main() {
         .run(".", &[])
         .assert_output(r#"(false, "old") (true, "new") true"#);
 }
+
+#[test]
+fn rustdoc_says_which_flag_guards_a_documented_item() {
+    // The note is built only where rustdoc can show it (not inside rustc, where `cfg(doc)` is never set):
+    // `cargo doc` must still show it, for a kept item, a switched fn and a fallback under a static flag.
+    let mut scratch = Scratch::new("rustdoc_says_which_flag_guards_a_documented_item");
+    scratch.write_package(
+        ".",
+        "doc-notes-lib",
+        "",
+        "src/lib.rs",
+        r#"use flag_runtime::feature_flag;
+
+/// The old rendering.
+pub fn render_v1() -> u8 {
+    1
+}
+
+/// Renders the new UI.
+#[feature_flag("shown")]
+pub fn kept() {}
+
+/// Renders at run time.
+#[feature_flag("live", fallback = render_v1)]
+pub fn switched() -> u8 {
+    2
+}
+
+/// Renders under a static flag that is off.
+#[feature_flag("hidden", fallback = render_v1)]
+pub fn replaced() -> u8 {
+    3
+}
+"#,
+    );
+    scratch.write(
+        "flags.toml",
+        "[flags.shown]\ndefault = true\n\n[flags.hidden]\n\n[flags.live]\nmode = \"dynamic\"\n",
+    );
+    scratch.cargo(".", &["doc", "--no-deps"], &[]);
+    let page = |item: &str| {
+        let path = shared_target_dir()
+            .join("doc")
+            .join("doc_notes_lib")
+            .join(format!("fn.{item}.html"));
+        fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("could not read {}: {error}", path.display()))
+    };
+    let expectations = [
+        ("kept", "feature flag <code>\"shown\"</code> is on in this build"),
+        ("switched", "Switched at run time by feature flag <code>\"live\"</code>"),
+        ("replaced", "Feature flag <code>\"hidden\"</code> is off in this build"),
+    ];
+    for (item, note) in expectations {
+        let html = page(item);
+        assert!(html.contains(note), "the docs of `{item}` lack {note:?}:\n{html}");
+    }
+}
