@@ -627,12 +627,24 @@ pub fn replaced() -> u8 {
             .unwrap_or_else(|error| panic!("could not read {}: {error}", path.display()))
     };
     let expectations = [
-        ("kept", "feature flag <code>\"shown\"</code> is on in this build"),
-        ("switched", "Switched at run time by feature flag <code>\"live\"</code>"),
-        ("replaced", "Feature flag <code>\"hidden\"</code> is off in this build"),
+        (
+            "kept",
+            "feature flag <code>\"shown\"</code> is on in this build",
+        ),
+        (
+            "switched",
+            "Switched at run time by feature flag <code>\"live\"</code>",
+        ),
+        (
+            "replaced",
+            "Feature flag <code>\"hidden\"</code> is off in this build",
+        ),
     ];
     for (item, note) in expectations {
         let html = page(item);
-        assert!(html.contains(note), "the docs of `{item}` lack {note:?}:\n{html}");
+        assert!(
+            html.contains(note),
+            "the docs of `{item}` lack {note:?}:\n{html}"
+        );
     }
 }
