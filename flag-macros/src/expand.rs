@@ -666,25 +666,9 @@ mod tests {
         );
     }
 
-    /// The tokens, one by one, without their spacing (syn re-creates punctuation that the source joined:
-    /// `Vec<u8>,` prints as `Vec < u8 >,` from the source and `Vec < u8 > ,` from syn).
+    /// The tokens, one by one, without their spacing (which syn re-creates differently).
     fn flat(tokens: TokenStream) -> String {
-        tokens
-            .into_iter()
-            .map(|tree| match tree {
-                TokenTree::Group(group) => {
-                    let (open, close) = match group.delimiter() {
-                        Delimiter::Parenthesis => ("(", ")"),
-                        Delimiter::Brace => ("{", "}"),
-                        Delimiter::Bracket => ("[", "]"),
-                        Delimiter::None => ("<none>", "</none>"),
-                    };
-                    format!("{open} {} {close}", flat(group.stream()))
-                }
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        crate::token_text::tokens_text(tokens, false)
     }
 
     /// What a rewrite sees of a fn, as text.

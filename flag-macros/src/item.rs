@@ -387,20 +387,9 @@ mod tests {
         );
     }
 
-    /// Every token with its kind, delimiter and spacing: what `to_string` alone would not show.
+    /// Every token with its kind, delimiter and spacing.
     fn shape(tokens: TokenStream) -> String {
-        tokens
-            .into_iter()
-            .map(|tree| match tree {
-                TokenTree::Group(group) => {
-                    format!("{:?}[{}]", group.delimiter(), shape(group.stream()))
-                }
-                TokenTree::Punct(punct) => format!("{}{:?}", punct.as_char(), punct.spacing()),
-                TokenTree::Ident(ident) => format!("ident {ident}"),
-                TokenTree::Literal(literal) => format!("literal {literal}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        crate::token_text::tokens_text(tokens, true)
     }
 
     #[test]

@@ -15,6 +15,8 @@ mod load;
 mod proptests;
 mod runtime_path;
 mod signature;
+#[cfg(test)]
+mod token_text;
 mod track;
 mod variants;
 
