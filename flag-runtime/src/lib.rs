@@ -120,8 +120,8 @@ pub use flag_macros::feature_flag;
 /// The value of a flag expression, as a `bool`.
 ///
 /// For static flags it is a literal `true` or `false`, usable in `const` context, and the branch it disables
-/// is type-checked and then optimised away. For a dynamic flag it is one relaxed atomic load (the first call
-/// at each call site registers it).
+/// is type-checked and then optimised away. For a dynamic flag it is one relaxed atomic load of the flag's
+/// slot (the first check of a slot registers it).
 ///
 /// ```
 /// use flag_runtime::flag;

@@ -4,8 +4,9 @@
 //! [`Catalog`](crate::catalog::Catalog) and the start-up sources (`FEATURE_FLAGS_FILE`, `FEATURE_FLAGS`). A
 //! flag's state is layered, lowest first: the compiled-in default, the runtime file, `FEATURE_FLAGS` at
 //! start-up, [`set`](crate::set), process-wide overrides, thread-local overrides. After any change the
-//! registry recomputes every flag (applying `requires`), stores the result in the flag's cell and in every
-//! callsite of the flag, then, once its lock is released, reports problems and notifies subscribers.
+//! registry recomputes every flag (applying `requires`), stores the result in the flag's cell and in each of
+//! its slots in the callsite table, then, once its lock is released, reports problems and notifies
+//! subscribers.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -22,7 +23,7 @@ use crate::targeted::{Counts, Slot, Targeted, counting};
 use crate::targeting::CompiledTargeting;
 use flag_manifest::{Requirement, Targeting};
 
-/// A flag's process-wide state, read by callsites on their slow path and by contextual checks.
+/// A flag's process-wide state, read by checks on their slow path and by contextual checks.
 #[derive(Debug)]
 pub(crate) struct FlagCell {
     /// The flag's index in the registry.
@@ -119,7 +120,7 @@ impl Flag {
         }
     }
 
-    /// What the flag's callsites may cache: its state, unless a thread-local override or counting sends
+    /// What the flag's slots may cache: its state, unless a thread-local override or counting sends
     /// them to the slow path.
     fn fast_state(&self) -> Option<bool> {
         (self.cell.local_overrides.load(Ordering::Relaxed) == 0 && !counting())
@@ -361,7 +362,7 @@ impl Registry {
         self.flags[id].publish();
     }
 
-    /// Publishes every flag's state to its callsites again (after counting is switched on or off).
+    /// Publishes every flag's state to its slots again (after counting is switched on or off).
     pub fn republish(&mut self) {
         for flag in &self.flags {
             flag.publish();
@@ -473,7 +474,7 @@ impl Registry {
         on
     }
 
-    /// Counts a thread-local override of flag `id` in or out, switching its callsites to the slow path
+    /// Counts a thread-local override of flag `id` in or out, switching its slots to the slow path
     /// while any exists.
     pub fn count_local_override(&mut self, id: usize, delta: isize) {
         let flag = &self.flags[id];
