@@ -669,19 +669,6 @@ fn number_value() -> Value {
     })
 }
 
-/// The operators whose `case_insensitive = true` means something (`Checker::constraint`).
-fn ignores_case(operator: Operator) -> bool {
-    matches!(
-        operator,
-        Operator::In
-            | Operator::NotIn
-            | Operator::StrStartsWith
-            | Operator::StrEndsWith
-            | Operator::StrContains
-            | Operator::Regex
-    )
-}
-
 fn operator_names(keep: impl Fn(Operator) -> bool) -> Vec<&'static str> {
     Operator::ALL
         .iter()
@@ -747,7 +734,7 @@ impl<T: JsonSchema> JsonSchema for Constraints<T> {
                     "properties": { "case_insensitive": { "const": true } },
                     "required": ["case_insensitive"],
                 },
-                "then": { "properties": { "operator": { "enum": operator_names(ignores_case) } } },
+                "then": { "properties": { "operator": { "enum": operator_names(Operator::honours_case_insensitive) } } },
             }),
             // A list operator needs `values` (or `value`).
             json!({

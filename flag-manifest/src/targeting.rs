@@ -279,6 +279,26 @@ operators! {
 }
 
 impl Operator {
+    /// Whether `case_insensitive = true` means something for this operator: the string comparisons and
+    /// `regex`.
+    ///
+    /// ```
+    /// use flag_manifest::Operator;
+    /// assert!(Operator::StrContains.honours_case_insensitive());
+    /// assert!(!Operator::NumGt.honours_case_insensitive());
+    /// ```
+    pub fn honours_case_insensitive(self) -> bool {
+        matches!(
+            self,
+            Operator::In
+                | Operator::NotIn
+                | Operator::StrStartsWith
+                | Operator::StrEndsWith
+                | Operator::StrContains
+                | Operator::Regex
+        )
+    }
+
     /// The operator's names, for "did you mean" suggestions.
     pub fn names() -> impl Iterator<Item = &'static str> {
         Operator::ALL.iter().map(|operator| operator.as_str())

@@ -130,19 +130,7 @@ impl Site {
     /// The flag as the check knows it, for a flag no catalog declared: a dynamic flag with its compiled-in
     /// state and nothing else.
     pub(crate) fn decl(&self) -> &'static FlagDecl {
-        Box::leak(Box::new(FlagDecl {
-            name: self.name,
-            dynamic: true,
-            default: self.default,
-            source: "default",
-            description: None,
-            owner: None,
-            expires: None,
-            requires: &[],
-            requirements: &[],
-            targeting: "",
-            variants: &[],
-        }))
+        Box::leak(Box::new(FlagDecl::dynamic(self.name, self.default)))
     }
 }
 

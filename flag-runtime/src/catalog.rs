@@ -33,6 +33,26 @@ pub struct FlagDecl {
     pub variants: &'static [&'static str],
 }
 
+impl FlagDecl {
+    /// A dynamic flag known only by its name and compiled-in state: what a check declares for a flag no
+    /// catalog did, and the start of a declaration in tests.
+    pub(crate) const fn dynamic(name: &'static str, default: bool) -> FlagDecl {
+        FlagDecl {
+            name,
+            dynamic: true,
+            default,
+            source: "default",
+            description: None,
+            owner: None,
+            expires: None,
+            requires: &[],
+            requirements: &[],
+            targeting: "",
+            variants: &[],
+        }
+    }
+}
+
 /// One `requires` entry of a [`FlagDecl`]. Not a stable API.
 #[derive(Debug)]
 pub struct RequirementDecl {

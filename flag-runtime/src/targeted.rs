@@ -249,17 +249,8 @@ mod tests {
     use crate::registry;
 
     static DECL: FlagDecl = FlagDecl {
-        name: "published_targeting_test",
-        dynamic: true,
-        default: false,
-        source: "default",
-        description: None,
-        owner: None,
-        expires: None,
-        requires: &[],
-        requirements: &[],
         targeting: "[[rules]]\nuser_ids = [\"7\"]\n",
-        variants: &[],
+        ..FlagDecl::dynamic("published_targeting_test", false)
     };
 
     /// The one `unsafe` read of the runtime, from several threads while the targeting is published again:

@@ -461,15 +461,7 @@ impl Checker<'_> {
         }
         if let Some(flag) = &raw.case_insensitive
             && *flag.get_ref()
-            && !matches!(
-                operator,
-                Operator::In
-                    | Operator::NotIn
-                    | Operator::StrStartsWith
-                    | Operator::StrEndsWith
-                    | Operator::StrContains
-                    | Operator::Regex
-            )
+            && !operator.honours_case_insensitive()
         {
             errors.push(self.error(
                 flag.span(),
