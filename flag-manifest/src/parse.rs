@@ -15,7 +15,8 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Settings};
 use crate::suggest::did_you_mean;
 use crate::targeting::{
-    RawRule, RawVariant, Requirement, Targeting, build_requirement, build_targeting, has_targeting,
+    RawRule, RawVariant, Requirement, Rule, Stickiness, Targeting, Variant, build_requirement,
+    build_targeting, has_targeting,
 };
 
 // The types below are what the manifest deserialises into. With the `schema` feature they also derive the
@@ -325,26 +326,111 @@ impl Manifest {
     }
 }
 
-/// One flag's entry in a runtime flags file.
+/// One flag's entry in a runtime flags file: what it changes, key by key.
+///
+/// Each key replaces one part of the flag on its own, and a key the table leaves out leaves that part to the
+/// layers below (the compiled-in manifest, or a file read before):
+///
+/// | key | replaces | when absent |
+/// | --- | --- | --- |
+/// | `default` | the flag's plain state | the state below |
+/// | `rules` | every rule (`rules = []`: no rules, the plain state decides) | the rules below |
+/// | `variants` | the flag-level variants | the variants below |
+/// | `variant_stickiness` | what keeps a context on its variant | the stickiness below |
+///
+/// The other keys of a flag's table (`mode`, `description`, `owner`, `expires`, `requires`) are fixed when
+/// the program is built: a file may repeat them, as in a copy of the manifest, but a runtime that finds a
+/// different value refuses the entry (see [`FixedKeys`]).
+///
+/// ```
+/// use flag_manifest::{Targeting, parse_flag_rules, parse_state_file};
+///
+/// let compiled = parse_flag_rules(r#"
+/// [[rules]]
+/// constraints = [{ context = "country", operator = "in", values = ["NZ"] }]
+/// [[variants]]
+/// name = "control"
+/// weight = 50
+/// [[variants]]
+/// name = "one_page"
+/// weight = 50
+/// "#).unwrap();
+/// // A file that only changes the split keeps the rules.
+/// let file = parse_state_file(r#"
+/// [flags.checkout]
+/// [[flags.checkout.variants]]
+/// name = "control"
+/// weight = 10
+/// [[flags.checkout.variants]]
+/// name = "one_page"
+/// weight = 90
+/// "#).unwrap();
+/// let merged: Targeting = file[0].targeting_over(&compiled);
+/// assert_eq!(merged.rules, compiled.rules);
+/// assert_eq!(merged.variants[1].weight, 90);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileState {
     /// The flag's name.
     pub name: String,
     /// The state the file gives it: its `default`, or `None` when the table has no `default`.
     pub enabled: Option<bool>,
-    /// The targeting the file gives it, when its table has `rules`, `variants` or `variant_stickiness`: the
-    /// whole targeting, which replaces the manifest's (keys the table leaves out count as empty). `None`
-    /// leaves the flag's targeting as it was.
-    pub targeting: Option<Targeting>,
+    /// The rules the file gives it, replacing all of those below (`Some(vec![])` for `rules = []`).
+    pub rules: Option<Vec<Rule>>,
+    /// The flag-level variants the file gives it, replacing those below.
+    pub variants: Option<Vec<Variant>>,
+    /// The variant stickiness the file gives it.
+    pub variant_stickiness: Option<Stickiness>,
+    /// The keys fixed at build time that the table repeats.
+    pub fixed: FixedKeys,
     /// The bytes of the name in the file, for diagnostics.
     pub span: Range<usize>,
 }
 
+impl FileState {
+    /// Whether the table changes any part of the flag's targeting (rules, variants or their stickiness).
+    pub fn changes_targeting(&self) -> bool {
+        self.rules.is_some() || self.variants.is_some() || self.variant_stickiness.is_some()
+    }
+
+    /// The targeting that applies with this entry over `below`: each part the table gives replaces the
+    /// same part of `below`, and the others are kept.
+    pub fn targeting_over(&self, below: &Targeting) -> Targeting {
+        Targeting {
+            variant_stickiness: self
+                .variant_stickiness
+                .clone()
+                .unwrap_or_else(|| below.variant_stickiness.clone()),
+            rules: self.rules.clone().unwrap_or_else(|| below.rules.clone()),
+            variants: self
+                .variants
+                .clone()
+                .unwrap_or_else(|| below.variants.clone()),
+        }
+    }
+}
+
+/// The keys of a runtime file's flag table that only the build decides, as the table gives them (`None`
+/// where it leaves a key out). A runtime compares them with what it was compiled with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FixedKeys {
+    /// `mode`.
+    pub mode: Option<Mode>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `owner`.
+    pub owner: Option<String>,
+    /// `expires`.
+    pub expires: Option<Date>,
+    /// `requires`, every entry.
+    pub requires: Option<Vec<Requirement>>,
+}
+
 /// Parses a runtime flags file: the manifest's shape (`[flags.NAME]` tables with `default = true|false` and,
 /// for dynamic flags, `rules`, `variants` and `variant_stickiness`), read by the runtime to change dynamic
-/// flags while a program runs. Targeting gets every check the manifest applies; other keys of a flag's table
-/// are checked for type as in the manifest; `[profiles]` and `[settings]` tables are refused, since they
-/// apply at build time.
+/// flags while a program runs. Each key replaces its own part of the flag (see [`FileState`]). Targeting
+/// gets every check the manifest applies; other keys of a flag's table are checked as in the manifest;
+/// `[profiles]` and `[settings]` tables are refused, since they apply at build time.
 ///
 /// ```
 /// let states = flag_manifest::parse_state_file(r#"
@@ -356,9 +442,10 @@ pub struct FileState {
 /// "#).unwrap();
 /// assert_eq!(states[0].name, "fast_search");
 /// assert_eq!(states[0].enabled, Some(true));
-/// assert_eq!(states[0].targeting, None);
+/// assert!(!states[0].changes_targeting());
 /// assert_eq!(states[1].enabled, None);
-/// assert_eq!(states[1].targeting.as_ref().unwrap().rules[0].rollout.as_ref().unwrap().percent, 10);
+/// assert_eq!(states[1].rules.as_ref().unwrap()[0].rollout.as_ref().unwrap().percent, 10);
+/// assert_eq!(states[1].variants, None, "the variants below are kept");
 /// ```
 pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
     let raw: RawManifest = toml::from_str(text).map_err(|error| {
@@ -388,24 +475,51 @@ pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut states = Vec::with_capacity(raw.flags.len());
     for (name, flag) in &raw.flags {
-        // Requirements are the manifest's business; a file's are checked for shape and otherwise ignored.
-        for entry in &flag.requires {
-            build_requirement(text, entry, &mut errors);
-        }
-        let targeting = match (flag.mode, flag.targeting_key(name)) {
-            (_, None) => None,
-            (Some(RawMode::Static), Some((key, key_span))) => {
-                errors.push(static_targeting_error(text, name.get_ref(), key, key_span));
-                None
-            }
-            (_, Some(_)) => Some(flag.targeting(text, &mut errors)),
+        let requires = (!flag.requires.is_empty()).then(|| {
+            flag.requires
+                .iter()
+                .filter_map(|entry| build_requirement(text, entry, &mut errors))
+                .collect()
+        });
+        let mode = flag.mode.map(|mode| match mode {
+            RawMode::Static => Mode::Static,
+            RawMode::Dynamic => Mode::Dynamic,
+        });
+        let fixed = FixedKeys {
+            mode,
+            description: flag.description.clone(),
+            owner: flag.owner.clone(),
+            expires: flag
+                .expires
+                .as_ref()
+                .and_then(|date| to_date(text, date, &mut errors)),
+            requires,
         };
-        states.push(FileState {
+        let mut state = FileState {
             name: name.get_ref().clone(),
             enabled: flag.default,
-            targeting,
+            rules: None,
+            variants: None,
+            variant_stickiness: None,
+            fixed,
             span: name.span(),
-        });
+        };
+        match (mode, flag.targeting_key(name)) {
+            (_, None) => {}
+            (Some(Mode::Static), Some((key, key_span))) => {
+                errors.push(static_targeting_error(text, name.get_ref(), key, key_span));
+            }
+            (_, Some(_)) => {
+                let targeting = flag.targeting(text, &mut errors);
+                state.rules = flag.rules.is_some().then_some(targeting.rules);
+                state.variants = flag.variants.is_some().then_some(targeting.variants);
+                state.variant_stickiness = flag
+                    .variant_stickiness
+                    .is_some()
+                    .then_some(targeting.variant_stickiness);
+            }
+        }
+        states.push(state);
     }
     if errors.is_empty() {
         Ok(states)

@@ -33,6 +33,7 @@
 //! reads it back, with the manifest's checks, into an equal [`Targeting`].
 
 mod raw;
+mod summary;
 mod values;
 
 use std::fmt;
@@ -48,6 +49,7 @@ use crate::model::Flag;
 #[cfg(feature = "schema")]
 pub(crate) use raw::UNLEASH_FIELD_NAMES;
 pub(crate) use raw::{RawRule, RawVariant, build_requirement, build_targeting, has_targeting};
+pub use summary::VariantsSummary;
 pub use values::{Cidr, SemVer, parse_number, parse_rfc3339};
 
 /// The context fields the runtime knows by name. Any other name in a constraint, a stickiness or an override

@@ -43,6 +43,36 @@ pub enum Error {
     },
     /// [`Builder::install`](crate::Builder::install) was called after the runtime had started.
     AlreadyInitialized,
+    /// A variant the flag was compiled without: its `flag_variants!` enum has no such variant.
+    UnknownVariant {
+        /// The flag.
+        flag: String,
+        /// The variant asked for.
+        variant: String,
+        /// The closest of the flag's variants, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A flag's rules that cannot be compiled (a `regex` constraint without the `regex` feature); the flag
+    /// keeps its previous rules.
+    Rules {
+        /// The flag.
+        flag: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A flag's table (in a runtime flags file) that the program cannot honour: a variant it was built
+    /// without, a key only the build decides given another value, or rules it cannot compile.
+    Entry {
+        /// The flag.
+        flag: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A catalog of flags compiled in by a macro of another version than this runtime's.
+    Catalog {
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -64,6 +94,26 @@ impl fmt::Display for Error {
                 f,
                 "runtime flags file {}: {message} (the last good state is kept)",
                 path.display()
+            ),
+            Error::UnknownVariant {
+                flag,
+                variant,
+                suggestion,
+            } => {
+                write!(f, "flag `{flag}` has no variant `{variant}`")?;
+                match suggestion {
+                    Some(suggestion) => write!(f, "; did you mean `{suggestion}`?"),
+                    None => Ok(()),
+                }
+            }
+            Error::Rules { flag, message } => {
+                write!(f, "the rules of flag `{flag}` cannot be used: {message}")
+            }
+            Error::Entry { flag, message } => write!(f, "flag `{flag}`: {message}"),
+            Error::Catalog { message } => write!(
+                f,
+                "a flag catalog compiled into this program cannot be read: {message} (are flag-macros \
+                 and flag-runtime of the same version?)"
             ),
             Error::AlreadyInitialized => f.write_str(
                 "the flag runtime has already started: call Builder::install before the first flag check",

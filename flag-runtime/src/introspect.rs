@@ -4,22 +4,28 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::overrides;
-use crate::registry::{self, Flag, Registry, source_label};
+use crate::registry::{self, Flag, Layer, Registry, source_label};
+use flag_manifest::targeting::VariantsSummary;
 
 /// Whether a flag is decided at build time or at run time: the manifest's `mode`.
 pub use flag_manifest::Mode;
 
 /// A flag as the program sees it now. Serialises with serde, so that an application can serve it as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct FlagInfo {
     /// The flag's name.
     pub name: &'static str,
     /// Static or dynamic.
     pub mode: Mode,
-    /// The state this thread sees.
+    /// The state this thread sees without a context: what `flag!("name")` gives. Where
+    /// [`FlagInfo::targeting`] applies, checks with a context (`flag!("name", &ctx)`) are decided by its
+    /// rules instead.
     pub enabled: bool,
-    /// What decided it: `default`, `profile NAME` or `FEATURE_FLAGS at build time` (compiled in), then
-    /// `file`, `env`, `set`, `override` (process-wide) or `override (this thread)`.
+    /// The layer that decided `enabled`.
+    pub layer: Layer,
+    /// What decided `enabled`, in words: `default`, `profile NAME` or `FEATURE_FLAGS at build time`
+    /// (compiled in), then `file`, `env`, `set`, `override` (process-wide) or `override (this thread)`.
     pub source: String,
     /// The manifest's description.
     pub description: Option<&'static str>,
@@ -29,16 +35,87 @@ pub struct FlagInfo {
     pub expires: Option<&'static str>,
     /// The flags this one requires.
     pub requires: &'static [&'static str],
-    /// The names of its variants, as compiled in.
+    /// The names of its variants, as compiled in: the variants of its `flag_variants!` enum.
     pub variants: &'static [&'static str],
-    /// How many rules decide it now (from the manifest, or from a runtime file that replaced them).
-    pub rules: usize,
+    /// Its rules and variants now, when it has any.
+    pub targeting: Option<TargetingInfo>,
     /// How often it was evaluated while counting was on (see [`count_evaluations`](crate::count_evaluations)).
     pub evaluations: Evaluations,
 }
 
+/// What decides a dynamic flag per context: its rules and variants as they are now, and where they came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct TargetingInfo {
+    /// Whether they decide contextual checks now: false while an explicit state (`FEATURE_FLAGS`, [`set`],
+    /// an override) holds the flag for every context.
+    ///
+    /// [`set`]: crate::set
+    pub applies: bool,
+    /// One line per rule (`country in [NZ, AU] and 30% rollout by user_id`): the flag is on for a context
+    /// that any rule matches, and off for the others. Empty: the plain state decides.
+    pub rules: Vec<String>,
+    /// The layer that gave the rules.
+    pub rules_layer: Layer,
+    /// The flag-level variants and their shares (`control 50%, one_page 50%`), when it has any; a rule may
+    /// carry variants of its own (see its line).
+    pub variants: Option<String>,
+    /// The layer that gave the variants.
+    pub variants_layer: Layer,
+}
+
+impl FlagInfo {
+    /// What decides the flag, in one line: its plain state and why, then its rules and variants.
+    ///
+    /// ```
+    /// let checkout = flag_runtime::flag_info("checkout_v2")?;
+    /// assert_eq!(
+    ///     checkout.describe(),
+    ///     "on for contexts that a rule matches (compiled): user_id in [42, 7]; country in [NZ, AU] and \
+    ///      app_version semver_gte 2.1.0 and 25% rollout by user_id; variants control 50%, one_page 50% \
+    ///      (with overrides) (compiled); off without a context (default)"
+    /// );
+    /// # let _ = flag_runtime::flag!("checkout_v2");
+    /// # Ok::<(), flag_runtime::Error>(())
+    /// ```
+    pub fn describe(&self) -> String {
+        let plain = format!(
+            "{} ({})",
+            if self.enabled { "on" } else { "off" },
+            self.source
+        );
+        let Some(targeting) = self.targeting.as_ref().filter(|t| t.applies) else {
+            return plain;
+        };
+        let mut out = if targeting.rules.is_empty() {
+            plain.clone()
+        } else {
+            format!(
+                "on for contexts that a rule matches ({}): {}",
+                targeting.rules_layer,
+                targeting.rules.join("; ")
+            )
+        };
+        if let Some(variants) = &targeting.variants {
+            out.push_str(&format!(
+                "; variants {variants} ({})",
+                targeting.variants_layer
+            ));
+        }
+        if !targeting.rules.is_empty() {
+            out.push_str(&format!(
+                "; {} without a context ({})",
+                if self.enabled { "on" } else { "off" },
+                self.source
+            ));
+        }
+        out
+    }
+}
+
 /// Evaluation counts of one flag.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
 pub struct Evaluations {
     /// Checks that found it on.
     pub on: u64,
@@ -50,10 +127,12 @@ pub struct Evaluations {
 
 fn info(flag: &Flag) -> FlagInfo {
     let decl = flag.decl;
-    let (enabled, source) = match overrides::local(flag.cell.id) {
-        Some(on) => (on, "override (this thread)".to_owned()),
-        None => (flag.effective, source_label(decl, flag.layer)),
+    let (enabled, layer) = match overrides::local(flag.cell.id) {
+        Some(forced) => (forced.enabled(), Layer::LocalOverride),
+        None => (flag.effective, flag.layer),
     };
+    let targeting = flag.targeting();
+    let (rules_layer, variants_layer) = flag.targeting_layers();
     FlagInfo {
         name: decl.name,
         mode: if decl.dynamic {
@@ -62,17 +141,21 @@ fn info(flag: &Flag) -> FlagInfo {
             Mode::Static
         },
         enabled,
-        source,
+        layer,
+        source: source_label(decl, layer),
         description: decl.description,
         owner: decl.owner,
         expires: decl.expires,
         requires: decl.requires,
         variants: decl.variants,
-        rules: flag
-            .file_targeting
-            .as_ref()
-            .or(flag.compiled_targeting.as_ref())
-            .map_or(0, |targeting| targeting.rules.len()),
+        targeting: (!targeting.is_empty()).then(|| TargetingInfo {
+            applies: matches!(layer, Layer::Compiled | Layer::File),
+            rules: targeting.rules.iter().map(ToString::to_string).collect(),
+            rules_layer,
+            variants: (!targeting.variants.is_empty())
+                .then(|| VariantsSummary(&targeting.variants).to_string()),
+            variants_layer,
+        }),
         evaluations: {
             let (on, off, variants) = flag.cell.counts.read();
             Evaluations {

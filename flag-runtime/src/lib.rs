@@ -56,6 +56,7 @@
 mod callsite;
 mod catalog;
 mod control;
+mod entry;
 mod error;
 mod introspect;
 mod overrides;
@@ -70,8 +71,12 @@ mod targeting;
 pub use control::{Evaluated, evaluate, is_enabled, reset, set};
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
-pub use introspect::{Evaluations, FlagInfo, Mode, flag_info, flags};
-pub use overrides::{GlobalOverride, LocalOverride, override_global, override_local};
+pub use introspect::{Evaluations, FlagInfo, Mode, TargetingInfo, flag_info, flags};
+pub use overrides::{
+    GlobalOverride, GlobalOverridesLock, LocalOverride, lock_global_overrides, override_global,
+    override_global_variant, override_local, override_local_variant,
+};
+pub use registry::Layer;
 pub use report::set_reporter;
 pub use settings::{Builder, DEFAULT_POLL, ENV_FILE};
 pub use sources::{FileWatch, load_file, watch_file};

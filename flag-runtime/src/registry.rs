@@ -8,6 +8,7 @@
 //! its slots in the callsite table, then, once its lock is released, reports problems and notifies
 //! subscribers.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -20,8 +21,8 @@ use crate::report::report;
 use crate::settings::Settings;
 use crate::subscribe::{FlagChange, Subscriber};
 use crate::targeted::{Counts, Slot, Targeted, counting};
-use crate::targeting::CompiledTargeting;
-use flag_manifest::{Requirement, Targeting};
+use crate::targeting::{CompiledTargeting, VariantChoice};
+use flag_manifest::{FileState, Requirement, Targeting};
 
 /// A flag's process-wide state, read by checks on their slow path and by contextual checks.
 #[derive(Debug)]
@@ -51,6 +52,12 @@ impl FlagCell {
     /// This thread's override of the flag, if it has one.
     #[inline]
     pub fn local_override(&self) -> Option<bool> {
+        self.local_forced().map(Forced::enabled)
+    }
+
+    /// What this thread's override of the flag forces, if it has one.
+    #[inline]
+    pub fn local_forced(&self) -> Option<Forced> {
         if self.local_overrides.load(Ordering::Relaxed) > 0 {
             overrides::local(self.id)
         } else {
@@ -75,49 +82,140 @@ impl FlagCell {
     }
 }
 
-/// Where a flag's current state comes from, lowest precedence first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Layer {
+/// The layers of a dynamic flag's state, lowest precedence first: which one decided a flag's state, its
+/// rules or its variants.
+///
+/// ```
+/// use flag_runtime::Layer;
+/// assert!(Layer::File > Layer::Compiled);
+/// assert_eq!(Layer::Override.to_string(), "override");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Layer {
+    /// What the build compiled in: the manifest's `default`, rules and variants, the profile and
+    /// `FEATURE_FLAGS` at build time.
     Compiled,
+    /// A runtime flags file (`FEATURE_FLAGS_FILE`, [`load_file`](crate::load_file),
+    /// [`watch_file`](crate::watch_file)).
     File,
+    /// `FEATURE_FLAGS` at run time, read once at start-up.
     Env,
+    /// [`set`](crate::set).
     Set,
+    /// A process-wide override ([`override_global`](crate::override_global)).
     Override,
+    /// This thread's override ([`override_local`](crate::override_local)).
+    LocalOverride,
+}
+
+impl Layer {
+    /// The layer's name: `compiled`, `file`, `env`, `set`, `override`, `override (this thread)`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Compiled => "compiled",
+            Layer::File => "file",
+            Layer::Env => "env",
+            Layer::Set => "set",
+            Layer::Override => "override",
+            Layer::LocalOverride => "override (this thread)",
+        }
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a test override forces: a state, or the flag on with one variant.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Forced {
+    State(bool),
+    Variant(ForcedVariant),
+}
+
+impl Forced {
+    pub fn enabled(self) -> bool {
+        match self {
+            Forced::State(on) => on,
+            Forced::Variant(_) => true,
+        }
+    }
+}
+
+/// A variant forced by a test override.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ForcedVariant {
+    /// The variant as an evaluation reports it (its payload from the flag's targeting when forced).
+    pub choice: VariantChoice<'static>,
+    /// Its index in the compiled-in enum.
+    pub enum_index: usize,
 }
 
 pub(crate) struct Flag {
     pub decl: &'static FlagDecl,
     pub cell: &'static FlagCell,
-    pub file: Option<bool>,
+    /// The runtime file's entry for the flag, as last accepted.
+    pub file: Option<FileState>,
     pub env: Option<bool>,
     pub set: Option<bool>,
-    /// Process-wide override guards, innermost last: (guard id, state).
-    pub overrides: Vec<(u64, bool)>,
+    /// Process-wide override guards, innermost last: (guard id, what it forces).
+    pub overrides: Vec<(u64, Forced)>,
     /// The slots of the callsite table that cache this flag's state.
     pub slots: Vec<usize>,
     /// The last computed state and the layer that decided it.
     pub effective: bool,
     pub layer: Layer,
-    /// The targeting compiled in (from the catalog), and the one a runtime file gave, which wins.
+    /// The targeting compiled in (from the catalog).
     pub compiled_targeting: Option<Targeting>,
-    pub file_targeting: Option<Targeting>,
-    /// The compiled form of whichever of the two applies, with the flag's `requires`, once built.
+    /// The compiled form of the targeting that applies, with the flag's `requires`, once built.
     pub targeted: Option<&'static Targeted>,
+    /// What a process-wide variant override publishes in place of `targeted`.
+    forced: Option<&'static Targeted>,
 }
 
 impl Flag {
     fn layered(&self) -> (bool, Layer) {
-        if let Some(&(_, on)) = self.overrides.last() {
-            (on, Layer::Override)
+        if let Some(&(_, forced)) = self.overrides.last() {
+            (forced.enabled(), Layer::Override)
         } else if let Some(on) = self.set {
             (on, Layer::Set)
         } else if let Some(on) = self.env {
             (on, Layer::Env)
-        } else if let Some(on) = self.file {
+        } else if let Some(on) = self.file.as_ref().and_then(|file| file.enabled) {
             (on, Layer::File)
         } else {
             (self.decl.default, Layer::Compiled)
         }
+    }
+
+    /// The targeting that applies: the compiled-in one, with each part the runtime file gives replaced.
+    pub fn targeting(&self) -> Cow<'_, Targeting> {
+        let compiled = match &self.compiled_targeting {
+            Some(targeting) => Cow::Borrowed(targeting),
+            None => Cow::Owned(Targeting::default()),
+        };
+        match self.file.as_ref().filter(|file| file.changes_targeting()) {
+            Some(file) => Cow::Owned(file.targeting_over(&compiled)),
+            None => compiled,
+        }
+    }
+
+    /// The layers that gave the flag its rules and its variants.
+    pub fn targeting_layers(&self) -> (Layer, Layer) {
+        let from = |given: bool| if given { Layer::File } else { Layer::Compiled };
+        let file = self.file.as_ref();
+        (
+            from(file.is_some_and(|file| file.rules.is_some())),
+            from(
+                file.is_some_and(|file| {
+                    file.variants.is_some() || file.variant_stickiness.is_some()
+                }),
+            ),
+        )
     }
 
     /// What the flag's slots may cache: its state, unless a thread-local override or counting sends
@@ -127,16 +225,21 @@ impl Flag {
             .then_some(self.effective)
     }
 
-    fn publish(&self) {
+    pub fn publish(&self) {
         let fast = self.fast_state();
         for &slot in &self.slots {
             callsite::publish(slot, self.cell.tag, fast);
         }
-        // An explicit state (environment, `set`, override) holds for every context: no targeting then.
-        let targeting_applies = matches!(self.layer, Layer::Compiled | Layer::File);
-        self.cell
-            .slot
-            .set(self.targeted.filter(|_| targeting_applies));
+        // An explicit state (environment, `set`, override) holds for every context: no targeting then,
+        // but a variant forced by an override.
+        let published = match self.layer {
+            Layer::Compiled | Layer::File => self.targeted,
+            Layer::Override => self
+                .forced
+                .filter(|_| matches!(self.overrides.last(), Some((_, Forced::Variant(_))))),
+            _ => None,
+        };
+        self.cell.slot.set(published);
     }
 }
 
@@ -241,10 +344,7 @@ impl Registry {
                     }
                 }
                 // Only a macro and a runtime of different versions could disagree on the format.
-                Err(message) => registry.outbox.errors.push(Error::File {
-                    path: "<flag catalog compiled in>".into(),
-                    message,
-                }),
+                Err(message) => registry.outbox.errors.push(Error::Catalog { message }),
             }
         }
         settings.apply(&mut registry);
@@ -276,8 +376,8 @@ impl Registry {
             match flag_manifest::parse_flag_rules(decl.targeting) {
                 Ok(targeting) => Some(targeting),
                 Err(diagnostics) => {
-                    self.outbox.errors.push(Error::File {
-                        path: format!("<rules of `{}` compiled in>", decl.name).into(),
+                    self.outbox.errors.push(Error::Rules {
+                        flag: decl.name.to_owned(),
                         message: diagnostics
                             .iter()
                             .map(|d| d.message.as_str())
@@ -299,8 +399,8 @@ impl Registry {
             effective: decl.default,
             layer: Layer::Compiled,
             compiled_targeting,
-            file_targeting: None,
             targeted: None,
+            forced: None,
         });
         self.by_name.insert(decl.name, id);
         id
@@ -316,12 +416,23 @@ impl Registry {
 
     /// Compiles (again) the targeting of flag `id`: see [`Registry::compile_targeting`].
     pub fn compile_targeting_of(&mut self, id: usize) {
-        let flag = &self.flags[id];
-        let targeting = flag
-            .file_targeting
-            .as_ref()
-            .or(flag.compiled_targeting.as_ref());
-        let requirements: Vec<(&'static FlagCell, Requirement)> = flag
+        let targeting = self.flags[id].targeting().into_owned();
+        match self.build_targeted(id, &targeting) {
+            Ok(targeted) => self.flags[id].targeted = targeted,
+            Err(message) => {
+                self.outbox.errors.push(Error::Rules {
+                    flag: self.flags[id].decl.name.to_owned(),
+                    message,
+                });
+                self.flags[id].targeted = None;
+            }
+        }
+        self.flags[id].publish();
+    }
+
+    /// Each `requires` entry of flag `id` with the cell of the flag it names.
+    fn requirements_of(&self, id: usize) -> Vec<(&'static FlagCell, Requirement)> {
+        self.flags[id]
             .decl
             .requirements
             .iter()
@@ -337,28 +448,92 @@ impl Registry {
                     },
                 ))
             })
-            .collect();
-        let has_targeting = targeting.is_some_and(|t| !t.is_empty());
-        if !has_targeting && requirements.is_empty() {
-            self.flags[id].targeted = None;
-            self.flags[id].publish();
-            return;
+            .collect()
+    }
+
+    /// Compiles `targeting` for flag `id`, with its `requires`: `None` when there is nothing to evaluate,
+    /// an error when the rules cannot be compiled.
+    pub fn build_targeted(
+        &self,
+        id: usize,
+        targeting: &Targeting,
+    ) -> Result<Option<&'static Targeted>, String> {
+        let decl = self.flags[id].decl;
+        let requirements = self.requirements_of(id);
+        if targeting.is_empty() && requirements.is_empty() {
+            return Ok(None);
         }
-        let compiled = match targeting.filter(|_| has_targeting) {
-            Some(targeting) => match CompiledTargeting::new(flag.decl.name, targeting) {
-                Ok(compiled) => Some(compiled),
-                Err(message) => {
-                    self.outbox.errors.push(Error::File {
-                        path: format!("<rules of `{}`>", flag.decl.name).into(),
-                        message,
-                    });
-                    None
-                }
-            },
-            None => None,
+        let compiled = if targeting.is_empty() {
+            None
+        } else {
+            Some(CompiledTargeting::new(decl.name, targeting)?)
         };
-        let targeted = Targeted::new(compiled, requirements, flag.decl.variants).publish();
-        self.flags[id].targeted = Some(targeted);
+        Ok(Some(
+            Targeted::new(compiled, requirements, decl.variants, None).publish(),
+        ))
+    }
+
+    /// The variant `variant` of flag `id`, to force with an override: an error for a name the flag's
+    /// compiled-in enum lacks.
+    pub fn forced_variant(&self, id: usize, variant: &str) -> Result<ForcedVariant, Error> {
+        let flag = &self.flags[id];
+        let names = flag.decl.variants;
+        let Some(enum_index) = names.iter().position(|name| *name == variant) else {
+            return Err(Error::UnknownVariant {
+                flag: flag.decl.name.to_owned(),
+                variant: variant.to_owned(),
+                suggestion: flag_manifest::closest(variant, names.iter().copied())
+                    .map(str::to_owned),
+            });
+        };
+        let choice = flag
+            .targeted
+            .and_then(|targeted| targeted.choice_named(names[enum_index]))
+            .unwrap_or(VariantChoice {
+                index: enum_index,
+                name: names[enum_index],
+                payload: None,
+            });
+        Ok(ForcedVariant { choice, enum_index })
+    }
+
+    /// Pushes a process-wide override of flag `id`, innermost, and recomputes.
+    pub fn push_override(&mut self, id: usize, guard: u64, forced: Forced) {
+        if let Forced::Variant(variant) = forced {
+            let requirements = self.requirements_of(id);
+            let decl = self.flags[id].decl;
+            self.flags[id].forced =
+                Some(Targeted::new(None, requirements, decl.variants, Some(variant)).publish());
+        }
+        self.flags[id].overrides.push((guard, forced));
+        self.refresh_forced(id);
+        self.recompute();
+    }
+
+    /// Removes the process-wide override `guard` of flag `id` and recomputes.
+    pub fn pop_override(&mut self, id: usize, guard: u64) {
+        self.flags[id].overrides.retain(|&(g, _)| g != guard);
+        self.refresh_forced(id);
+        self.recompute();
+        self.flags[id].publish();
+    }
+
+    /// Keeps the published forced variant in step with the innermost override.
+    fn refresh_forced(&mut self, id: usize) {
+        let innermost = self.flags[id].overrides.last().map(|&(_, forced)| forced);
+        match innermost {
+            Some(Forced::Variant(variant)) => {
+                let current = self.flags[id].forced.and_then(Targeted::forced);
+                if current.is_none_or(|current| current.enum_index != variant.enum_index) {
+                    let requirements = self.requirements_of(id);
+                    let decl = self.flags[id].decl;
+                    self.flags[id].forced = Some(
+                        Targeted::new(None, requirements, decl.variants, Some(variant)).publish(),
+                    );
+                }
+            }
+            _ => self.flags[id].forced = None,
+        }
         self.flags[id].publish();
     }
 
@@ -492,9 +667,6 @@ impl Registry {
 pub(crate) fn source_label(decl: &FlagDecl, layer: Layer) -> String {
     match layer {
         Layer::Compiled => decl.source.to_owned(),
-        Layer::File => "file".to_owned(),
-        Layer::Env => "env".to_owned(),
-        Layer::Set => "set".to_owned(),
-        Layer::Override => "override".to_owned(),
+        layer => layer.as_str().to_owned(),
     }
 }

@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use flag_manifest::{Diagnostic, Location, Targeting, parse_overrides, parse_state_file};
+use flag_manifest::{Diagnostic, FileState, Location, parse_overrides, parse_state_file};
 
 use crate::Error;
+use crate::entry::{self, Accepted};
 use crate::registry::{self, Registry};
 
 /// Applies a `FEATURE_FLAGS` value to the env layer.
@@ -33,8 +34,9 @@ pub(crate) fn apply_env(registry: &mut Registry, value: &str) {
     }
 }
 
-/// Replaces the file layer with the states of the file at `path`; on error, changes nothing. Returns the
-/// bytes read, if any, so that a watcher compares later reads with what was actually loaded.
+/// Replaces the file layer with the file at `path`, whole or not at all: if any of its tables is refused
+/// (see [`crate::entry`]), nothing changes and the error lists every problem. Returns the bytes read, if any,
+/// so that a watcher compares later reads with what was actually loaded.
 pub(crate) fn load_file_into(
     registry: &mut Registry,
     path: &Path,
@@ -47,47 +49,61 @@ pub(crate) fn load_file_into(
         Ok(text) => text,
         Err(error) => return (None, Err(file_error(error.to_string()))),
     };
-    let states = match parse_state_file(&text) {
-        Ok(states) => states,
-        Err(diagnostics) => {
-            return (
-                Some(text.into_bytes()),
-                Err(file_error(describe(&diagnostics))),
-            );
-        }
+    let outcome = match parse_state_file(&text) {
+        Ok(states) => apply_file(registry, states).map_err(file_error),
+        Err(diagnostics) => Err(file_error(describe(&diagnostics))),
     };
-    let mut targetings: Vec<Option<Targeting>> = vec![None; registry.flags.len()];
-    for flag in &mut registry.flags {
-        flag.file = None;
-    }
+    (Some(text.into_bytes()), outcome)
+}
+
+/// Checks every table of a runtime file, then, if all are accepted, makes them the file layer.
+fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), String> {
+    let mut accepted = Vec::new();
+    let mut problems = Vec::new();
     for state in states {
-        let id = match registry.find_dynamic(&state.name) {
-            Ok(id) => Some(id),
-            // A static flag named with the state it was compiled with, and no rules: nothing to change.
-            Err(Error::StaticFlag { compiled, .. })
-                if state.targeting.is_none() && state.enabled.is_none_or(|on| on == compiled) =>
-            {
-                None
-            }
-            Err(error) => {
-                registry.outbox.errors.push(error);
-                None
-            }
-        };
-        if let Some(id) = id {
-            registry.flags[id].file = state.enabled;
-            targetings[id] = state.targeting;
+        match entry::check(registry, state) {
+            Ok(Some(entry)) => accepted.push(entry),
+            Ok(None) => {}
+            Err(error) => problems.push(error.to_string()),
         }
     }
-    for (id, targeting) in targetings.into_iter().enumerate() {
-        if registry.flags[id].file_targeting != targeting {
-            registry.flags[id].file_targeting = targeting;
-            registry.compile_targeting_of(id);
-            #[cfg(feature = "tracing")]
-            tracing::info!(target: "flag_runtime", flag = registry.flags[id].decl.name, "flag rules changed");
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    let mut given: Vec<Option<Accepted>> = (0..registry.flags.len()).map(|_| None).collect();
+    for entry in accepted {
+        let id = entry.id;
+        given[id] = Some(entry);
+    }
+    for (id, entry) in given.into_iter().enumerate() {
+        let before = registry.flags[id].targeting().into_owned();
+        match entry {
+            Some(Accepted {
+                state, targeted, ..
+            }) => {
+                registry.flags[id].file = Some(state);
+                if registry.flags[id].targeting().as_ref() != &before {
+                    registry.flags[id].targeted = targeted;
+                    rules_changed(registry, id);
+                }
+            }
+            None => {
+                registry.flags[id].file = None;
+                if registry.flags[id].targeting().as_ref() != &before {
+                    registry.compile_targeting_of(id);
+                    rules_changed(registry, id);
+                }
+            }
         }
     }
-    (Some(text.into_bytes()), Ok(()))
+    Ok(())
+}
+
+/// Publishes flag `id`'s new targeting.
+fn rules_changed(registry: &mut Registry, id: usize) {
+    registry.flags[id].publish();
+    #[cfg(feature = "tracing")]
+    tracing::info!(target: "flag_runtime", flag = registry.flags[id].decl.name, "flag rules changed");
 }
 
 /// Loads the file at `path`, recomputing on success and queueing the error otherwise. Returns the bytes read.
@@ -113,23 +129,38 @@ fn describe(diagnostics: &[Diagnostic]) -> String {
         .join("; ")
 }
 
-/// Reads a runtime flags file now: `[flags.NAME]` tables with `default = true|false` and, for dynamic flags,
-/// `rules`, `variants` and `variant_stickiness`: the manifest's shape. The file's states and rules replace
-/// those of any file read before; flags it does not name fall back to lower sources and to their compiled-in
-/// rules. On error nothing changes and the error is returned; unknown names and static flags in the file
-/// are reported (see [`set_reporter`](crate::set_reporter)) and skipped.
+/// Reads a runtime flags file now. It has the manifest's shape, `[flags.NAME]` tables, and each key of a
+/// dynamic flag's table replaces one part of the flag, leaving the others as compiled in:
+///
+/// | key | replaces |
+/// | --- | --- |
+/// | `default` | the flag's plain state |
+/// | `rules` | all its rules (`rules = []`: none, the plain state decides) |
+/// | `variants` | its flag-level variants |
+/// | `variant_stickiness` | what keeps a context on its variant |
+///
+/// The file replaces any file read before: a flag it does not name goes back to what was compiled in. It is
+/// applied whole or not at all: a file that does not parse, names an unknown flag, asks a static flag to
+/// change, names a variant the program was built without, or gives a key only the build decides
+/// (`mode`, `description`, `owner`, `expires`, `requires`) another value, changes nothing, and the error
+/// lists every problem.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
 /// let file = std::env::temp_dir().join(format!("load-doc-{}.toml", std::process::id()));
-/// std::fs::write(&file, "[flags.fast_search]\ndefault = true\n").unwrap();
-/// flag_runtime::load_file(&file).unwrap();
-/// assert!(flag_runtime::is_enabled("fast_search").unwrap());
+/// std::fs::write(&file, "[flags.fast_search]\ndefault = true\n")?;
+/// flag_runtime::load_file(&file)?;
+/// assert!(flag_runtime::flag!("fast_search"));
 ///
-/// std::fs::write(&file, "[flags.fast_search]\ndefault = tru\n").unwrap();
+/// std::fs::write(&file, "[flags.fast_search]\ndefault = tru\n")?;
 /// let error = flag_runtime::load_file(&file).unwrap_err();
 /// assert!(error.to_string().contains("2:11"), "{error}");
-/// assert!(flag_runtime::is_enabled("fast_search").unwrap(), "the last good state is kept");
+/// assert!(flag_runtime::flag!("fast_search"), "the last good state is kept");
+///
+/// std::fs::write(&file, "[flags.checkout_v2]\n[[flags.checkout_v2.variants]]\nname = \"three_page\"\nweight = 1\n")?;
+/// let error = flag_runtime::load_file(&file).unwrap_err();
+/// assert!(error.to_string().contains("variant `three_page`"), "{error}");
+/// # std::fs::remove_file(&file)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_file(path: impl AsRef<Path>) -> Result<(), Error> {
     registry::with(|registry| {

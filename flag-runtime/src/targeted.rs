@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 use flag_manifest::Requirement;
 
-use crate::registry::FlagCell;
+use crate::registry::{FlagCell, Forced, ForcedVariant};
 use crate::targeting::{CompiledTargeting, Context, Evaluation, VariantChoice};
 
 /// A flag's targeting, compiled and ready to evaluate.
@@ -23,6 +23,8 @@ pub(crate) struct Targeted {
     requirements: Box<[(&'static FlagCell, Requirement)]>,
     /// For each variant index of `compiled`, the index of the same name in the compiled-in enum, if any.
     enum_index: Box<[Option<usize>]>,
+    /// A variant forced for every context by a process-wide override (with no `compiled` then).
+    forced: Option<ForcedVariant>,
 }
 
 impl Targeted {
@@ -30,6 +32,7 @@ impl Targeted {
         compiled: Option<CompiledTargeting>,
         requirements: Vec<(&'static FlagCell, Requirement)>,
         enum_names: &[&str],
+        forced: Option<ForcedVariant>,
     ) -> Targeted {
         let enum_index = compiled
             .as_ref()
@@ -44,7 +47,24 @@ impl Targeted {
             compiled,
             requirements: requirements.into_boxed_slice(),
             enum_index,
+            forced,
         }
+    }
+
+    /// The variant a process-wide override forces, if this targeting is one's.
+    pub fn forced(&self) -> Option<ForcedVariant> {
+        self.forced
+    }
+
+    /// The variant called `name`, as an evaluation would report it.
+    pub fn choice_named(&'static self, name: &str) -> Option<VariantChoice<'static>> {
+        let compiled = self.compiled.as_ref()?;
+        let index = compiled.variant_names().position(|known| known == name)?;
+        Some(VariantChoice {
+            index,
+            name: compiled.variant_names().nth(index)?,
+            payload: compiled.payload(index),
+        })
     }
 
     /// The state for `ctx` of the flag of `cell`, which published this targeting.
@@ -94,12 +114,20 @@ pub(crate) struct Outcome<'t> {
     pub enum_index: Option<usize>,
 }
 
-impl Outcome<'_> {
+impl Outcome<'static> {
     fn plain(enabled: bool) -> Self {
         Outcome {
             enabled,
             variant: None,
             enum_index: None,
+        }
+    }
+
+    fn forced(variant: ForcedVariant) -> Self {
+        Outcome {
+            enabled: true,
+            variant: Some(variant.choice),
+            enum_index: Some(variant.enum_index),
         }
     }
 }
@@ -147,15 +175,22 @@ impl FlagCell {
     /// The flag's state and variant for `ctx`, as the current thread sees it.
     #[inline]
     pub fn evaluate(&self, ctx: &Context<'_>) -> Outcome<'static> {
-        if let Some(on) = self.local_override() {
-            return Outcome::plain(on);
+        if let Some(forced) = self.local_forced() {
+            return match forced {
+                Forced::State(on) => Outcome::plain(on),
+                Forced::Variant(variant) => Outcome::forced(variant),
+            };
         }
         let Some(targeted) = self.slot().get() else {
             return Outcome::plain(self.value());
         };
-        let Evaluation { enabled, variant } = match &targeted.compiled {
-            Some(compiled) => compiled.evaluate(ctx, self.layered()),
-            None => Evaluation {
+        let Evaluation { enabled, variant } = match (&targeted.forced, &targeted.compiled) {
+            (Some(forced), _) => Evaluation {
+                enabled: self.layered(),
+                variant: Some(forced.choice),
+            },
+            (None, Some(compiled)) => compiled.evaluate(ctx, self.layered()),
+            (None, None) => Evaluation {
                 enabled: self.layered(),
                 variant: None,
             },
@@ -168,10 +203,14 @@ impl FlagCell {
         if !enabled {
             return Outcome::plain(false);
         }
+        let enum_index = match targeted.forced {
+            Some(forced) => Some(forced.enum_index),
+            None => variant.and_then(|v| targeted.enum_index.get(v.index).copied().flatten()),
+        };
         Outcome {
             enabled,
             variant,
-            enum_index: variant.and_then(|v| targeted.enum_index.get(v.index).copied().flatten()),
+            enum_index,
         }
     }
 }

@@ -156,10 +156,14 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
     assert_eq!(json["enabled"], false);
     assert_eq!(json["source"], "default");
     let checkout = &flags[0];
+    assert_eq!(checkout.variants, ["control", "one_page"]);
+    let targeting = checkout.targeting.as_ref().unwrap();
+    assert_eq!(targeting.rules.len(), 2);
     assert_eq!(
-        (checkout.rules, checkout.variants),
-        (2, &["control", "one_page"][..])
+        targeting.variants.as_deref(),
+        Some("control 50%, one_page 50% (with overrides)")
     );
+    assert_eq!(json["layer"], "compiled");
 }
 
 #[test]

@@ -28,7 +28,7 @@ fn scratch_file(contents: &str) -> PathBuf {
 #[test]
 fn environment_and_watched_file_at_start_up() {
     let file = scratch_file(
-        "[flags.dark_mode]\ndefault = false\n\n[flags.fast_search]\ndefault = false\n\n[flags.no_such_flag]\ndefault = true\n",
+        "[flags.dark_mode]\ndefault = false\n\n[flags.fast_search]\ndefault = false\n",
     );
     // SAFETY: the only test of this binary; nothing else runs yet.
     unsafe {
@@ -59,12 +59,11 @@ fn environment_and_watched_file_at_start_up() {
 
     let start_up: Vec<String> = reports.lock().unwrap().clone();
     let expected = [
-        "unknown flag `no_such_flag`",
         "unknown flag `nwe_ui`; did you mean `new_ui`?",
         "flag `new_api` is static and was compiled on",
         "`=on` is not a flag override",
     ];
-    assert_eq!(start_up.len(), 4, "{start_up:#?}");
+    assert_eq!(start_up.len(), 3, "{start_up:#?}");
     for needle in expected {
         assert!(
             start_up.iter().any(|r| r.contains(needle)),
@@ -104,6 +103,25 @@ fn environment_and_watched_file_at_start_up() {
         "{broken:?}"
     );
     assert!(flag!("dark_mode"), "the last good state is kept");
+
+    // A file is applied whole or not at all: an unknown flag in it refuses the rest too.
+    reports.lock().unwrap().clear();
+    std::fs::write(
+        &file,
+        "[flags.dark_mode]\ndefault = false\n[flags.no_such_flag]\ndefault = true\n[flags.fast_serch]\n",
+    )
+    .unwrap();
+    wait_for("the report of the unknown flags", || {
+        !reports.lock().unwrap().is_empty()
+    });
+    let unknown = reports.lock().unwrap().clone();
+    assert_eq!(unknown.len(), 1, "one report for the file: {unknown:#?}");
+    assert!(
+        unknown[0].contains("unknown flag `no_such_flag`")
+            && unknown[0].contains("unknown flag `fast_serch`; did you mean `fast_search`?"),
+        "every problem of the file is named: {unknown:?}"
+    );
+    assert!(flag!("dark_mode"), "dark_mode=false was not applied either");
 
     // A file that is removed is reported too, and fixing it resumes the reloads.
     std::fs::write(&file, "[flags.dark_mode]\ndefault = false\n").unwrap();

@@ -162,29 +162,158 @@ fn explicit_states_hold_for_every_context() {
     assert!(checkout(&Context::new().user_id("42")));
 }
 
+/// Over 1,000 users in New Zealand on a recent app: how many get the flag, and each variant.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+struct Split {
+    on: usize,
+    control: usize,
+    one_page: usize,
+}
+
+fn split_over_kiwis() -> Split {
+    let mut split = Split {
+        on: 0,
+        control: 0,
+        one_page: 0,
+    };
+    for user in 1000..2000 {
+        let user = user.to_string();
+        let ctx = kiwi(&user);
+        let on = checkout(&ctx);
+        let chosen = variant!("checkout_v2", &ctx);
+        assert_eq!(on, chosen.is_some(), "an on user always has a variant");
+        split.on += usize::from(on);
+        match chosen {
+            Some(CheckoutV2::Control) => split.control += 1,
+            Some(CheckoutV2::OnePage) => split.one_page += 1,
+            None => {}
+        }
+    }
+    split
+}
+
+fn load(file: &std::path::Path, text: &str) -> Result<(), flag_runtime::Error> {
+    std::fs::write(file, text).unwrap();
+    flag_runtime::load_file(file)
+}
+
+/// Each key of a flag's table in a runtime file replaces its own part of the flag; what the program cannot
+/// honour is refused whole, with the last good state kept. (Issue: a file that repeated the rule lost the
+/// variants; one with only variants turned the flag off; an unknown variant was accepted.)
 #[test]
-fn a_runtime_file_replaces_the_rules() {
+fn a_runtime_file_replaces_each_part_on_its_own() {
     let _turn = serial();
-    let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("targeting-rules.toml");
-    std::fs::write(
+    let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("targeting-parts.toml");
+    let compiled = split_over_kiwis();
+    assert!((200..300).contains(&compiled.on), "{compiled:?}");
+
+    // The same rule again, without variants: the compiled variants stay.
+    load(
         &file,
-        "[flags.checkout_v2]\n[[flags.checkout_v2.rules]]\nuser_ids = [\"99\"]\n",
+        r#"
+[flags.checkout_v2]
+[[flags.checkout_v2.rules]]
+constraints = [{ context = "country", operator = "in", values = ["NZ", "AU"] }]
+rollout = { percent = 25, stickiness = "user_id" }
+"#,
     )
     .unwrap();
-    flag_runtime::load_file(&file).unwrap();
-    assert!(checkout(&Context::new().user_id("99")));
-    assert!(
-        !checkout(&Context::new().user_id("42")),
-        "the compiled rules are replaced"
+    let same_rule = split_over_kiwis();
+    assert_eq!(
+        same_rule, compiled,
+        "the rule decides the same users, variants kept"
     );
-    assert_eq!(flag_runtime::flag_info("checkout_v2").unwrap().rules, 1);
-    std::fs::write(&file, "").unwrap();
-    flag_runtime::load_file(&file).unwrap();
-    assert!(
-        checkout(&Context::new().user_id("42")),
-        "back to the compiled rules"
+    let info = flag_runtime::flag_info("checkout_v2").unwrap();
+    let targeting = info.targeting.as_ref().unwrap();
+    assert_eq!(
+        (targeting.rules_layer, targeting.variants_layer),
+        (flag_runtime::Layer::File, flag_runtime::Layer::Compiled)
     );
-    assert_eq!(flag_runtime::flag_info("checkout_v2").unwrap().rules, 2);
+    assert_eq!(
+        targeting.rules,
+        ["country in [NZ, AU] and 25% rollout by user_id"]
+    );
+
+    // Only variants, to change the split: the compiled rules stay.
+    load(
+        &file,
+        r#"
+[flags.checkout_v2]
+[[flags.checkout_v2.variants]]
+name = "control"
+weight = 10
+[[flags.checkout_v2.variants]]
+name = "one_page"
+weight = 90
+"#,
+    )
+    .unwrap();
+    let resplit = split_over_kiwis();
+    assert_eq!(resplit.on, compiled.on, "the same users are on");
+    assert!(
+        resplit.one_page > resplit.control * 5,
+        "the new split applies: {resplit:?}"
+    );
+    let info = flag_runtime::flag_info("checkout_v2").unwrap();
+    let targeting = info.targeting.as_ref().unwrap();
+    assert_eq!(targeting.rules.len(), 2, "the compiled rules");
+    assert_eq!(
+        targeting.variants.as_deref(),
+        Some("control 10%, one_page 90%")
+    );
+    assert_eq!(
+        (targeting.rules_layer, targeting.variants_layer),
+        (flag_runtime::Layer::Compiled, flag_runtime::Layer::File)
+    );
+
+    // A variant the program was built without: refused, and the last good state stays.
+    let error = load(
+        &file,
+        r#"
+[flags.checkout_v2]
+[[flags.checkout_v2.variants]]
+name = "three_page"
+weight = 1
+"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("flag `checkout_v2`: variant `three_page`: the program was built with control, one_page only"),
+        "{error}"
+    );
+    assert_eq!(split_over_kiwis(), resplit, "the last good state is kept");
+
+    // Keys only the build decides may be repeated, not changed.
+    load(
+        &file,
+        "[flags.checkout_v2]\nmode = \"dynamic\"\nowner = \"team-payments\"\ndefault = false\n",
+    )
+    .unwrap();
+    let error = load(
+        &file,
+        "[flags.checkout_v2]\nowner = \"someone-else\"\ndefault = true\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("`owner` differ from what the program was built with"),
+        "{error}"
+    );
+
+    // `rules = []`: no rules, the plain state decides for every context.
+    load(&file, "[flags.checkout_v2]\nrules = []\ndefault = true\n").unwrap();
+    assert_eq!(split_over_kiwis().on, 1000);
+    assert!(checkout(&Context::new()), "on without a context too");
+
+    // An empty file: back to what was compiled in.
+    load(&file, "").unwrap();
+    assert_eq!(split_over_kiwis(), compiled);
+    let info = flag_runtime::flag_info("checkout_v2").unwrap();
+    assert_eq!(
+        info.targeting.unwrap().variants_layer,
+        flag_runtime::Layer::Compiled
+    );
 }
 
 #[test]

@@ -59,7 +59,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use flag_manifest::targeting::{Cidr, parse_rfc3339};
-use flag_manifest::{Location, Manifest, parse_flag_rules, parse_state_file, rules_to_toml};
+use flag_manifest::{
+    Location, Manifest, Targeting, parse_flag_rules, parse_state_file, rules_to_toml,
+};
 use flag_runtime::__targeting_for_tests::CompiledTargeting;
 use flag_runtime::Context;
 use serde_json::Value;
@@ -477,9 +479,15 @@ impl World {
         // ...and reads the same from a runtime flags file.
         for state in parse_state_file(&manifest.source).unwrap() {
             let flag = manifest.flag(&state.name).unwrap();
-            let expected = (!flag.targeting.is_empty()).then(|| flag.targeting.clone());
             assert_eq!(
-                state.targeting, expected,
+                state.changes_targeting(),
+                !flag.targeting.is_empty(),
+                "runtime file reading of `{}`",
+                state.name
+            );
+            assert_eq!(
+                state.targeting_over(&Targeting::default()),
+                flag.targeting,
                 "runtime file reading of `{}`",
                 state.name
             );

@@ -1410,12 +1410,15 @@ weight = 0
             "[flags.a]\ndefault = true\n[flags.b]\nrules = []\n[flags.c]\n[[flags.c.variants]]\nname = \"v\"\nweight = 1\n",
         )
         .unwrap();
-        assert_eq!(states[0].targeting, None);
-        assert!(
-            states[1].targeting.as_ref().unwrap().rules.is_empty(),
+        assert!(!states[0].changes_targeting());
+        assert_eq!(
+            states[1].rules,
+            Some(Vec::new()),
             "`rules = []` clears the rules"
         );
-        assert_eq!(states[2].targeting.as_ref().unwrap().variants[0].name, "v");
+        assert_eq!(states[1].variants, None, "and keeps the variants below");
+        assert_eq!(states[2].variants.as_ref().unwrap()[0].name, "v");
+        assert_eq!(states[2].rules, None, "variants alone keep the rules below");
         let static_flag =
             parse_state_file("[flags.a]\nmode = \"static\"\n[[flags.a.rules]]\n").unwrap_err();
         assert!(static_flag[0].message.contains("only a dynamic flag"));

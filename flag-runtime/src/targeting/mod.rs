@@ -192,6 +192,17 @@ impl CompiledTargeting {
     pub fn variant_names(&self) -> impl Iterator<Item = &str> {
         self.variant_names.iter().map(|name| &**name)
     }
+
+    /// The payload of the variant at `index` (see [`VariantChoice::index`]): the flag's own variant of that
+    /// name if it has one, else the first rule's that does.
+    pub fn payload(&self, index: usize) -> Option<&Payload> {
+        self.variants
+            .iter()
+            .chain(self.rules.iter().filter_map(|rule| rule.variants.as_ref()))
+            .flat_map(|set| set.variants.iter())
+            .find(|variant| variant.index == index)
+            .and_then(|variant| variant.payload.as_ref())
+    }
 }
 
 #[derive(Debug)]

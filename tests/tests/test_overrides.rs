@@ -1,0 +1,132 @@
+//! Overrides as tests use them: forcing a variant, on this thread or on every thread, and process-wide
+//! overrides that take turns through their lock while other tests run in parallel.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use flag_runtime::{Context, flag, variant};
+
+flag_runtime::flag_variants!();
+
+use flag_variants::CheckoutV2;
+
+/// A context no rule of `checkout_v2` matches: the flag is off for it unless forced.
+fn nobody() -> Context<'static> {
+    Context::new().user_id("nobody").property("country", "FR")
+}
+
+#[test]
+fn a_local_variant_override_reaches_every_arm_on_this_thread_only() {
+    // The other tests here override `checkout_v2` process-wide: keep them off while this one looks at
+    // the real state on other threads.
+    let _quiet = flag_runtime::lock_global_overrides();
+    assert_eq!(variant!("checkout_v2", &nobody()), None);
+    let control = flag_runtime::override_local_variant("checkout_v2", "control").unwrap();
+    assert_eq!(
+        variant!("checkout_v2", &nobody()),
+        Some(CheckoutV2::Control)
+    );
+    assert!(
+        flag!("checkout_v2", &nobody()),
+        "forced on with its variant"
+    );
+    assert!(flag!("checkout_v2"), "and without a context");
+    {
+        let _inner = flag_runtime::override_local_variant("checkout_v2", "one_page").unwrap();
+        assert_eq!(
+            variant!("checkout_v2", &nobody()),
+            Some(CheckoutV2::OnePage)
+        );
+        let evaluated = flag_runtime::evaluate("checkout_v2", &nobody()).unwrap();
+        assert_eq!(evaluated.variant.as_deref(), Some("one_page"));
+        assert_eq!(
+            evaluated.payload.map(|payload| payload.value).as_deref(),
+            Some(r#"{"steps": 1}"#),
+            "the variant's payload comes with it"
+        );
+    }
+    assert_eq!(
+        variant!("checkout_v2", &nobody()),
+        Some(CheckoutV2::Control)
+    );
+    let elsewhere = std::thread::spawn(|| variant!("checkout_v2", &nobody()));
+    assert_eq!(
+        elsewhere.join().unwrap(),
+        None,
+        "other threads are unaffected"
+    );
+    drop(control);
+    assert_eq!(variant!("checkout_v2", &nobody()), None);
+}
+
+#[test]
+fn overrides_refuse_what_the_program_cannot_do() {
+    let typo = flag_runtime::override_local_variant("checkout_v2", "one_pag").unwrap_err();
+    assert_eq!(
+        typo.to_string(),
+        "flag `checkout_v2` has no variant `one_pag`; did you mean `one_page`?"
+    );
+    let none = flag_runtime::override_global_variant("fast_search", "fast").unwrap_err();
+    assert!(matches!(none, flag_runtime::Error::UnknownVariant { .. }));
+    let static_flag = flag_runtime::override_global("new_api", false).unwrap_err();
+    assert!(matches!(
+        static_flag,
+        flag_runtime::Error::StaticFlag { .. }
+    ));
+}
+
+#[test]
+fn a_global_variant_override_reaches_spawned_threads() {
+    let guard = flag_runtime::override_global_variant("checkout_v2", "one_page").unwrap();
+    let seen = std::thread::spawn(|| variant!("checkout_v2", &nobody()))
+        .join()
+        .unwrap();
+    assert_eq!(seen, Some(CheckoutV2::OnePage));
+    let info = flag_runtime::flag_info("checkout_v2").unwrap();
+    assert_eq!(info.layer, flag_runtime::Layer::Override);
+    // Nested guards on one thread share the lock: no deadlock, and the innermost wins.
+    {
+        let _off = flag_runtime::override_global("checkout_v2", false).unwrap();
+        let seen = std::thread::spawn(|| variant!("checkout_v2", &nobody()))
+            .join()
+            .unwrap();
+        assert_eq!(seen, None);
+    }
+    assert_eq!(
+        variant!("checkout_v2", &nobody()),
+        Some(CheckoutV2::OnePage)
+    );
+    drop(guard);
+    assert_eq!(variant!("checkout_v2", &nobody()), None);
+}
+
+#[test]
+fn process_wide_overrides_take_turns() {
+    // Two "tests" on two threads, each holding a process-wide override for a while: the second may only
+    // start once the first has dropped every guard, so neither sees the other's flag.
+    let first_done = Arc::new(AtomicBool::new(false));
+    let first_holds = Arc::new(Barrier::new(2));
+    let first = {
+        let first_done = Arc::clone(&first_done);
+        let first_holds = Arc::clone(&first_holds);
+        std::thread::spawn(move || {
+            let _guard = flag_runtime::override_global("fast_search", true).unwrap();
+            first_holds.wait();
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(flag!("fast_search"), "nobody else changed it meanwhile");
+            first_done.store(true, Ordering::SeqCst);
+        })
+    };
+    first_holds.wait();
+    let second = std::thread::spawn(move || {
+        let _guard = flag_runtime::override_global("fast_search", false).unwrap();
+        assert!(
+            first_done.load(Ordering::SeqCst),
+            "the second override waited for the first test's guards"
+        );
+        assert!(!flag!("fast_search"));
+    });
+    first.join().unwrap();
+    second.join().unwrap();
+}
