@@ -1,18 +1,48 @@
-//! Every reference to a flag in the workspace's code: each `#[feature_flag(..)]` attribute and each
-//! `flag!(..)` call, wherever it stands (items, impl and trait items, nested modules, fn bodies, the tokens
-//! of other macro calls, `#[cfg]`-disabled code), found by parsing with `syn`, never by grep.
+//! Every reference to a flag in the workspace's code, found by parsing with `syn`, never by grep, wherever
+//! it stands (items, impl and trait items, nested modules, fn bodies, the tokens of other macro calls,
+//! `#[cfg]`-disabled code):
+//!
+//! - `#[feature_flag(EXPR)]` attributes and `flag!(EXPR)` calls: every name of `EXPR`;
+//! - `variant!("name", &ctx)` calls;
+//! - calls of the runtime's string API with a string literal as the flag's name: `set`, `reset`,
+//!   `is_enabled`, `evaluate`, `flag_info`, `override_local`, `override_global`, and
+//!   `override_local_variant` / `override_global_variant`, whose second argument, a variant name, is kept
+//!   too when it is a literal.
+//!
+//! Macros are recognised by the last segment of their path (`flag!`, `flag_runtime::variant!`) or by an
+//! import that renames them (`use flag_runtime::flag as on;`). A string-API call counts only where the code
+//! says the fn is the runtime's, so that a `HashSet`'s `.set(..)` or a user's own `fn reset` never does:
+//!
+//! - method calls never count;
+//! - a free call counts when its path is exactly `flag_runtime::NAME` (or `::flag_runtime::NAME`, or the
+//!   runtime's name under a rename in the package's `Cargo.toml`, `use flag_runtime as fr;` or
+//!   `extern crate flag_runtime as fr;`);
+//! - or when it is a single name the file imports from the runtime (`use flag_runtime::{set,
+//!   override_local};`, `use flag_runtime::set as force;`), or any of these names when the file has
+//!   `use flag_runtime::*;` and defines no fn of that name;
+//! - and its first argument is a string literal: a name computed at run time (`set(name, on)`) is not a
+//!   reference, as the code cannot be checked for it.
+//!
+//! ([`crate::syntax::names`] implements the rule.) A string-API call whose result the code expects to be
+//! an error (`.is_err()`, `.unwrap_err()`, `.expect_err(..)`, or compared with `Err(..)` in `assert_eq!`
+//! or `assert_ne!`) is marked [`Reference::expects_error`]: it tests the runtime's refusal of a bad name,
+//! so `check` does not report that name.
 //!
 //! `list` counts these, `check` compares them with the manifest, and `explain` lists them. Files that do not
-//! parse and flag expressions that are malformed are collected too, never skipped silently.
+//! parse and references that are malformed are collected too, never skipped silently.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use syn::visit::{self, Visit};
-use syn::{Attribute, ForeignItem, ImplItem, Item, Macro, TraitItem};
+use syn::{
+    Attribute, Expr, ExprCall, ExprMethodCall, ForeignItem, ImplItem, Item, Macro, TraitItem,
+};
 
-use crate::expr::FlagExpr;
-use crate::syntax::{self, MacroBody, ParsedFile};
+use crate::expr::{ExprKind, FlagExpr};
+use crate::syntax::names::{FileNames, MacroKind, RuntimeCrates};
+use crate::syntax::{self, ApiCall, HitKind, MacroBody, ParsedFile};
 use crate::text::{LineIndex, line_column};
 use crate::workspace::Workspace;
 
@@ -24,9 +54,24 @@ pub enum RefKind {
     Attribute,
     /// A `flag!(..)` call.
     Macro,
+    /// A `variant!("name", &ctx)` call.
+    Variant,
+    /// A call of the string API with a literal name, such as `flag_runtime::override_local("x", true)`.
+    Call,
 }
 
-/// One attribute or `flag!` call.
+/// A variant name written as a string literal in a call (`override_local_variant("x", "one_page")`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VariantName {
+    /// The variant's name.
+    pub name: String,
+    /// 1-based line of its literal.
+    pub line: usize,
+    /// 1-based column of its literal, in characters.
+    pub column: usize,
+}
+
+/// One attribute, macro call or string-API call that names a flag.
 #[derive(Debug, Clone)]
 pub struct Reference {
     /// The file, relative to the workspace root.
@@ -35,9 +80,9 @@ pub struct Reference {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// Attribute or macro.
+    /// Attribute, macro, variant or call.
     pub kind: RefKind,
-    /// The flag expression.
+    /// The flag expression: a single name for `variant!` and calls.
     pub expr: FlagExpr,
     /// The 1-based line and column of each name in the expression, index-aligned with
     /// [`FlagExpr::names`].
@@ -46,12 +91,37 @@ pub struct Reference {
     pub text: String,
     /// The item the attribute is on, or the item the call is in: `fn render`, `impl Cart`.
     pub context: Option<String>,
+    /// For a call: the runtime fn called, such as `override_local`.
+    pub function: Option<&'static str>,
+    /// For `override_local_variant` and `override_global_variant`: the variant name, when it is a literal.
+    pub variant: Option<VariantName>,
+    /// For a call: the code expects it to fail (`.is_err()`, `.unwrap_err()`, `assert_eq!(.., Err(..))`),
+    /// so its name may be wrong on purpose.
+    pub expects_error: bool,
 }
 
 impl Reference {
     /// Whether the reference's expression names `flag`.
     pub fn mentions(&self, flag: &str) -> bool {
         self.expr.mentions(flag)
+    }
+
+    /// The flag a `variant!` or call names (its only name); `None` for attributes and `flag!`.
+    pub fn single_flag(&self) -> Option<&str> {
+        match (&self.kind, &self.expr.kind) {
+            (RefKind::Variant | RefKind::Call, ExprKind::Flag(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// How people call this kind of reference: `attribute`, `flag!`, `variant!`, `override_local()`.
+    pub fn label(&self) -> String {
+        match self.kind {
+            RefKind::Attribute => "attribute".to_owned(),
+            RefKind::Macro => "flag!".to_owned(),
+            RefKind::Variant => "variant!".to_owned(),
+            RefKind::Call => format!("{}()", self.function.unwrap_or("call")),
+        }
     }
 }
 
@@ -75,7 +145,7 @@ pub struct Scan {
     pub files: usize,
     /// Every reference, in file order.
     pub references: Vec<Reference>,
-    /// Attributes and calls whose flag expression does not parse (the compiler rejects them too).
+    /// Attributes and macro calls whose arguments do not parse (the compiler rejects them too).
     pub malformed: Vec<Finding>,
     /// Files that could not be read or parsed.
     pub unparsable: Vec<Finding>,
@@ -90,12 +160,51 @@ impl Scan {
     }
 }
 
+/// The names the runtime crate has in each package of a workspace, read from the packages' `Cargo.toml`
+/// files on first use.
+#[derive(Debug)]
+pub struct PackageCrates<'a> {
+    workspace: &'a Workspace,
+    cache: BTreeMap<PathBuf, RuntimeCrates>,
+}
+
+impl<'a> PackageCrates<'a> {
+    /// Nothing read yet.
+    pub fn new(workspace: &'a Workspace) -> Self {
+        PackageCrates {
+            workspace,
+            cache: BTreeMap::new(),
+        }
+    }
+
+    /// The runtime's names in the package that holds `file`: the member whose directory is the longest
+    /// prefix of its path.
+    pub fn for_file(&mut self, file: &Path) -> RuntimeCrates {
+        let Some(member) = self
+            .workspace
+            .members
+            .iter()
+            .filter(|member| file.starts_with(member))
+            .max_by_key(|member| member.components().count())
+        else {
+            return RuntimeCrates::default();
+        };
+        let root = &self.workspace.root;
+        self.cache
+            .entry(member.clone())
+            .or_insert_with(|| RuntimeCrates::of_package(member, root))
+            .clone()
+    }
+}
+
 /// Reads and scans every file of `files`.
 pub fn scan(workspace: &Workspace, files: &[impl AsRef<Path>]) -> Scan {
     let mut scan = Scan::default();
+    let mut crates = PackageCrates::new(workspace);
     for path in files {
         let path = path.as_ref();
         let display = workspace.display(path);
+        let runtime = crates.for_file(path);
         scan.files += 1;
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -109,14 +218,19 @@ pub fn scan(workspace: &Workspace, files: &[impl AsRef<Path>]) -> Scan {
                 continue;
             }
         };
-        scan_text(&display, &text, &mut scan);
+        scan_text_with(&display, &text, &runtime, &mut scan);
         syntax::forget_spans();
     }
     scan
 }
 
-/// Scans one file's text into `scan`.
+/// Scans one file's text into `scan`, in a package where the runtime is `flag_runtime`.
 pub fn scan_text(display: &str, text: &str, scan: &mut Scan) {
+    scan_text_with(display, text, &RuntimeCrates::default(), scan);
+}
+
+/// Scans one file's text into `scan`, in a package where the runtime goes by the names of `crates`.
+pub fn scan_text_with(display: &str, text: &str, crates: &RuntimeCrates, scan: &mut Scan) {
     let parsed = match syntax::parse_file(text) {
         Ok(parsed) => parsed,
         Err(failure) => {
@@ -130,22 +244,39 @@ pub fn scan_text(display: &str, text: &str, scan: &mut Scan) {
         }
     };
     let ParsedFile { ast, index } = &parsed;
+    let names = FileNames::of(ast, crates);
     let mut scanner = Scanner {
         file: display,
         text,
         index,
+        names: &names,
         context: Vec::new(),
+        expecting_error: BTreeSet::new(),
         scan,
     };
     scanner.visit_file(ast);
 }
 
+/// The methods that say a `Result` is expected to be an error.
+const EXPECTS_ERROR: [&str; 3] = ["is_err", "unwrap_err", "expect_err"];
+
+/// The macros whose operands, compared with `Err(..)`, are expected to be an error.
+const COMPARISONS: [&str; 4] = [
+    "assert_eq",
+    "assert_ne",
+    "debug_assert_eq",
+    "debug_assert_ne",
+];
+
 struct Scanner<'a> {
     file: &'a str,
     text: &'a str,
     index: &'a LineIndex,
+    names: &'a FileNames,
     /// The items being visited, innermost last.
     context: Vec<String>,
+    /// The start of the calls whose result the code expects to be an error.
+    expecting_error: BTreeSet<usize>,
     scan: &'a mut Scan,
 }
 
@@ -161,7 +292,25 @@ impl Scanner<'_> {
     }
 
     fn reference(&mut self, kind: RefKind, range: std::ops::Range<usize>, expr: FlagExpr) {
+        self.push_reference(kind, range, expr, None);
+    }
+
+    fn push_reference(
+        &mut self,
+        kind: RefKind,
+        range: std::ops::Range<usize>,
+        expr: FlagExpr,
+        call: Option<&ApiCall>,
+    ) {
         let (line, column) = line_column(self.text, range.start);
+        let variant = call.and_then(|call| call.variant.as_ref()).map(|literal| {
+            let (line, column) = line_column(self.text, self.index.range(literal.span()).start);
+            VariantName {
+                name: literal.value(),
+                line,
+                column,
+            }
+        });
         let name_positions = expr
             .names()
             .iter()
@@ -174,9 +323,38 @@ impl Scanner<'_> {
             kind,
             expr,
             name_positions,
-            text: syntax::one_line(&self.text[range]),
             context: self.context.last().cloned(),
+            function: call.map(|call| call.function),
+            variant,
+            expects_error: call.is_some() && self.expecting_error.contains(&range.start),
+            text: syntax::one_line(&self.text[range]),
         });
+    }
+
+    /// A string-API call found at `range`.
+    fn call(&mut self, range: std::ops::Range<usize>, call: &ApiCall) {
+        let expr = FlagExpr {
+            kind: ExprKind::Flag(call.name.value()),
+            range: self.index.range(call.name.span()),
+        };
+        self.push_reference(RefKind::Call, range, expr, Some(call));
+    }
+
+    /// A `variant!` call at `range` whose arguments are `tokens`.
+    fn variant(&mut self, range: std::ops::Range<usize>, tokens: proc_macro2::TokenStream) {
+        match syntax::variant_call(tokens) {
+            Ok(literal) => {
+                let expr = FlagExpr {
+                    kind: ExprKind::Flag(literal.value()),
+                    range: self.index.range(literal.span()),
+                };
+                self.reference(RefKind::Variant, range, expr);
+            }
+            Err(error) => {
+                let offset = syntax::error_offset(&error, self.index, range.start);
+                self.finding(offset, format!("malformed variant!: {error}"));
+            }
+        }
     }
 
     fn with_context(&mut self, context: String, visit: impl FnOnce(&mut Self)) {
@@ -186,23 +364,60 @@ impl Scanner<'_> {
     }
 
     fn token_hits(&mut self, tokens: proc_macro2::TokenStream) {
-        for hit in syntax::token_hits(tokens, self.index) {
+        for hit in syntax::token_hits(tokens, self.index, self.names) {
             // Inside tokens that are not code, a `flag!` that does not parse may be a macro_rules pattern
-            // (`flag!($e)`): only well-formed expressions count.
-            let expr = if hit.is_attribute {
-                syn::parse2::<crate::expr::SynAttrArgs>(hit.args).map(|args| args.expr)
-            } else {
-                syntax::flag_call(hit.args)
-            };
-            if let Ok(expr) = expr {
-                let kind = if hit.is_attribute {
-                    RefKind::Attribute
-                } else {
-                    RefKind::Macro
-                };
-                self.reference(kind, hit.range, crate::expr::locate(&expr, self.index));
+            // (`flag!($e)`): only well-formed references count.
+            match hit.kind {
+                HitKind::Attribute => {
+                    if let Ok(args) = syn::parse2::<crate::expr::SynAttrArgs>(hit.args) {
+                        let expr = crate::expr::locate(&args.expr, self.index);
+                        self.reference(RefKind::Attribute, hit.range, expr);
+                    }
+                }
+                HitKind::Macro(MacroKind::Flag) => {
+                    if let Ok(expr) = syntax::leading_flag_expr(hit.args) {
+                        let expr = crate::expr::locate(&expr, self.index);
+                        self.reference(RefKind::Macro, hit.range, expr);
+                    }
+                }
+                HitKind::Macro(MacroKind::Variant) => {
+                    if let Ok(expr) = syntax::leading_flag_expr(hit.args) {
+                        let expr = crate::expr::locate(&expr, self.index);
+                        if matches!(expr.kind, ExprKind::Flag(_)) {
+                            self.reference(RefKind::Variant, hit.range, expr);
+                        }
+                    }
+                }
+                HitKind::Call(function) => {
+                    if let Some(call) = syntax::api_call_tokens(function, hit.args) {
+                        self.call(hit.range, &call);
+                    }
+                }
             }
         }
+    }
+
+    /// Marks `expr`, when it is a call (in parentheses or behind `&`), as expected to fail.
+    fn expect_error(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Paren(paren) => self.expect_error(&paren.expr),
+            Expr::Reference(reference) => self.expect_error(&reference.expr),
+            Expr::Call(call) => {
+                let start = syntax::range_of(call, self.index).start;
+                self.expecting_error.insert(start);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `expr` is `Err(..)`.
+fn is_err_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(call) => matches!(&*call.func, Expr::Path(path)
+            if path.path.segments.last().is_some_and(|segment| segment.ident == "Err")),
+        Expr::Paren(paren) => is_err_value(&paren.expr),
+        _ => false,
     }
 }
 
@@ -228,7 +443,8 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_attribute(&mut self, attr: &'ast Attribute) {
-        if !syntax::is_feature_flag(attr) {
+        if !(matches!(attr.style, syn::AttrStyle::Outer) && self.names.is_feature_flag(attr.path()))
+        {
             return;
         }
         let range = syntax::range_of(attr, self.index);
@@ -245,8 +461,28 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         }
     }
 
+    fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+        if let Some(found) = syntax::api_call(call, self.names) {
+            let range = syntax::range_of(call, self.index);
+            self.call(range, &found);
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+        if EXPECTS_ERROR.iter().any(|method| call.method == method) {
+            self.expect_error(&call.receiver);
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        if syntax::is_flag_macro(mac) {
+        if self.names.macro_kind(&mac.path) == Some(MacroKind::Variant) {
+            let range = syntax::range_of(mac, self.index);
+            self.variant(range, mac.tokens.clone());
+            return;
+        }
+        if self.names.macro_kind(&mac.path) == Some(MacroKind::Flag) {
             let range = syntax::range_of(mac, self.index);
             match syntax::flag_macro_expr(mac) {
                 Ok(expr) => self.reference(
@@ -262,7 +498,16 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             return;
         }
         match syntax::macro_body(mac) {
-            MacroBody::Exprs(exprs) => exprs.iter().for_each(|expr| self.visit_expr(expr)),
+            MacroBody::Exprs(exprs) => {
+                let comparison =
+                    mac.path.segments.last().is_some_and(|segment| {
+                        COMPARISONS.iter().any(|name| segment.ident == name)
+                    });
+                if comparison && exprs.iter().any(is_err_value) {
+                    exprs.iter().for_each(|expr| self.expect_error(expr));
+                }
+                exprs.iter().for_each(|expr| self.visit_expr(expr));
+            }
             MacroBody::Stmts(stmts) => stmts.iter().for_each(|stmt| self.visit_stmt(stmt)),
             MacroBody::Opaque(tokens) => self.token_hits(tokens),
         }
@@ -414,6 +659,156 @@ macro_rules! m {
         );
         assert_eq!(scan.references[0].text, r#"#[feature_flag("a")]"#);
         assert_eq!(scan.references[3].name_positions, [(9, 30), (9, 35)]);
+    }
+
+    /// Each reference as `line:column kind name [variant] [expects error]`.
+    fn summary(scan: &Scan) -> Vec<String> {
+        scan.references
+            .iter()
+            .map(|r| {
+                let names: Vec<&str> = r.expr.names().iter().map(|(n, _)| *n).collect();
+                let mut line = format!("{}:{} {} {}", r.line, r.column, r.label(), names.join("+"));
+                if let Some(variant) = &r.variant {
+                    line.push_str(&format!(
+                        " variant {}@{}:{}",
+                        variant.name, variant.line, variant.column
+                    ));
+                }
+                if r.expects_error {
+                    line.push_str(" expects error");
+                }
+                line
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_variant_macros_and_string_api_calls() {
+        let text = r#"use flag_runtime::{override_local, variant as pick};
+use flag_runtime as fr;
+
+fn f(ctx: &Context) {
+    let v = flag_runtime::variant!("a", ctx);
+    let w = pick!("b", &ctx);
+    let _on = override_local("c", true).unwrap();
+    flag_runtime::set("d", false)?;
+    fr::reset("e").unwrap();
+    assert!(::flag_runtime::is_enabled("f").unwrap());
+    let _g = flag_runtime::override_global_variant("g", "one_page");
+    println!("{:?}", flag_runtime::evaluate("h", ctx));
+}
+
+macro_rules! m {
+    () => { flag_runtime::flag_info("i") => variant!("j", $ctx) };
+}
+"#;
+        let scan = scan_one(text);
+        assert!(scan.malformed.is_empty(), "{:?}", scan.malformed);
+        assert_eq!(
+            summary(&scan),
+            [
+                "5:13 variant! a",
+                "6:13 variant! b",
+                "7:15 override_local() c",
+                "8:5 set() d",
+                "9:5 reset() e",
+                "10:13 is_enabled() f",
+                "11:14 override_global_variant() g variant one_page@11:57",
+                "12:22 evaluate() h",
+                "16:13 flag_info() i",
+                "16:45 variant! j",
+            ]
+        );
+        let call = &scan.references[2];
+        assert_eq!(call.kind, RefKind::Call);
+        assert_eq!(call.function, Some("override_local"));
+        assert_eq!(call.text, r#"override_local("c", true)"#);
+        assert_eq!(call.name_positions, [(7, 30)]);
+        assert_eq!(call.context.as_deref(), Some("fn f"));
+    }
+
+    #[test]
+    fn string_api_names_elsewhere_are_not_references() {
+        let text = r#"use std::collections::HashSet;
+use flag_runtime::flag;
+
+fn reset(name: &str) {}
+
+mod mine {
+    pub fn set(_: &str, _: bool) {}
+}
+
+fn f(cell: &Cell, set: &mut HashSet<&str>, name: &str) {
+    cell.set("a");
+    set.insert("b");
+    reset("c");
+    mine::set("d", true);
+    crate::mine::set("e", true);
+    flag_runtime::set(name, true).unwrap();
+    flag_runtime::load_file("flags.toml");
+    evaluate("f", &ctx);
+    override_local("g", true);
+}
+
+macro_rules! m {
+    () => { x.set("h"); reset("i"); other::set("j") };
+}
+"#;
+        let scan = scan_one(text);
+        assert_eq!(summary(&scan), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_glob_import_counts_unless_the_file_has_a_fn_of_that_name() {
+        let text = r#"use flag_runtime::*;
+
+fn reset(name: &str) {}
+
+fn f() {
+    set("a", true).unwrap();
+    reset("b");
+}
+"#;
+        assert_eq!(summary(&scan_one(text)), ["6:5 set() a"]);
+    }
+
+    #[test]
+    fn calls_expected_to_fail_are_marked() {
+        let text = r#"fn f() {
+    assert!(flag_runtime::reset("a").is_err());
+    let error = flag_runtime::set("b", true).unwrap_err();
+    assert_eq!(flag_runtime::set("c", true), Err(Error::UnknownFlag));
+    assert_eq!(flag_runtime::is_enabled("d"), Ok(true));
+    assert_ne!(Err(e), (flag_runtime::override_local("e", true)));
+}
+"#;
+        assert_eq!(
+            summary(&scan_one(text)),
+            [
+                "2:13 reset() a expects error",
+                "3:17 set() b expects error",
+                "4:16 set() c expects error",
+                "5:16 is_enabled() d",
+                "6:25 override_local() e expects error",
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_variant_calls() {
+        let scan = scan_one("fn f() { variant!(\"a\"); variant!(not(\"a\"), &ctx); }\n");
+        let messages: Vec<String> = scan
+            .malformed
+            .iter()
+            .map(|f| format!("{}:{} {}", f.line, f.column, f.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "1:19 malformed variant!: expected a flag name and a context: `variant!(\"name\", &ctx)`",
+                "1:34 malformed variant!: expected a flag name and a context: `variant!(\"name\", &ctx)`",
+            ]
+        );
     }
 
     #[test]

@@ -1,21 +1,25 @@
 //! Reading Rust source the way both `scan` and `remove` need it: a file parsed by `syn` with byte-exact
-//! positions, and the recognition of `#[feature_flag(..)]` attributes and `flag!(..)` calls, including
-//! those hidden in the tokens of other macro calls.
+//! positions, and the recognition of `#[feature_flag(..)]` attributes, `flag!(..)` and `variant!(..)` calls
+//! and calls of the runtime's string API with a literal flag name ([`names`] says which names mean the
+//! runtime's), including those hidden in the tokens of other macro calls.
 //!
 //! `syn` sees every line of a file, `#[cfg]`-disabled code included, which is the point: a flag referenced
 //! only under a disabled `cfg` is still referenced. A macro call's tokens are read as expressions
 //! (`println!`, `assert!`, `vec!`), then as statements, and when neither parses (`macro_rules!` bodies,
-//! DSLs) they are searched token by token for `flag!(..)` and `#[feature_flag(..)]`.
+//! DSLs) they are searched token by token for the same references.
+
+pub mod names;
 
 use std::ops::Range;
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Block, Expr, Macro, Meta, Stmt, Token};
+use syn::{Attribute, Block, Expr, ExprCall, Lit, LitStr, Macro, Meta, Stmt, Token};
 
 use crate::expr::{SynAttrArgs, SynExpr};
 use crate::text::{LineIndex, line_column};
+use names::{FileNames, MacroKind, VARIANT_API};
 
 /// A `.rs` file parsed by `syn`.
 pub struct ParsedFile {
@@ -134,6 +138,33 @@ pub fn flag_call(tokens: TokenStream) -> syn::Result<SynExpr> {
     syn::parse2::<flag_syntax::FlagCall>(tokens).map(|call| call.expr)
 }
 
+/// The flag name of the tokens of a `variant!` call, which must be `"name", context` (as the macro requires:
+/// one flag, no operators, and the context to choose the variant for).
+pub fn variant_call(tokens: TokenStream) -> syn::Result<LitStr> {
+    let call = syn::parse2::<flag_syntax::FlagCall>(tokens.clone())?;
+    match (call.expr, call.context) {
+        (SynExpr::Flag(literal), Some(_)) => Ok(literal),
+        _ => Err(syn::Error::new_spanned(
+            tokens,
+            "expected a flag name and a context: `variant!(\"name\", &ctx)`",
+        )),
+    }
+}
+
+/// The flag expression of the tokens of a `flag!` or `variant!` call found in tokens that are not code
+/// (a `macro_rules!` body): what stands before the first comma, whatever follows it (`flag!("a", $ctx)`,
+/// whose `$ctx` is no expression until the macro is expanded).
+pub fn leading_flag_expr(tokens: TokenStream) -> syn::Result<SynExpr> {
+    let mut first = TokenStream::new();
+    for token in tokens {
+        if matches!(&token, TokenTree::Punct(p) if p.as_char() == ',') {
+            break;
+        }
+        first.extend([token]);
+    }
+    syn::parse2::<SynExpr>(first)
+}
+
 /// The tokens of a macro call other than `flag!`, as far as they can be read as code.
 pub enum MacroBody {
     /// Comma-separated expressions: `println!("{}", x)`, `assert!(a, "..")`, `vec![a, b]`, `vec![a; n]`.
@@ -164,24 +195,105 @@ pub fn macro_body(mac: &Macro) -> MacroBody {
     MacroBody::Opaque(mac.tokens.clone())
 }
 
-/// A `flag!(..)` or `#[feature_flag(..)]` found by searching tokens that do not parse as code.
+/// What a [`TokenHit`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitKind {
+    /// `#[feature_flag(..)]`.
+    Attribute,
+    /// `flag!(..)` or `variant!(..)`.
+    Macro(MacroKind),
+    /// A call of the string API, such as `flag_runtime::set("x", true)`.
+    Call(&'static str),
+}
+
+/// A reference found by searching tokens that do not parse as code.
 pub struct TokenHit {
-    /// Which of the two it is.
-    pub is_attribute: bool,
+    /// What it is.
+    pub kind: HitKind,
     /// The bytes of the whole call (path included) or attribute (`#` to `]`).
     pub range: Range<usize>,
     /// The tokens inside the parentheses.
     pub args: TokenStream,
 }
 
-/// Every `flag!(..)` and `#[feature_flag(..)]` in `tokens`, nested groups included.
-pub fn token_hits(tokens: TokenStream, index: &LineIndex) -> Vec<TokenHit> {
+/// A call of the string API whose first argument is a string literal.
+#[derive(Clone)]
+pub struct ApiCall {
+    /// The runtime fn called: one of [`names::STRING_API`].
+    pub function: &'static str,
+    /// The flag's name, as written.
+    pub name: LitStr,
+    /// The variant name, when the fn takes one and it is written as a string literal.
+    pub variant: Option<LitStr>,
+}
+
+/// `call` as a call of the string API with a literal flag name, by [`names`]' rule.
+pub fn api_call(call: &ExprCall, names: &FileNames) -> Option<ApiCall> {
+    let Expr::Path(path) = &*call.func else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let function = names.function(&path.path)?;
+    let literal = |expr: Option<&Expr>| match expr {
+        Some(Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(literal),
+            ..
+        })) => Some(literal.clone()),
+        _ => None,
+    };
+    let name = literal(call.args.first())?;
+    let variant = if VARIANT_API.contains(&function) {
+        literal(call.args.iter().nth(1))
+    } else {
+        None
+    };
+    Some(ApiCall {
+        function,
+        name,
+        variant,
+    })
+}
+
+/// The string-API call whose arguments are `args` (the tokens inside the parentheses), when the first of
+/// them is a string literal.
+pub fn api_call_tokens(function: &'static str, args: TokenStream) -> Option<ApiCall> {
+    let mut arguments: Vec<Vec<TokenTree>> = vec![Vec::new()];
+    for token in args {
+        match &token {
+            TokenTree::Punct(p) if p.as_char() == ',' => arguments.push(Vec::new()),
+            _ => arguments.last_mut()?.push(token),
+        }
+    }
+    let literal = |argument: Option<&Vec<TokenTree>>| match argument.map(Vec::as_slice) {
+        Some([TokenTree::Literal(literal)]) => {
+            syn::parse2::<LitStr>(TokenTree::Literal(literal.clone()).into()).ok()
+        }
+        _ => None,
+    };
+    let name = literal(arguments.first())?;
+    let variant = if VARIANT_API.contains(&function) {
+        literal(arguments.get(1))
+    } else {
+        None
+    };
+    Some(ApiCall {
+        function,
+        name,
+        variant,
+    })
+}
+
+/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`, nested groups
+/// included; `names` says which names are the runtime's.
+pub fn token_hits(tokens: TokenStream, index: &LineIndex, names: &FileNames) -> Vec<TokenHit> {
     let mut hits = Vec::new();
-    search(tokens, index, &mut hits);
+    search(tokens, index, names, &mut hits);
     hits
 }
 
-fn search(tokens: TokenStream, index: &LineIndex, hits: &mut Vec<TokenHit>) {
+fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut Vec<TokenHit>) {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut i = 0;
     while i < tokens.len() {
@@ -189,10 +301,10 @@ fn search(tokens: TokenStream, index: &LineIndex, hits: &mut Vec<TokenHit>) {
             TokenTree::Punct(hash) if hash.as_char() == '#' => {
                 if let Some(TokenTree::Group(bracket)) = tokens.get(i + 1)
                     && bracket.delimiter() == Delimiter::Bracket
-                    && let Some(args) = feature_flag_args(bracket.stream())
+                    && let Some(args) = feature_flag_args(bracket.stream(), names)
                 {
                     hits.push(TokenHit {
-                        is_attribute: true,
+                        kind: HitKind::Attribute,
                         range: index.join(hash.span(), bracket.span()),
                         args,
                     });
@@ -200,31 +312,73 @@ fn search(tokens: TokenStream, index: &LineIndex, hits: &mut Vec<TokenHit>) {
                     continue;
                 }
             }
-            TokenTree::Ident(ident) if ident == "flag" => {
+            TokenTree::Ident(ident) => {
                 if let (Some(TokenTree::Punct(bang)), Some(TokenTree::Group(group))) =
                     (tokens.get(i + 1), tokens.get(i + 2))
                     && bang.as_char() == '!'
+                    && let Some(kind) = names.macro_kind_of_ident(&ident.to_string())
                 {
                     let start = path_start(&tokens, i);
                     hits.push(TokenHit {
-                        is_attribute: false,
+                        kind: HitKind::Macro(kind),
                         range: index.join(tokens[start].span(), group.span()),
                         args: group.stream(),
                     });
                     i += 3;
                     continue;
                 }
+                if let Some(TokenTree::Group(group)) = tokens.get(i + 1)
+                    && group.delimiter() == Delimiter::Parenthesis
+                    && let Some((start, function)) = call_in_tokens(&tokens, i, names)
+                {
+                    hits.push(TokenHit {
+                        kind: HitKind::Call(function),
+                        range: index.join(tokens[start].span(), group.span()),
+                        args: group.stream(),
+                    });
+                    search(group.stream(), index, names, hits);
+                    i += 2;
+                    continue;
+                }
             }
-            TokenTree::Group(group) => search(group.stream(), index, hits),
+            TokenTree::Group(group) => search(group.stream(), index, names, hits),
             _ => {}
         }
         i += 1;
     }
 }
 
+/// When the identifier at `tokens[at]`, followed by parentheses, calls the string API: where its path
+/// starts, and the fn. A method call (`.set(..)`) never does.
+fn call_in_tokens(
+    tokens: &[TokenTree],
+    at: usize,
+    names: &FileNames,
+) -> Option<(usize, &'static str)> {
+    let start = path_start(tokens, at);
+    let is_method =
+        start >= 1 && matches!(&tokens[start - 1], TokenTree::Punct(p) if p.as_char() == '.');
+    if is_method {
+        return None;
+    }
+    let segments: Vec<String> = tokens[start..=at]
+        .iter()
+        .filter_map(|token| match token {
+            TokenTree::Ident(ident) => Some(ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let function = match segments.as_slice() {
+        [krate, name] if names.is_runtime_crate(krate) => names::api(name),
+        [local] if start == at => names.local_function(local),
+        _ => None,
+    }?;
+    Some((start, function))
+}
+
 /// The arguments of `feature_flag(..)` when `tokens` (an attribute's brackets) are exactly that, with an
 /// optional leading path.
-fn feature_flag_args(tokens: TokenStream) -> Option<TokenStream> {
+fn feature_flag_args(tokens: TokenStream, names: &FileNames) -> Option<TokenStream> {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let (TokenTree::Group(args), TokenTree::Ident(name)) =
         (tokens.last()?, tokens.get(tokens.len().checked_sub(2)?)?)
@@ -235,8 +389,10 @@ fn feature_flag_args(tokens: TokenStream) -> Option<TokenStream> {
         matches!(token, TokenTree::Ident(_))
             || matches!(token, TokenTree::Punct(p) if p.as_char() == ':')
     });
-    (name == "feature_flag" && args.delimiter() == Delimiter::Parenthesis && is_path)
-        .then(|| args.stream())
+    let single = tokens.len() == 2;
+    let is_attribute =
+        name == "feature_flag" || (single && names.is_feature_flag(&syn::Path::from(name.clone())));
+    (is_attribute && args.delimiter() == Delimiter::Parenthesis && is_path).then(|| args.stream())
 }
 
 /// Where the path that ends at `tokens[at]` starts: `a::b::flag`, `::flag`, `$crate::flag`.
@@ -296,17 +452,21 @@ mod tests {
         let syn::Item::Macro(item) = &parsed.ast.items[0] else {
             panic!("not a macro");
         };
-        let hits = token_hits(item.mac.tokens.clone(), &parsed.index);
-        let found: Vec<(&str, bool)> = hits
+        let names = FileNames::of(&parsed.ast, &names::RuntimeCrates::default());
+        let hits = token_hits(item.mac.tokens.clone(), &parsed.index, &names);
+        let found: Vec<(&str, HitKind)> = hits
             .iter()
-            .map(|hit| (&text[hit.range.clone()], hit.is_attribute))
+            .map(|hit| (&text[hit.range.clone()], hit.kind))
             .collect();
         assert_eq!(
             found,
             [
-                ("::flag_runtime::flag!(\"a\")", false),
-                ("#[feature_flag(\"b\")]", true),
-                ("$crate::flag!(\"c\")", false),
+                (
+                    "::flag_runtime::flag!(\"a\")",
+                    HitKind::Macro(MacroKind::Flag)
+                ),
+                ("#[feature_flag(\"b\")]", HitKind::Attribute),
+                ("$crate::flag!(\"c\")", HitKind::Macro(MacroKind::Flag)),
             ]
         );
     }

@@ -2,15 +2,20 @@
 //!
 //! Errors: the manifest does not parse or validate (the macros' own diagnostics, `path:line:col`), its
 //! defaults or a profile do not resolve, a flag has expired, the code names an undeclared flag (with a
-//! suggestion) or writes a malformed flag expression, a `.rs` file does not parse. Warning: a declared flag
-//! that no code references (an error with `--strict`).
+//! suggestion) or writes a malformed flag expression, a `.rs` file does not parse. The code's references are
+//! every kind [`crate::scan`] finds: attributes, `flag!`, `variant!`, and string-API calls with a literal
+//! name. Beyond unknown names, as the build or the runtime would refuse them: a `variant!` of a static flag
+//! or of a flag without variants, a variant override naming a variant the flag does not have (with a
+//! suggestion), and `set`, `reset` or an override of a static flag (the runtime refuses to change those).
+//! A call whose failure the code expects (`.is_err()`, `assert_eq!(.., Err(..))`) is not checked: it
+//! tests that refusal. Warning: a declared flag that no code references (an error with `--strict`).
 
-use flag_manifest::{Date, Location, Manifest, closest};
+use flag_manifest::{Date, Flag, Location, Manifest, Mode, closest};
 use serde::Serialize;
 
 use crate::cli::Format;
 use crate::output;
-use crate::scan::{Finding, Scan};
+use crate::scan::{Finding, RefKind, Reference, Scan};
 use crate::text::line_column;
 use crate::toml_spans::TomlSpans;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
@@ -30,7 +35,9 @@ pub enum Severity {
 pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
-    /// `manifest`, `resolution`, `expired`, `unreferenced`, `undeclared`, `malformed` or `unparsable`.
+    /// `manifest`, `resolution`, `expired`, `unreferenced`, `undeclared`, `variants` (a `variant!` or variant
+    /// override that the flag cannot serve), `static` (the string API asked to change a static flag),
+    /// `malformed` or `unparsable`.
     pub kind: &'static str,
     /// The file, relative to the workspace root.
     pub file: String,
@@ -61,7 +68,7 @@ pub struct CheckReport {
     pub flags: usize,
     /// How many `.rs` files were scanned.
     pub files: usize,
-    /// How many attributes and `flag!` calls were found.
+    /// How many references were found: attributes, `flag!` and `variant!` calls, string-API calls.
     pub references: usize,
     /// Every problem, errors and warnings.
     pub problems: Vec<Problem>,
@@ -202,8 +209,8 @@ fn check_manifest(
                     flag.name
                 ),
                 help: Some(format!(
-                    "use it with #[feature_flag(\"{0}\")] or flag!(\"{0}\"), or retire it with `cargo flags \
-                     remove {0} --keep off`",
+                    "use it with #[feature_flag(\"{0}\")], flag!(\"{0}\") or the string API, or retire it with \
+                     `cargo flags remove {0} --keep off`",
                     flag.name
                 )),
                 suggestion: None,
@@ -214,6 +221,9 @@ fn check_manifest(
 
 fn check_code(manifest: &Manifest, scan: &Scan, problems: &mut Vec<Problem>) {
     for reference in &scan.references {
+        if reference.expects_error {
+            continue;
+        }
         for ((name, _), &(line, column)) in
             reference.expr.names().iter().zip(&reference.name_positions)
         {
@@ -244,6 +254,113 @@ fn check_code(manifest: &Manifest, scan: &Scan, problems: &mut Vec<Problem>) {
                 suggestion,
             });
         }
+        if let Some(flag) = reference.single_flag().and_then(|name| manifest.flag(name)) {
+            check_variants(flag, reference, problems);
+        }
+    }
+}
+
+/// What the build or the runtime refuses in a `variant!` or a string-API call of a declared flag.
+fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem>) {
+    let name = &flag.name;
+    let (line, column) = reference
+        .name_positions
+        .first()
+        .copied()
+        .unwrap_or((reference.line, reference.column));
+    let mut problem = |kind: &'static str,
+                       (line, column): (usize, usize),
+                       message: String,
+                       help: String,
+                       suggestion: Option<String>| {
+        problems.push(Problem {
+            severity: Severity::Error,
+            kind,
+            file: reference.file.clone(),
+            line: Some(line),
+            column: Some(column),
+            flag: Some(name.clone()),
+            message,
+            help: Some(help),
+            suggestion,
+        });
+    };
+    let variants = flag.targeting.variant_names();
+    let no_variants = || {
+        (
+            format!("flag `{name}` has no variants"),
+            format!(
+                "declare some with `[[flags.{name}.variants]]` in the manifest, or read the flag with flag!"
+            ),
+        )
+    };
+    let changes_state = matches!(
+        reference.function,
+        Some(
+            "set"
+                | "reset"
+                | "override_local"
+                | "override_global"
+                | "override_local_variant"
+                | "override_global_variant"
+        )
+    );
+    match reference.kind {
+        RefKind::Variant if flag.mode == Mode::Static => problem(
+            "variants",
+            (line, column),
+            format!(
+                "flag `{name}` is static: variants are chosen at run time, so the flag must be `mode = \"dynamic\"`"
+            ),
+            format!(
+                "make `{name}` dynamic and declare its variants, or read it with flag!(\"{name}\") instead"
+            ),
+            None,
+        ),
+        RefKind::Variant if variants.is_empty() => {
+            let (message, help) = no_variants();
+            problem("variants", (line, column), message, help, None);
+        }
+        RefKind::Call if changes_state && flag.mode == Mode::Static => problem(
+            "static",
+            (line, column),
+            format!(
+                "flag `{name}` is static: `{}` cannot change it at run time and returns an error",
+                reference.function.unwrap_or("the call")
+            ),
+            format!(
+                "make `{name}` `mode = \"dynamic\"`, or choose its state at build time (FEATURE_FLAGS=\"{name}=on\")"
+            ),
+            None,
+        ),
+        RefKind::Call => {
+            let Some(variant) = &reference.variant else {
+                return;
+            };
+            let at = (variant.line, variant.column);
+            if variants.is_empty() {
+                let (message, help) = no_variants();
+                problem("variants", at, message, help, None);
+            } else if !variants.contains(&variant.name.as_str()) {
+                let suggestion =
+                    closest(&variant.name, variants.iter().copied()).map(str::to_owned);
+                let message = match &suggestion {
+                    Some(close) => format!(
+                        "flag `{name}` has no variant `{}`; did you mean `{close}`?",
+                        variant.name
+                    ),
+                    None => format!("flag `{name}` has no variant `{}`", variant.name),
+                };
+                problem(
+                    "variants",
+                    at,
+                    message,
+                    format!("the variants of `{name}`: {}", variants.join(", ")),
+                    suggestion,
+                );
+            }
+        }
+        _ => {}
     }
 }
 

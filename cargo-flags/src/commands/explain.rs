@@ -1,5 +1,10 @@
 //! `cargo flags explain NAME`: why a flag is on or off in this build (the chain default -> profile ->
-//! `FEATURE_FLAGS`), the flags it requires and the flags that require it, and every place the code uses it.
+//! `FEATURE_FLAGS`), the flags it requires and the flags that require it, and every place the code uses it:
+//! attributes, `flag!` and `variant!` calls, and calls of the string API with its name (see [`crate::scan`]),
+//! each labelled with its kind.
+//!
+//! The table is a list of sections, each written by a function of its own ([`table`] calls them in order),
+//! so that a new section is one more function.
 
 use flag_manifest::{Manifest, Mode, did_you_mean, parse_overrides};
 use serde::Serialize;
@@ -38,7 +43,7 @@ pub struct ExplainReport {
     pub requires: Vec<Related>,
     /// The flags that require this one, with their states.
     pub required_by: Vec<Related>,
-    /// Every attribute and `flag!` call that names it.
+    /// Every attribute, macro call and string-API call that names it.
     pub references: Vec<ReferenceRow>,
     /// Why the build's flags do not resolve, if they do not.
     pub problems: Vec<String>,
@@ -75,8 +80,14 @@ pub struct ReferenceRow {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
-    /// `attribute` or `macro`.
+    /// `attribute`, `macro` (`flag!`), `variant` (`variant!`) or `call` (the string API).
     pub kind: RefKind,
+    /// The kind as people say it: `attribute`, `flag!`, `variant!`, `override_local()`.
+    pub label: String,
+    /// For a call: the runtime fn, such as `override_local`.
+    pub function: Option<&'static str>,
+    /// For a variant override: the variant it names.
+    pub variant: Option<String>,
     /// The attribute or call as written.
     pub text: String,
     /// The item it is on or in.
@@ -158,6 +169,12 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
             line: reference.line,
             column: reference.column,
             kind: reference.kind,
+            label: reference.label(),
+            function: reference.function,
+            variant: reference
+                .variant
+                .as_ref()
+                .map(|variant| variant.name.clone()),
             text: reference.text.clone(),
             context: reference.context.clone(),
         })
@@ -242,13 +259,23 @@ pub fn unknown_flag(manifest: &Manifest, name: &str, display: &str) -> CliError 
 }
 
 fn table(report: &ExplainReport, mode: Mode) -> String {
+    let mut out = String::new();
+    state_section(report, mode, &mut out);
+    chain_section(report, &mut out);
+    related_section(report, &mut out);
+    references_section(report, &mut out);
+    out
+}
+
+/// The state, the description, where it is declared.
+fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
     let state = report
         .enabled
         .map_or("unknown (the build does not resolve)", output::state);
-    let mut out = format!(
+    out.push_str(&format!(
         "{}: {state} ({}), decided by {}\n",
         report.name, report.mode, report.decided_by
-    );
+    ));
     if let Some(description) = &report.description {
         out.push_str(&format!("  {description}\n"));
     }
@@ -265,6 +292,10 @@ fn table(report: &ExplainReport, mode: Mode) -> String {
              override can change it\n",
         );
     }
+}
+
+/// How the state is decided: default, profile, `FEATURE_FLAGS`.
+fn chain_section(report: &ExplainReport, out: &mut String) {
     out.push_str("\nHow the state is decided (lowest precedence first):\n");
     let rows: Vec<Vec<String>> = report
         .chain
@@ -285,7 +316,10 @@ fn table(report: &ExplainReport, mode: Mode) -> String {
     let steps = output::table(&["", "", "", ""], &rows);
     // The header row is blank: drop it.
     out.push_str(steps.split_once('\n').map_or("", |(_, rest)| rest));
+}
 
+/// What it requires and what requires it.
+fn related_section(report: &ExplainReport, out: &mut String) {
     for (title, related) in [
         ("Requires", &report.requires),
         ("Required by", &report.required_by),
@@ -304,10 +338,15 @@ fn table(report: &ExplainReport, mode: Mode) -> String {
             ));
         }
     }
+}
 
+/// Every reference, with its kind.
+fn references_section(report: &ExplainReport, out: &mut String) {
     out.push_str(&format!("\nReferences ({}):\n", report.references.len()));
     if report.references.is_empty() {
-        out.push_str("  none: no attribute or flag! call names it\n");
+        out.push_str(
+            "  none: no attribute, flag! or variant! call, or string-API call with a literal name names it\n",
+        );
     }
     let rows: Vec<Vec<String>> = report
         .references
@@ -318,21 +357,23 @@ fn table(report: &ExplainReport, mode: Mode) -> String {
                     "  {}:{}:{}",
                     reference.file, reference.line, reference.column
                 ),
+                reference.label.clone(),
                 reference.text.clone(),
                 reference
                     .context
                     .as_ref()
                     .map(|context| match reference.kind {
                         RefKind::Attribute => format!("on {context}"),
-                        RefKind::Macro => format!("in {context}"),
+                        RefKind::Macro | RefKind::Variant | RefKind::Call => {
+                            format!("in {context}")
+                        }
                     })
                     .unwrap_or_default(),
             ]
         })
         .collect();
     if !rows.is_empty() {
-        let table = output::table(&["", "", ""], &rows);
+        let table = output::table(&["", "", "", ""], &rows);
         out.push_str(table.split_once('\n').map_or("", |(_, rest)| rest));
     }
-    out
 }

@@ -44,7 +44,8 @@ pub struct FlagRow {
     pub expired: bool,
     /// The flags it requires.
     pub requires: Vec<String>,
-    /// How many attributes and `flag!` calls name it.
+    /// How many references name it: attributes, `flag!` and `variant!` calls, string-API calls with its
+    /// name.
     pub references: usize,
 }
 

@@ -11,6 +11,17 @@
 //!   contents spliced into the enclosing block when that cannot change scoping), or removed.
 //! - In the tokens of macro calls that do not parse as code, `flag!` calls and attributes are found token
 //!   by token; an item to delete there is refused, since its extent is unknown.
+//! - `variant!("name", ..)` is refused: which variant's code to keep is a choice for people.
+//! - Calls of the string API with the flag's name (see [`crate::scan`] for which calls count): a statement
+//!   that only sets, resets or overrides the flag to the state it keeps is deleted, with the `//` comments
+//!   directly above it. That is `RUNTIME::set("x", true)`, `override_local("x", true)` or
+//!   `override_global("x", true)` (with `true` for `--keep on`, `false` for `--keep off`) or `reset("x")`,
+//!   optionally followed by `.unwrap()`, `.expect(..)` or `?`, standing as an expression statement
+//!   (`...;`) or bound by a `let` whose pattern is `_` or a name that the rest of the block never uses
+//!   (`let _on = ...;`, a guard kept alive to the end of the block). `is_enabled("x")` followed by
+//!   `.unwrap()`, `.expect(..)` or `?` becomes `true` or `false`, and folds like `flag!`. Every other call is
+//!   refused with its place: one that forces the other state (what ran under it is gone), one whose result
+//!   is used, `evaluate` and `flag_info`, the variant overrides, calls in macro tokens that do not parse.
 //!
 //! Edits never overlap: an edit that replaces a region (a kept branch, a deleted item) is computed from the
 //! edits found inside it, which it then consumes.
@@ -27,7 +38,8 @@ use syn::{
 
 use crate::expr::{SynAttrArgs, SynExpr};
 use crate::scan;
-use crate::syntax::{self, MacroBody, ParseFailure};
+use crate::syntax::names::{FileNames, MacroKind, RuntimeCrates};
+use crate::syntax::{self, HitKind, MacroBody, ParseFailure};
 use crate::text::{self, Edit, LineIndex};
 
 /// What rewriting one file produced.
@@ -43,18 +55,32 @@ pub struct FileRewrite {
     pub dropped_fallbacks: Vec<(String, String)>,
 }
 
-/// Rewrites `text` (a `.rs` file) for flag `name` fixed `on` or off.
-/// `dynamic` tells whether the flag was dynamic: a unit fn gated off by a dynamic flag then stays, empty.
+/// Rewrites `text` (a `.rs` file) for flag `name` fixed `on` or off, in a package where the runtime is
+/// `flag_runtime`. `dynamic` tells whether the flag was dynamic: a unit fn gated off by a dynamic flag
+/// then stays, empty.
 pub fn rewrite(
     text: &str,
     name: &str,
     on: bool,
     dynamic: bool,
 ) -> Result<FileRewrite, ParseFailure> {
+    rewrite_with(text, name, on, dynamic, &RuntimeCrates::default())
+}
+
+/// [`rewrite`], in a package where the runtime goes by the names of `crates`.
+pub fn rewrite_with(
+    text: &str,
+    name: &str,
+    on: bool,
+    dynamic: bool,
+    crates: &RuntimeCrates,
+) -> Result<FileRewrite, ParseFailure> {
     let parsed = syntax::parse_file(text)?;
+    let names = FileNames::of(&parsed.ast, crates);
     let mut rewriter = Rewriter {
         text,
         index: &parsed.index,
+        names: &names,
         name,
         on,
         dynamic,
@@ -126,6 +152,7 @@ enum Next {
 struct Rewriter<'a> {
     text: &'a str,
     index: &'a LineIndex,
+    names: &'a FileNames,
     name: &'a str,
     on: bool,
     dynamic: bool,
@@ -197,7 +224,9 @@ impl Rewriter<'_> {
         let mut attribute_edits = Vec::new();
         let mut forward = None;
         let mut empty = None;
-        for attr in attrs.iter().filter(|attr| syntax::is_feature_flag(attr)) {
+        for attr in attrs.iter().filter(|attr| {
+            matches!(attr.style, syn::AttrStyle::Outer) && self.names.is_feature_flag(attr.path())
+        }) {
             let attr_range = self.range(attr);
             let args = match syntax::attr_args(attr) {
                 Ok(args) => args,
@@ -381,10 +410,152 @@ impl Rewriter<'_> {
         Ok((format!("{{\n{outer}    {call}\n{outer}}}"), renames))
     }
 
+    // ----- The string API and `variant!` -----
+
+    fn is_flag_macro(&self, mac: &Macro) -> bool {
+        self.names.macro_kind(&mac.path) == Some(MacroKind::Flag)
+    }
+
+    /// Whether `expr` is `is_enabled("the flag")` followed by `.unwrap()`, `.expect(..)` or `?`: a `bool`.
+    fn is_enabled_call(&self, expr: &Expr) -> bool {
+        let inner = match expr {
+            Expr::Try(try_expr) => &*try_expr.expr,
+            Expr::MethodCall(call) if is_unwrap(call) => &*call.receiver,
+            _ => return false,
+        };
+        matches!(inner, Expr::Call(call) if syntax::api_call(call, self.names)
+            .is_some_and(|found| found.function == "is_enabled" && found.name.value() == self.name))
+    }
+
+    fn refuse_variant(&mut self, range: Range<usize>) {
+        let quoted = self.quoted(range.clone());
+        self.refuse(
+            range.start,
+            format!(
+                "{quoted} reads a variant of `{0}`: which variant's code stays is a choice cargo flags cannot make. \
+                 Keep the code of the variant you want, delete the `variant!` call, then rerun",
+                self.name
+            ),
+        );
+    }
+
+    /// Refuses a string-API call of the flag at `range`, with what to do for its fn; `more` ends the reason.
+    fn refuse_call(&mut self, range: Range<usize>, function: &str, more: &str) {
+        let quoted = self.quoted(range.clone());
+        let state = crate::output::state(self.on);
+        let name = self.name;
+        let advice = match function {
+            "is_enabled" => format!(
+                "`{name}` will always be {state}: replace the call by hand (with `{}` where its result is \
+                 unwrapped), then rerun",
+                self.on
+            ),
+            "evaluate" | "flag_info" => format!(
+                "it reads `{name}` at run time, and `{name}` will not exist any more: rewrite this code by hand for \
+                 `{name}` always {state}, then rerun"
+            ),
+            "override_local_variant" | "override_global_variant" => format!(
+                "it forces a variant of `{name}`: keep the code of the variant you want, delete the call, then rerun"
+            ),
+            _ => format!(
+                "cargo flags deletes only a statement that sets, resets or overrides `{name}` to the state it keeps \
+                 ({state}), alone or as `let _guard = ...;`; here its result is used: delete it by hand, keeping \
+                 what runs with `{name}` {state}, then rerun"
+            ),
+        };
+        self.refuse(
+            range.start,
+            format!("{quoted} names `{name}` through the string API:{more} {advice}"),
+        );
+    }
+
+    /// A statement that calls the string API for the flag, peeled of `.unwrap()`, `.expect(..)` and `?`:
+    /// deleted when it only sets, resets or overrides the flag to the state it keeps, refused otherwise.
+    /// `None` when the statement is not such a call.
+    fn api_statement(&mut self, stmt: &Stmt, rest: &[Stmt]) -> Option<()> {
+        let (expr, binding, range) = match stmt {
+            Stmt::Local(local) => {
+                let init = local.init.as_ref()?;
+                let binding = if init.diverge.is_some() {
+                    Binding::Other
+                } else {
+                    binding_of(&local.pat)
+                };
+                (&*init.expr, Some(binding), self.range(local))
+            }
+            Stmt::Expr(expr, Some(semi)) => {
+                (expr, None, self.range(expr).start..self.range(semi).end)
+            }
+            _ => return None,
+        };
+        let Expr::Call(call) = peel(expr) else {
+            return None;
+        };
+        let found = syntax::api_call(call, self.names)?;
+        if found.name.value() != self.name {
+            return None;
+        }
+        let call_range = self.range(call);
+        let quoted = self.quoted(range.clone());
+        let name = self.name;
+        let state = crate::output::state(self.on);
+        let forced = match found.function {
+            "reset" => Some(None),
+            "set" | "override_local" | "override_global" => match call.args.iter().nth(1) {
+                Some(Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Bool(value),
+                    ..
+                })) if call.args.len() == 2 => Some(Some(value.value)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let deletable = match (forced, &binding) {
+            (Some(Some(value)), _) if value != self.on => {
+                let value = crate::output::state(value);
+                self.refuse(
+                    call_range.start,
+                    format!(
+                        "{} forces `{name}` {value}, but its code stays {state} for good: what ran under it is \
+                         gone. Delete or rewrite the code that relies on it (a test of `{name}` {value}?) by hand, \
+                         then rerun",
+                        self.quoted(call_range.clone()),
+                    ),
+                );
+                return Some(());
+            }
+            (None, _) | (Some(_), Some(Binding::Other)) => false,
+            (Some(_), None | Some(Binding::Wild)) => true,
+            (Some(_), Some(Binding::Name(binding))) => !mentions_ident(rest, binding),
+        };
+        if !deletable {
+            self.refuse_call(call_range, found.function, "");
+            return Some(());
+        }
+        let start = text::attached_comments_start(self.text, range.start);
+        let deletion = text::deletion_range(self.text, start..range.end);
+        self.edit(deletion, "");
+        let why = match (found.function, binding.is_some()) {
+            ("reset", _) => {
+                format!("it reset `{name}` to its default; `{name}` is now always {state}")
+            }
+            ("set", _) => format!("it set `{name}` {state}, as the code now always is"),
+            (_, true) => format!("its guard only held `{name}` {state}, as the code now always is"),
+            (_, false) => format!(
+                "it forced `{name}` {state}, as the code now always is, and dropped at once"
+            ),
+        };
+        self.change(range.start, format!("deleted {quoted}: {why}"));
+        Some(())
+    }
+
     // ----- Statements and `if` -----
 
     fn visit_stmts(&mut self, stmts: &[Stmt]) {
         for (index, stmt) in stmts.iter().enumerate() {
+            if self.api_statement(stmt, &stmts[index + 1..]).is_some() {
+                continue;
+            }
             if let Stmt::Expr(Expr::If(expr_if), semi) = stmt {
                 let if_range = self.range(expr_if);
                 let full = match semi {
@@ -545,9 +716,15 @@ impl Rewriter<'_> {
     /// Folds a boolean expression where the flag may appear: `flag!`, `!`, `&&`, `||`, parentheses.
     fn fold(&mut self, expr: &Expr) -> Fold {
         match expr {
-            Expr::Macro(call) if syntax::is_flag_macro(&call.mac) => {
+            Expr::Macro(call) if self.is_flag_macro(&call.mac) => {
                 let range = self.range(expr);
                 self.fold_flag(&call.mac, range)
+            }
+            _ if self.is_enabled_call(expr) => {
+                let range = self.range(expr);
+                let quoted = self.quoted(range.clone());
+                self.change(range.start, format!("{quoted} -> `{}`", self.on));
+                Fold::Const(self.on)
             }
             Expr::Paren(paren) => match self.fold(&paren.expr) {
                 Fold::Text(new, true) => Fold::Text(new, true),
@@ -665,8 +842,26 @@ impl Rewriter<'_> {
     }
 
     fn token_hits(&mut self, tokens: TokenStream) {
-        for hit in syntax::token_hits(tokens, self.index) {
-            if hit.is_attribute {
+        for hit in syntax::token_hits(tokens, self.index, self.names) {
+            if let HitKind::Macro(MacroKind::Variant) = hit.kind {
+                if syntax::mentions_literal(&hit.args, self.name) {
+                    self.refuse_variant(hit.range);
+                }
+                continue;
+            }
+            if let HitKind::Call(function) = hit.kind {
+                if let Some(call) = syntax::api_call_tokens(function, hit.args)
+                    && call.name.value() == self.name
+                {
+                    self.refuse_call(
+                        hit.range,
+                        function,
+                        " It stands in the tokens of a macro call that cannot be read as Rust code.",
+                    );
+                }
+                continue;
+            }
+            if hit.kind == HitKind::Attribute {
                 let Ok(args) = syn::parse2::<SynAttrArgs>(hit.args) else {
                     continue;
                 };
@@ -696,7 +891,7 @@ impl Rewriter<'_> {
                         self.edit(expr.range, new);
                     }
                 }
-            } else if let Ok(parsed) = syntax::flag_call(hit.args) {
+            } else if let Ok(parsed) = syntax::leading_flag_expr(hit.args) {
                 match self.fold_flag_expr(parsed, hit.range.clone()) {
                     Fold::Same => {}
                     Fold::Const(value) => self.edit(hit.range, value.to_string()),
@@ -800,7 +995,19 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
                     self.edit(range, "()");
                 }
             },
-            Expr::Macro(call) if syntax::is_flag_macro(&call.mac) => self.fold_edit(expr),
+            Expr::Macro(call) if self.is_flag_macro(&call.mac) => self.fold_edit(expr),
+            Expr::MethodCall(_) | Expr::Try(_) if self.is_enabled_call(expr) => {
+                self.fold_edit(expr)
+            }
+            Expr::Call(call) => {
+                if let Some(found) = syntax::api_call(call, self.names)
+                    && found.name.value() == self.name
+                {
+                    let range = self.range(call);
+                    self.refuse_call(range, found.function, "");
+                }
+                visit::visit_expr(self, expr);
+            }
             Expr::Paren(_) => self.fold_edit(expr),
             Expr::Unary(unary) if matches!(unary.op, UnOp::Not(_)) => self.fold_edit(expr),
             Expr::Binary(binary) if matches!(binary.op, BinOp::And(_) | BinOp::Or(_)) => {
@@ -811,7 +1018,18 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        if syntax::is_flag_macro(mac) {
+        if self.names.macro_kind(&mac.path) == Some(MacroKind::Variant) {
+            let range = self.range(mac);
+            let names_it = match syntax::variant_call(mac.tokens.clone()) {
+                Ok(literal) => literal.value() == self.name,
+                Err(_) => syntax::mentions_literal(&mac.tokens, self.name),
+            };
+            if names_it {
+                self.refuse_variant(range);
+            }
+            return;
+        }
+        if self.is_flag_macro(mac) {
             let range = self.range(mac);
             match self.fold_flag(mac, range.clone()) {
                 Fold::Same => {}
@@ -826,6 +1044,55 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
             MacroBody::Opaque(tokens) => self.token_hits(tokens),
         }
     }
+}
+
+/// `.unwrap()` or `.expect(..)`.
+fn is_unwrap(call: &syn::ExprMethodCall) -> bool {
+    (call.method == "unwrap" && call.args.is_empty())
+        || (call.method == "expect" && call.args.len() == 1)
+}
+
+/// `expr` without the `.unwrap()`, `.expect(..)` and `?` that follow it, and without parentheses.
+fn peel(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Try(try_expr) => peel(&try_expr.expr),
+        Expr::MethodCall(call) if is_unwrap(call) => peel(&call.receiver),
+        Expr::Paren(paren) => peel(&paren.expr),
+        other => other,
+    }
+}
+
+/// What a `let` binds.
+enum Binding {
+    /// `let _ = ..`.
+    Wild,
+    /// `let name = ..`, `let mut name: T = ..`.
+    Name(String),
+    /// Any other pattern, or a `let .. else`.
+    Other,
+}
+
+fn binding_of(pat: &Pat) -> Binding {
+    match pat {
+        Pat::Wild(_) => Binding::Wild,
+        Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+            Binding::Name(ident.ident.to_string())
+        }
+        Pat::Type(typed) => binding_of(&typed.pat),
+        _ => Binding::Other,
+    }
+}
+
+/// Whether the tokens of `stmts` name the identifier `name`.
+fn mentions_ident(stmts: &[Stmt], name: &str) -> bool {
+    fn walk(tokens: TokenStream, name: &str) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => ident == name,
+            proc_macro2::TokenTree::Group(group) => walk(group.stream(), name),
+            _ => false,
+        })
+    }
+    stmts.iter().any(|stmt| walk(stmt.to_token_stream(), name))
 }
 
 /// Whether a fn returns `()`.

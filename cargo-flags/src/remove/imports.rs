@@ -1,7 +1,8 @@
-//! After a removal, a file may no longer use `flag!` or `#[feature_flag]` at all, and its
-//! `use flag_runtime::{feature_flag, flag};` would then draw an unused-import warning. This drops the names
-//! that are no longer used from `use flag_runtime::...` declarations, and the declaration when nothing is
-//! left. Other shapes (renames, globs, a renamed dependency) are left to the compiler's warning.
+//! After a removal, a file may no longer use `flag!`, `variant!`, `#[feature_flag]` or a fn of the string
+//! API at all, and its `use flag_runtime::{feature_flag, flag, override_local};` would then draw an
+//! unused-import warning. This drops the names that are no longer used from `use flag_runtime::...`
+//! declarations, and the declaration when nothing is left. Other shapes (renames, globs, a renamed
+//! dependency) are left to the compiler's warning.
 
 use std::str::FromStr;
 
@@ -10,7 +11,11 @@ use syn::visit::{self, Visit};
 use syn::{ItemUse, UseTree};
 
 use crate::syntax;
+use crate::syntax::names::STRING_API;
 use crate::text::{self, Edit};
+
+/// The macros whose imports may be left unused.
+const MACROS: [&str; 2] = ["flag", "variant"];
 
 /// `text` without the `flag`/`feature_flag` imports it no longer uses, and what was removed (at byte
 /// offsets of `text`); `None` when nothing changes.
@@ -31,6 +36,11 @@ pub fn clean(text: &str) -> Option<(String, Vec<(usize, String)>)> {
         candidates.iter().map(|(range, _)| range.clone()).collect();
     let tokens = TokenStream::from_str(text.strip_prefix('\u{feff}').unwrap_or(text)).ok()?;
     let mut used = Used::default();
+    used.candidates
+        .extend(MACROS.iter().map(|name| (*name).to_owned()));
+    used.candidates.insert("feature_flag".to_owned());
+    used.candidates
+        .extend(STRING_API.iter().map(|name| (*name).to_owned()));
     used.walk(tokens, &parsed.index, &excluded);
 
     let mut edits = Vec::new();
@@ -40,7 +50,8 @@ pub fn clean(text: &str) -> Option<(String, Vec<(usize, String)>)> {
             continue;
         };
         let unused = |name: &syn::Ident| {
-            (name == "flag" && !used.flag) || (name == "feature_flag" && !used.feature_flag)
+            let name = name.to_string();
+            used.candidates.contains(&name) && !used.names.contains(&name)
         };
         match &*root.tree {
             UseTree::Name(name) if unused(&name.ident) => {
@@ -112,11 +123,13 @@ impl<'ast> Visit<'ast> for Uses {
     }
 }
 
-/// Whether the file still uses the imported names, outside the `use` declarations themselves.
+/// Which of the imported names the file still uses, outside the `use` declarations themselves.
 #[derive(Default)]
 struct Used {
-    flag: bool,
-    feature_flag: bool,
+    /// The names whose imports may be dropped.
+    candidates: std::collections::BTreeSet<String>,
+    /// The candidates used.
+    names: std::collections::BTreeSet<String>,
 }
 
 impl Used {
@@ -135,17 +148,21 @@ impl Used {
                     if excluded.iter().any(|range| range.contains(&at)) {
                         continue;
                     }
+                    // `a::set` and `x.set(..)` do not use an imported `set`.
                     let qualified = i >= 1
-                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == ':');
+                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == ':' || p.as_char() == '.');
                     if qualified {
                         continue;
                     }
-                    if ident == "feature_flag" {
-                        self.feature_flag = true;
-                    } else if ident == "flag"
-                        && matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
-                    {
-                        self.flag = true;
+                    let name = ident.to_string();
+                    let is_macro_call = matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    let used = if MACROS.contains(&name.as_str()) {
+                        is_macro_call
+                    } else {
+                        !is_macro_call
+                    };
+                    if used && self.candidates.contains(&name) {
+                        self.names.insert(name);
                     }
                 }
                 _ => {}
@@ -174,10 +191,17 @@ mod tests {
         let all_used = "use flag_runtime::{feature_flag, flag};\n#[feature_flag(\"a\")]\nfn f() -> bool { flag!(\"b\") }\n";
         assert!(clean(all_used).is_none());
 
-        let others = "use flag_runtime::{flag, override_local};\nfn f() {}\n";
+        let others = "use flag_runtime::{flag, Context};\nfn f() {}\n";
         assert_eq!(
             clean(others).unwrap().0,
-            "use flag_runtime::override_local;\nfn f() {}\n"
+            "use flag_runtime::Context;\nfn f() {}\n"
+        );
+
+        // The string API: a name still called stays; a method of the same name does not use it.
+        let api = "use flag_runtime::{override_local, set, variant};\nfn f(c: &C) {\n    let _g = override_local(\"a\", true);\n    c.set(1);\n}\n";
+        assert_eq!(
+            clean(api).unwrap().0,
+            "use flag_runtime::override_local;\nfn f(c: &C) {\n    let _g = override_local(\"a\", true);\n    c.set(1);\n}\n"
         );
     }
 }

@@ -38,12 +38,16 @@ pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
     };
     let mut edits = Vec::new();
 
-    if spans.item(&["flags", name, "variants"]).is_some() {
+    let has_variants = manifest
+        .flag(name)
+        .is_some_and(|flag| !flag.targeting.variant_names().is_empty());
+    if has_variants || spans.item(&["flags", name, "variants"]).is_some() {
         out.refusals.push((
             manifest.flag(name).map_or(0, |flag| flag.span.start),
             format!(
                 "`{name}` has variants, and code that reads a variant is not something cargo flags can rewrite: \
-                 move that code to the variant you keep, delete `variants` from [flags.{name}], then rerun"
+                 move that code to the variant you keep, delete the `variants` of [flags.{name}] (and of its \
+                 rules), then rerun"
             ),
         ));
     }

@@ -1,9 +1,10 @@
 //! `cargo flags remove NAME --keep on|off [--dry-run]`: retire a flag from the code and the manifest.
 //!
 //! Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
-//! ([`manifest`]), imports of `flag`/`feature_flag` left unused are dropped ([`imports`]). Everything is
-//! computed first; if anything is refused (a file that does not parse, a flag other flags require with
-//! `--keep off`, a shape that cannot be rewritten safely) nothing is written. The edited files must parse
+//! ([`manifest`]), imports from the runtime left unused are dropped ([`imports`]). Everything is computed
+//! first; if anything is refused (a file that does not parse, a flag other flags require with `--keep off`,
+//! a flag with variants or a `variant!` of it, a string-API call that cannot be deleted safely, a shape that
+//! cannot be rewritten safely) nothing is written. The edited files must parse
 //! again and the edited manifest must validate before anything is written. `--dry-run` prints a unified
 //! diff instead of writing.
 
@@ -19,7 +20,9 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::commands::explain::unknown_flag;
 use crate::output;
+use crate::scan::PackageCrates;
 use crate::syntax;
+use crate::syntax::names::RuntimeCrates;
 use crate::text::line_column;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session};
 
@@ -64,6 +67,8 @@ struct FileState {
     display: String,
     old: String,
     new: String,
+    /// The runtime's names in the file's package.
+    crates: RuntimeCrates,
 }
 
 /// Runs `remove`.
@@ -129,13 +134,15 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
     // The code: every file, so that a file that does not parse cannot hide a reference.
     let mut files = Vec::new();
     let mut dropped_fallbacks = Vec::new();
+    let mut packages = PackageCrates::new(&session.workspace);
     for path in &session.files {
         let display = session.workspace.display(path);
+        let crates = packages.for_file(path);
         let old = std::fs::read_to_string(path).map_err(|error| {
             CliError::new(format!("cannot read {display}: {error}"))
                 .help("check the file's permissions, or leave it out with --exclude")
         })?;
-        let rewritten = code::rewrite(&old, name, on, dynamic);
+        let rewritten = code::rewrite_with(&old, name, on, dynamic, &crates);
         syntax::forget_spans();
         match rewritten {
             Ok(rewrite) => {
@@ -151,6 +158,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
                     display,
                     new: rewrite.text,
                     old,
+                    crates,
                 });
             }
             Err(failure) => report.refused.push(Change {
@@ -281,7 +289,7 @@ fn finish(
     // Every reference must be gone: scan the result as `check` would.
     for file in files.iter() {
         let mut scan = crate::scan::Scan::default();
-        crate::scan::scan_text(&file.display, &file.new, &mut scan);
+        crate::scan::scan_text_with(&file.display, &file.new, &file.crates, &mut scan);
         syntax::forget_spans();
         for reference in scan.references_to(name) {
             report.refused.push(Change {
@@ -391,8 +399,9 @@ fn notes(
             lines.dedup();
             let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
             report.notes.push(format!(
-                "{} still has the string \"{name}\" ({} {}): not an attribute or flag! call, so it was left \
-                 alone (the runtime API, a test?); `{name}` is no longer a flag, so update it",
+                "{} still has the string \"{name}\" ({} {}): not a reference cargo flags recognises, so it was \
+                 left alone (a name passed to the string API through a variable, an expected error?); `{name}` \
+                 is no longer a flag, so update it",
                 file.display,
                 if lines.len() == 1 { "line" } else { "lines" },
                 lines.join(", ")
@@ -420,8 +429,8 @@ fn notes(
     }
     if flag.mode == Mode::Dynamic {
         report.notes.push(format!(
-            "`{name}` was dynamic: run-time settings of it (flags files, FEATURE_FLAGS at run time, set() and \
-             override calls) now name an unknown flag; remove them"
+            "`{name}` was dynamic: run-time settings of it outside the code (flags files, FEATURE_FLAGS at run \
+             time, names computed at run time) now name an unknown flag; remove them"
         ));
     }
 }
