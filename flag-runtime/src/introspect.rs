@@ -33,8 +33,10 @@ pub struct FlagInfo {
     pub owner: Option<&'static str>,
     /// The manifest's expiry date, `YYYY-MM-DD`.
     pub expires: Option<&'static str>,
-    /// The flags this one requires.
+    /// The flags this one requires on.
     pub requires: &'static [&'static str],
+    /// Every `requires` entry in words: `new_api`, `legacy off`, `checkout with variant one_page`.
+    pub requirements: Vec<String>,
     /// The names of its variants, as compiled in: the variants of its `flag_variants!` enum.
     pub variants: &'static [&'static str],
     /// Its rules and variants now, when it has any.
@@ -69,6 +71,8 @@ impl FlagInfo {
     ///
     /// ```
     /// let checkout = flag_runtime::flag_info("checkout_v2")?;
+    /// let express = flag_runtime::flag_info("express_pay")?;
+    /// assert_eq!(express.describe(), "off (default, requires checkout_v2 with variant one_page)");
     /// assert_eq!(
     ///     checkout.describe(),
     ///     "on for contexts that a rule matches (compiled): user_id in [42, 7]; country in [NZ, AU] and \
@@ -79,8 +83,13 @@ impl FlagInfo {
     /// # Ok::<(), flag_runtime::Error>(())
     /// ```
     pub fn describe(&self) -> String {
+        let requires = if self.requirements.is_empty() {
+            String::new()
+        } else {
+            format!(", requires {}", self.requirements.join(" and "))
+        };
         let plain = format!(
-            "{} ({})",
+            "{} ({}{requires})",
             if self.enabled { "on" } else { "off" },
             self.source
         );
@@ -104,7 +113,7 @@ impl FlagInfo {
         }
         if !targeting.rules.is_empty() {
             out.push_str(&format!(
-                "; {} without a context ({})",
+                "; {} without a context ({}{requires})",
                 if self.enabled { "on" } else { "off" },
                 self.source
             ));
@@ -147,6 +156,22 @@ fn info(flag: &Flag) -> FlagInfo {
         owner: decl.owner,
         expires: decl.expires,
         requires: decl.requires,
+        requirements: decl
+            .requirements
+            .iter()
+            .map(|required| match (required.enabled, required.variants) {
+                (false, _) => format!("{} off", required.flag),
+                (true, []) => required.flag.to_owned(),
+                (true, [variant]) => format!("{} with variant {variant}", required.flag),
+                (true, variants) => {
+                    format!(
+                        "{} with a variant of {}",
+                        required.flag,
+                        variants.join(", ")
+                    )
+                }
+            })
+            .collect(),
         variants: decl.variants,
         targeting: (!targeting.is_empty()).then(|| TargetingInfo {
             applies: matches!(layer, Layer::Compiled | Layer::File),

@@ -54,12 +54,14 @@ fn theme() -> &'static str {
 fn tour() {
     println!("Flags compiled into this program (flag_runtime::flags()):");
     for info in flag_runtime::flags() {
+        // One line of `describe()` per clause, aligned under the first.
+        let description = info
+            .describe()
+            .replace("; ", ";\n                          ");
         println!(
-            "  {:<14} {:<8} {:<4} decided by {}",
+            "  {:<14} {:<8} {description}",
             info.name,
-            info.mode.as_str(),
-            if info.enabled { "on" } else { "off" },
-            info.source
+            info.mode.as_str()
         );
     }
     println!();
