@@ -30,10 +30,16 @@ fn list_json_field_by_field() {
     let names: Vec<&str> = flags.iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["fast_tax", "gift_wrap", "live_rates", "new_checkout"]
+        [
+            "checkout_layout",
+            "fast_tax",
+            "gift_wrap",
+            "live_rates",
+            "new_checkout"
+        ]
     );
 
-    let checkout = &flags[3];
+    let checkout = &flags[4];
     assert_eq!(checkout["mode"], "static");
     assert_eq!(checkout["enabled"], false);
     assert_eq!(checkout["decided_by"], "default");
@@ -45,19 +51,22 @@ fn list_json_field_by_field() {
     // main.rs 3, cart.rs 6, checkout.rs 7 (one under #[cfg(any())], one in a macro_rules body), smoke.rs 2.
     assert_eq!(checkout["references"], 18);
 
-    let rates = &flags[2];
+    let rates = &flags[3];
     assert_eq!(rates["mode"], "dynamic");
     assert_eq!(rates["enabled"], true);
     assert_eq!(rates["owner"], "team-billing");
     assert!(rates["expires"].is_null());
     assert_eq!(rates["requires"], serde_json::json!([]));
-    assert_eq!(rates["references"], 4);
+    // cart.rs 1, main.rs 1, smoke.rs 6: three flag! calls, override_local, set and reset.
+    assert_eq!(rates["references"], 8);
 
-    let wrap = &flags[1];
+    let wrap = &flags[2];
     assert!(wrap["owner"].is_null());
     assert_eq!(wrap["requires"], serde_json::json!(["new_checkout"]));
     assert_eq!(wrap["references"], 4);
-    assert_eq!(flags[0]["references"], 6);
+    assert_eq!(flags[1]["references"], 6);
+    // layout.rs: flag!, variant!, the attribute; smoke.rs: override_local, is_enabled.
+    assert_eq!(flags[0]["references"], 5);
 }
 
 #[test]
@@ -98,7 +107,7 @@ fn list_resolves_profiles_and_overrides_as_the_build_does() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stdout
-            .starts_with("4 flags in flags.toml, resolved with profile minimal\n"),
+            .starts_with("5 flags in flags.toml, resolved with profile minimal\n"),
         "{}",
         out.stdout
     );
@@ -154,7 +163,7 @@ fn check_passes_on_a_healthy_workspace_and_fails_once_a_flag_expires() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         out.stdout,
-        "check passed: 0 errors, 0 warnings (4 flags, 27 references in 4 files; today is 2030-06-30)\n"
+        "check passed: 0 errors, 0 warnings (5 flags, 36 references in 5 files; today is 2030-06-30)\n"
     );
 
     let out = run(&dir, &["check"], &[("FEATURE_FLAGS_TODAY", "2030-07-01")]);
@@ -163,7 +172,7 @@ fn check_passes_on_a_healthy_workspace_and_fails_once_a_flag_expires() {
         out.stdout,
         "error: flags.toml:8:11: flag `new_checkout` expired on 2030-06-30, owner team-shop\n  help: remove it \
          with `cargo flags remove new_checkout --keep on|off`, or move `expires` to a later date\n\ncheck failed: \
-         1 error, 0 warnings (4 flags, 27 references in 4 files; today is 2030-07-01)\n"
+         1 error, 0 warnings (5 flags, 36 references in 5 files; today is 2030-07-01)\n"
     );
     let report = json(
         &run(
@@ -212,10 +221,13 @@ fn check_reports_every_problem() {
     let report = json(&run(&dir, &["check", "--format", "json"], &[TODAY]).stdout);
     assert_eq!(report["ok"], false);
     assert_eq!(report["manifest"], "flags.toml");
-    assert_eq!(report["flags"], 3);
-    // main.rs and half.rs of the member; the package in app/vendor/other is not a member.
-    assert_eq!(report["files"], 2);
-    assert_eq!(report["references"], 4);
+    assert_eq!(report["flags"], 4);
+    // main.rs, half.rs and tests/overrides.rs of the member; the package in app/vendor/other is not a
+    // member.
+    assert_eq!(report["files"], 3);
+    // main.rs: 2 attributes (the third is malformed), 2 flag!, 2 variant!, set; overrides.rs: 2 overrides
+    // and the reset expected to fail (the method `.set` is not one).
+    assert_eq!(report["references"], 10);
     let problems = report["problems"].as_array().unwrap();
     let summary: Vec<String> = problems
         .iter()
@@ -238,9 +250,41 @@ fn check_reports_every_problem() {
             "warning unreferenced flags.toml:12:8 unused_flag",
             "error undeclared app/src/main.rs:6:16 drak_mode",
             "error undeclared app/src/main.rs:10:36 totally_unknown",
+            "error undeclared app/src/main.rs:19:22 one_page_chekout",
+            "error variants app/src/main.rs:20:22 dark_mode",
+            "error static app/src/main.rs:21:23 search_v2",
+            "error undeclared app/tests/overrides.rs:7:47 drak_mode",
+            "error variants app/tests/overrides.rs:8:76 one_page_checkout",
             "error malformed app/src/main.rs:15:16 -",
             "error unparsable app/src/half.rs:2:10 -",
         ]
+    );
+    let message = |index: usize| problems[index]["message"].as_str().unwrap();
+    assert_eq!(
+        message(4),
+        "unknown flag `one_page_chekout`; did you mean `one_page_checkout`?"
+    );
+    assert_eq!(problems[4]["suggestion"], "one_page_checkout");
+    assert_eq!(
+        message(5),
+        "flag `dark_mode` is static: variants are chosen at run time, so the flag must be `mode = \"dynamic\"`"
+    );
+    assert_eq!(
+        message(6),
+        "flag `search_v2` is static: `set` cannot change it at run time and returns an error"
+    );
+    assert_eq!(
+        message(7),
+        "unknown flag `drak_mode`; did you mean `dark_mode`?"
+    );
+    assert_eq!(
+        message(8),
+        "flag `one_page_checkout` has no variant `compcat`; did you mean `compact`?"
+    );
+    assert_eq!(problems[8]["suggestion"], "compact");
+    assert_eq!(
+        problems[8]["help"],
+        "the variants of `one_page_checkout`: compact, roomy"
     );
     assert_eq!(problems[2]["suggestion"], "dark_mode");
     assert_eq!(
@@ -249,12 +293,12 @@ fn check_reports_every_problem() {
     );
     assert!(problems[3]["suggestion"].is_null());
     assert!(
-        problems[4]["message"]
+        problems[9]["message"]
             .as_str()
             .unwrap()
             .contains("unknown operator `nto`"),
         "{}",
-        problems[4]["message"]
+        problems[9]["message"]
     );
     for problem in problems {
         assert!(
@@ -272,7 +316,7 @@ fn check_reports_every_problem() {
         &[TODAY],
     );
     let report = json(&out.stdout);
-    assert_eq!(report["files"], 1);
+    assert_eq!(report["files"], 2);
     assert!(
         report["problems"]
             .as_array()
@@ -291,7 +335,7 @@ fn check_warnings_fail_only_with_strict() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
         out.stdout.starts_with(
-            "warning: flags.toml:36:8: flag `spare` is declared but no code references it\n"
+            "warning: flags.toml:51:8: flag `spare` is declared but no code references it\n"
         ),
         "{}",
         out.stdout
@@ -408,6 +452,9 @@ fn explain_json_field_by_field() {
             "line": 17,
             "column": 5,
             "kind": "attribute",
+            "label": "attribute",
+            "function": null,
+            "variant": null,
             "text": "#[feature_flag(\"new_checkout\")]",
             "context": "fn subtotal",
         })
@@ -428,8 +475,8 @@ fn explain_json_field_by_field() {
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(
         out.stderr,
-        "error: unknown flag `new_chekout`; did you mean `new_checkout`?\nhelp: flags.toml declares: fast_tax, \
-         gift_wrap, live_rates, new_checkout\n"
+        "error: unknown flag `new_chekout`; did you mean `new_checkout`?\nhelp: flags.toml declares: \
+         checkout_layout, fast_tax, gift_wrap, live_rates, new_checkout\n"
     );
 }
 
@@ -438,7 +485,7 @@ fn runs_from_a_subdirectory_and_honours_the_manifest_variable() {
     let dir = fixture("shop", "subdirectory");
     let out = run(&dir.join("src"), &["list", "--format", "json"], &[TODAY]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(json(&out.stdout)["flags"].as_array().unwrap().len(), 4);
+    assert_eq!(json(&out.stdout)["flags"].as_array().unwrap().len(), 5);
 
     std::fs::write(
         dir.join("src/other.toml"),
@@ -454,7 +501,7 @@ fn runs_from_a_subdirectory_and_honours_the_manifest_variable() {
     let report = json(&out.stdout);
     assert_eq!(report["manifest"], "src/other.toml");
     assert_eq!(report["flags"][0]["name"], "live_rates");
-    assert_eq!(report["flags"][0]["references"], 4);
+    assert_eq!(report["flags"][0]["references"], 8);
 
     let out = run(
         &dir,
@@ -525,7 +572,7 @@ fn command_line_errors_and_help() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        5
     );
 
     let outside = std::env::temp_dir().join(format!("cargo-flags-outside-{}", std::process::id()));
@@ -571,4 +618,77 @@ fn check_resolves_the_defaults_and_every_profile() {
         "turn `fast_tax` on wherever `new_checkout` is on, or turn `new_checkout` off"
     );
     assert_eq!(report["problems"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn explain_lists_every_kind_of_reference() {
+    let dir = fixture("shop", "explain_every_kind");
+    let out = run(&dir, &["explain", "checkout_layout"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    snapshot("explain-every-kind.txt", &out.stdout);
+
+    let out = run(
+        &dir,
+        &["explain", "live_rates", "--format", "json"],
+        &[TODAY],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    let kinds: Vec<String> = report["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["file"].as_str().unwrap(),
+                r["line"],
+                r["kind"].as_str().unwrap(),
+                r["label"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "src/cart.rs 41 attribute attribute",
+            "src/main.rs 41 macro flag!",
+            "tests/smoke.rs 7 call override_local()",
+            "tests/smoke.rs 8 macro flag!",
+            "tests/smoke.rs 9 macro flag!",
+            "tests/smoke.rs 20 call set()",
+            "tests/smoke.rs 21 macro flag!",
+            "tests/smoke.rs 22 call reset()",
+        ]
+    );
+    assert_eq!(report["references"][2]["function"], "override_local");
+}
+
+#[test]
+fn a_renamed_runtime_is_followed() {
+    let dir = fixture("shop", "renamed_runtime");
+    let cargo_toml = read(&dir, "Cargo.toml").replace(
+        "flag-runtime = { path",
+        "rt = { package = \"flag-runtime\", path",
+    );
+    std::fs::write(dir.join("Cargo.toml"), cargo_toml).unwrap();
+    std::fs::write(
+        dir.join("src/renamed.rs"),
+        "fn f() {\n    let _on = rt::override_local(\"live_rate\", true);\n    flag_runtime::set(\"live_rates\", true);\n    other::set(\"nope\", true);\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0]["file"], "src/renamed.rs");
+    assert_eq!(
+        (problems[0]["line"].as_u64(), problems[0]["column"].as_u64()),
+        (Some(2), Some(34))
+    );
+    assert_eq!(
+        problems[0]["message"],
+        "unknown flag `live_rate`; did you mean `live_rates`?"
+    );
 }

@@ -10,10 +10,11 @@ use std::process::Command;
 use support::{FLAG_VARIABLES, fixture, json, read, run, snapshot};
 
 /// The fixture's files that `remove` may change.
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "src/main.rs",
     "src/cart.rs",
     "src/checkout.rs",
+    "src/layout.rs",
     "tests/smoke.rs",
     "flags.toml",
 ];
@@ -47,7 +48,7 @@ fn keep_on() {
     // The rest of the workspace still checks: the retired flag is gone from the manifest and the code.
     let check = run(&dir, &["check", "--format", "json"], &[]);
     assert_eq!(check.code, 0, "{check:?}");
-    assert_eq!(json(&check.stdout)["flags"], 3);
+    assert_eq!(json(&check.stdout)["flags"], 4);
 }
 
 #[test]
@@ -254,12 +255,120 @@ fn dynamic_flag_kept_off() {
         "{}",
         out.stdout
     );
+    // The test's override of the state kept, its set and its reset are deleted; the imports they used go.
+    assert_eq!(
+        read(&dir, "tests/smoke.rs"),
+        read(&support::fixtures().join("shop"), "tests/smoke.rs")
+            .replace(
+                "use flag_runtime::{flag, reset, set};",
+                "use flag_runtime::flag;"
+            )
+            .replace(
+                "    let _off = flag_runtime::override_local(\"live_rates\", false).unwrap();\n",
+                ""
+            )
+            .replace("    set(\"live_rates\", false).unwrap();\n", "")
+            .replace("    reset(\"live_rates\").unwrap();\n", "")
+            .replace("!flag!(\"live_rates\")", "true")
+            .replace("!flag!(all(\"live_rates\", \"new_checkout\"))", "true")
+    );
+    for line in [
+        "  tests/smoke.rs:7:5: deleted `let _off = flag_runtime::override_local(\"live_rates\", false).unwrap();`: \
+         its guard only held `live_rates` off, as the code now always is\n",
+        "  tests/smoke.rs:20:5: deleted `set(\"live_rates\", false).unwrap();`: it set `live_rates` off, as the code \
+         now always is\n",
+        "  tests/smoke.rs:22:5: deleted `reset(\"live_rates\").unwrap();`: it reset `live_rates` to its default; \
+         `live_rates` is now always off\n",
+        "  tests/smoke.rs:3:1: removed the unused import `reset` and `set`\n",
+    ] {
+        assert!(out.stdout.contains(line), "{line}\n{}", out.stdout);
+    }
     assert!(
-        out.stdout
-            .contains("tests/smoke.rs still has the string \"live_rates\" (line 7)"),
+        !out.stdout.contains("still has the string"),
         "{}",
         out.stdout
     );
+    let check = run(&dir, &["check", "--format", "json"], &[]);
+    assert_eq!(check.code, 0, "{check:?}");
+}
+
+#[test]
+fn overrides_of_the_other_state_are_refused() {
+    let dir = fixture("shop", "remove_overrides_refused");
+    let out = run(&dir, &["remove", "live_rates", "--keep", "on"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "error: tests/smoke.rs:7:16: `flag_runtime::override_local(\"live_rates\", false)` forces `live_rates` off, \
+         but its code stays on for good: what ran under it is gone. Delete or rewrite the code that relies on it (a \
+         test of `live_rates` off?) by hand, then rerun\n\
+         error: tests/smoke.rs:20:5: `set(\"live_rates\", false)` forces `live_rates` off, but its code stays on for \
+         good: what ran under it is gone. Delete or rewrite the code that relies on it (a test of `live_rates` off?) \
+         by hand, then rerun\n\
+         error: `live_rates` was not removed: nothing was changed; fix what is listed above, then rerun\n"
+    );
+    unchanged(&dir);
+
+    // A guard the code uses later, and a call whose result is used, are refused with their places.
+    std::fs::write(
+        dir.join("src/guards.rs"),
+        "fn f() {\n    let guard = flag_runtime::override_global(\"live_rates\", false).unwrap();\n    drop(guard);\n    \
+         assert_eq!(flag_runtime::is_enabled(\"live_rates\"), Ok(false));\n}\n",
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        &["remove", "live_rates", "--keep", "off", "--format", "json"],
+        &[],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    let refused: Vec<String> = report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}:{} {}",
+                r["file"].as_str().unwrap(),
+                r["line"],
+                r["column"],
+                r["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "src/guards.rs:2:17 `flag_runtime::override_global(\"live_rates\", false)` names `live_rates` through the \
+             string API: cargo flags deletes only a statement that sets, resets or overrides `live_rates` to the state \
+             it keeps (off), alone or as `let _guard = ...;`; here its result is used: delete it by hand, keeping what \
+             runs with `live_rates` off, then rerun",
+            "src/guards.rs:4:16 `flag_runtime::is_enabled(\"live_rates\")` names `live_rates` through the string API: \
+             `live_rates` will always be off: replace the call by hand (with `false` where its result is unwrapped), \
+             then rerun",
+        ]
+    );
+    unchanged(&dir);
+}
+
+#[test]
+fn flags_with_variants_are_refused_at_each_variant_call() {
+    let dir = fixture("shop", "remove_variants");
+    let out = run(&dir, &["remove", "checkout_layout", "--keep", "on"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: src/layout.rs:13:11: `variant!(\"checkout_layout\", &ctx)` reads a variant of `checkout_layout`: \
+         which variant's code stays is a choice cargo flags cannot make. Keep the code of the variant you want, \
+         delete the `variant!` call, then rerun\n\
+         error: flags.toml:29:8: `checkout_layout` has variants, and code that reads a variant is not something \
+         cargo flags can rewrite: move that code to the variant you keep, delete the `variants` of \
+         [flags.checkout_layout] (and of its rules), then rerun\n\
+         error: `checkout_layout` was not removed: nothing was changed; fix what is listed above, then rerun\n"
+    );
+    unchanged(&dir);
 }
 
 #[test]
