@@ -72,7 +72,8 @@ impl Check {
     }
 }
 
-/// Decides `expr` under `build`, recording an error for each unknown flag (which then counts as off).
+/// Decides `expr` under `build`, recording an error for each unknown flag, which then counts as on, as every
+/// flag does when nothing can be decided (see [`undecided`]).
 pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
     match expr {
         FlagExpr::Flag(literal) => {
@@ -102,7 +103,7 @@ pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
                         format!("unknown flag `{name}`{hint}")
                     };
                     errors.error(literal.span(), message);
-                    Decision::Known(false)
+                    Decision::Known(true)
                 }
             }
         }
@@ -124,6 +125,21 @@ pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
             operands,
             ..
         } => fold(operands, build, errors, false),
+    }
+}
+
+/// What `expr` comes to when the build cannot decide it (the manifest cannot be read, a variable is
+/// malformed): every flag counts as on. Any fixed choice keeps exactly one of two definitions gated on
+/// `"name"` and `not("name")`, so the crate stays one consistent program and only the real error shows; "on"
+/// also keeps an item gated on a single flag, the common case, for the code that uses it.
+pub fn undecided(expr: &FlagExpr) -> bool {
+    match expr {
+        FlagExpr::Flag(_) => true,
+        FlagExpr::Op { op, operands, .. } => match op {
+            Op::Not => !operands.iter().all(undecided),
+            Op::All => operands.iter().all(undecided),
+            Op::Any => operands.iter().any(undecided),
+        },
     }
 }
 
@@ -214,10 +230,45 @@ default = true
     }
 
     #[test]
+    fn unknown_flags_count_as_on_so_that_one_of_two_alternatives_stays() {
+        let mut errors = Errors::default();
+        let on = |text: &str, errors: &mut Errors| match decide(
+            &syn::parse_str(text).unwrap(),
+            &build(),
+            errors,
+        ) {
+            Decision::Known(on) => on,
+            Decision::Runtime(_) => panic!("{text} is static"),
+        };
+        assert!(on(r#""nwe""#, &mut errors));
+        assert!(!on(r#"not("nwe")"#, &mut errors));
+        assert!(!on(r#"all("off", "nwe")"#, &mut errors));
+        assert!(on(r#"not(all("off", "nwe"))"#, &mut errors));
+        assert!(!errors.is_empty());
+    }
+
+    #[test]
+    fn undecided_expressions_count_every_flag_as_on() {
+        let value = |text: &str| undecided(&syn::parse_str(text).unwrap());
+        assert!(value(r#""a""#));
+        assert!(!value(r#"not("a")"#));
+        assert!(value(r#"all("a", not(not("b")))"#));
+        assert!(!value(r#"all("a", not("b"))"#));
+        assert!(value(r#"any(not("a"), "b")"#));
+        assert!(!value(r#"any(not("a"), not("b"))"#));
+        assert!(value("all()"));
+        assert!(!value("any()"));
+        // Two alternatives: exactly one is on.
+        for text in [r#""a""#, r#"all("a", "b")"#, r#"any(not("a"), "b")"#] {
+            assert_ne!(value(text), value(&format!("not({text})")), "{text}");
+        }
+    }
+
+    #[test]
     fn reports_every_unknown_flag_with_a_suggestion() {
         let mut errors = Errors::default();
         let expr = syn::parse_str(r#"all("of", "zzzzzz")"#).unwrap();
-        assert_eq!(decide(&expr, &build(), &mut errors), Decision::Known(false));
+        assert_eq!(decide(&expr, &build(), &mut errors), Decision::Known(true));
         let text = errors.into_compile_errors().to_string();
         assert!(
             text.contains("unknown flag `of`; did you mean `off`?"),

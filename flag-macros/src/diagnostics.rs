@@ -5,7 +5,9 @@
 //! errors.
 
 use proc_macro2::{Span, TokenStream};
+use std::collections::HashSet;
 use std::fmt::Display;
+use std::sync::{Mutex, PoisonError};
 
 /// Errors found so far in one macro invocation.
 #[derive(Default)]
@@ -49,4 +51,33 @@ impl Errors {
             .map(syn::Error::into_compile_error)
             .unwrap_or_default()
     }
+}
+
+static REPORTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// Whether `messages` have not yet been reported in the crate being compiled: true once per crate and set of
+/// messages. For the problems of a whole build (a broken manifest, a malformed variable), which every use
+/// would otherwise repeat.
+pub fn first_report(messages: &[String]) -> bool {
+    let key = format!(
+        "{}\u{0}{}\u{0}{}",
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default(),
+        std::env::var("CARGO_CRATE_NAME").unwrap_or_default(),
+        messages.join("\u{0}")
+    );
+    let mut reported = REPORTED.lock().unwrap_or_else(PoisonError::into_inner);
+    reported.get_or_insert_with(HashSet::new).insert(key)
+}
+
+/// The build's problems as compile errors at the macro's call site, from the first use in the crate only
+/// (see [`first_report`]); empty for every later use.
+pub fn build_errors(messages: &[String]) -> TokenStream {
+    if !first_report(messages) {
+        return TokenStream::new();
+    }
+    let mut errors = Errors::default();
+    for message in messages {
+        errors.error(Span::call_site(), message);
+    }
+    errors.into_compile_errors()
 }

@@ -3,8 +3,13 @@
 //! Static decisions keep or drop the item's tokens untouched, as `#[cfg]` would; a `fallback` rewrites only
 //! the fn's body. Dynamic decisions switch a fn's body at run time through a read of the flag's slot in the
 //! runtime's table (see [`callsite`]). Whatever the outcome, the expansion carries the rebuild
-//! tracking of [`track`] once per crate, and errors come with the item still emitted, so that one mistake does
-//! not cascade.
+//! tracking of [`track`] once per crate.
+//!
+//! One mistake, one error: an error comes with what keeps the rest of the crate quiet. A condition that
+//! cannot be decided (an unknown flag, a manifest that cannot be read) is taken as a fixed value, so that of
+//! two alternative definitions exactly one remains (see [`undecided`]); a broken manifest or variable is
+//! reported by the first use in the crate only, and when only the variables are wrong every use expands under
+//! the manifest's defaults; `flag!` is still a `bool`, and `flag_variants!()` still a module.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,11 +19,11 @@ use quote::{format_ident, quote};
 use syn::{FnArg, Pat, PatIdent, ReturnType, Safety, Signature, Type};
 
 use crate::callsite;
-use crate::decide::{Check, Decision, decide};
-use crate::diagnostics::Errors;
+use crate::decide::{Check, Decision, decide, undecided};
+use crate::diagnostics::{Errors, build_errors, first_report};
 use crate::expiry;
 use crate::item::{self, FnParts, ItemKind, classify};
-use crate::load::{self, Build, LoadError};
+use crate::load::{self, Build};
 use crate::runtime_path::runtime_path;
 use crate::signature;
 use crate::track;
@@ -46,22 +51,44 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
             syn::Error::new(key.span(), message).into_compile_error(),
         );
     }
-    let build = match load::load() {
-        Ok(build) => build,
-        Err(error) => return with_errors(item, load_errors(&error)),
-    };
+    let keep_undecided = |on: bool| on || args.fallback.is_some();
+    match build_for_use() {
+        (Some(build), load_errors) if load_errors.is_empty() => {
+            decided_item(item, kind, &args, &build, keep_undecided)
+        }
+        (Some(build), load_errors) => {
+            let item = decided_item(item, kind, &args, &build, keep_undecided);
+            with_errors(item, load_errors)
+        }
+        (None, load_errors) => {
+            let keep = keep_undecided(undecided(&args.expr));
+            undecided_item(item, keep, load_errors)
+        }
+    }
+}
+
+/// `#[feature_flag]` once a build can decide the condition.
+fn decided_item(
+    item: TokenStream,
+    kind: ItemKind,
+    args: &AttrArgs,
+    build: &Arc<Build>,
+    keep_undecided: impl Fn(bool) -> bool,
+) -> TokenStream {
     let mut errors = Errors::default();
-    let decision = decide(&args.expr, &build, &mut errors);
-    let extras = Extras::new(&args.expr, &build, &mut errors);
+    let decision = decide(&args.expr, build, &mut errors);
+    let extras = Extras::new(&args.expr, build, &mut errors);
     if !errors.is_empty() {
-        return with_errors(item, errors.into_compile_errors());
+        // An unknown flag counts as on; a dynamic condition keeps the item, as its switch would.
+        let keep = keep_undecided(decision != Decision::Known(false));
+        return undecided_item(item, keep, errors.into_compile_errors());
     }
     // Built only for a documented item.
     let known = match &decision {
         Decision::Known(on) => Some(*on),
         Decision::Runtime(_) => None,
     };
-    let note = || doc_note(&args, known);
+    let note = || doc_note(args, known);
     match decision {
         Decision::Known(on) => match &args.fallback {
             None if on => keep(item::with_doc_note(item, kind, note), kind, &extras),
@@ -82,7 +109,7 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
                 return with_errors(item, syn::Error::new(span, message).into_compile_error());
             }
             rewrite_fn(item, true, &note, |parts, errors| {
-                runtime_switch(parts, &args.fallback, &check, &build, &extras, errors)
+                runtime_switch(parts, &args.fallback, &check, build, &extras, errors)
             })
         }
     }
@@ -124,22 +151,31 @@ pub fn flag(input: TokenStream) -> TokenStream {
         Ok(call) => call,
         Err(error) => return false_with(error.into_compile_error()),
     };
-    let build = match load::load() {
-        Ok(build) => build,
-        Err(error) => return false_with(load_errors(&error)),
-    };
+    match build_for_use() {
+        (Some(build), load_errors) if load_errors.is_empty() => decided_flag(expr, context, &build),
+        (Some(build), load_errors) => {
+            let value = decided_flag(expr, context, &build);
+            quote!({ #load_errors #value })
+        }
+        (None, load_errors) => value_with(load_errors, undecided(&expr), context.as_ref()),
+    }
+}
+
+/// `flag!` once a build can decide the expression.
+fn decided_flag(expr: FlagExpr, context: Option<syn::Expr>, build: &Arc<Build>) -> TokenStream {
     let mut errors = Errors::default();
-    let decision = decide(&expr, &build, &mut errors);
-    let extras = Extras::new(&expr, &build, &mut errors);
+    let decision = decide(&expr, build, &mut errors);
+    let extras = Extras::new(&expr, build, &mut errors);
     if !errors.is_empty() {
-        return false_with(errors.into_compile_errors());
+        let on = decision != Decision::Known(false);
+        return value_with(errors.into_compile_errors(), on, context.as_ref());
     }
     let extras = extras.take();
     match (decision, context) {
         (Decision::Known(on), None) if extras.is_empty() => quote!(#on),
         (Decision::Known(on), None) => quote!({ #extras #on }),
         (Decision::Runtime(check), None) => {
-            let check = callsite::check(&check, &build, &runtime_path(), None);
+            let check = callsite::check(&check, build, &runtime_path(), None);
             quote!({ #extras #check })
         }
         (decision, Some(context)) => {
@@ -148,7 +184,7 @@ pub fn flag(input: TokenStream) -> TokenStream {
             let bound = format_ident!("__flag_context", span = Span::mixed_site());
             let value = match decision {
                 Decision::Known(on) => quote!(#on),
-                Decision::Runtime(check) => callsite::check(&check, &build, &runtime, Some(&bound)),
+                Decision::Runtime(check) => callsite::check(&check, build, &runtime, Some(&bound)),
             };
             quote!({
                 #extras
@@ -170,13 +206,28 @@ pub fn variant(input: TokenStream) -> TokenStream {
         let message = "expected a flag name and a context: `variant!(\"name\", &ctx)`";
         return none_with(syn::Error::new(Span::call_site(), message).into_compile_error());
     };
-    let build = match load::load() {
-        Ok(build) => build,
-        Err(error) => return none_with(load_errors(&error)),
-    };
+    match build_for_use() {
+        (Some(build), load_errors) if load_errors.is_empty() => {
+            decided_variant(&call.expr, literal, context, &build)
+        }
+        (Some(build), load_errors) => {
+            let value = decided_variant(&call.expr, literal, context, &build);
+            quote!({ #load_errors #value })
+        }
+        (None, load_errors) => undecided_variant(load_errors, literal, context),
+    }
+}
+
+/// `variant!` once a build can decide it.
+fn decided_variant(
+    expr: &FlagExpr,
+    literal: &syn::LitStr,
+    context: &syn::Expr,
+    build: &Arc<Build>,
+) -> TokenStream {
     let mut errors = Errors::default();
-    let decision = decide(&call.expr, &build, &mut errors);
-    let extras = Extras::new(&call.expr, &build, &mut errors);
+    let decision = decide(expr, build, &mut errors);
+    let extras = Extras::new(expr, build, &mut errors);
     let name = literal.value();
     let index = build.manifest.flag_index(&name);
     if let Some(flag) = index.map(|index| &build.manifest.flags[index]) {
@@ -199,7 +250,7 @@ pub fn variant(input: TokenStream) -> TokenStream {
         return none_with(errors.into_compile_errors());
     };
     let runtime = runtime_path();
-    let (catalog, site) = callsite::callsite(&build, index, literal.span(), &runtime);
+    let (catalog, site) = callsite::callsite(build, index, literal.span(), &runtime);
     let enum_ident = variants::enum_ident(&name);
     let extras = extras.take();
     quote!({
@@ -215,20 +266,58 @@ pub fn flag_variants(input: TokenStream) -> TokenStream {
         return syn::Error::new_spanned(input, "`flag_variants!()` takes no arguments")
             .into_compile_error();
     }
-    let build = match load::load() {
-        Ok(build) => build,
-        Err(error) => return load_errors(&error),
+    let (build, load_errors) = build_for_use();
+    let Some(build) = build else {
+        let mut errors = load_errors;
+        if errors.is_empty() {
+            let message = "`flag_variants!()` declares no enums while the flags manifest cannot be \
+                           read (see the error above)";
+            errors = syn::Error::new(Span::call_site(), message).into_compile_error();
+        }
+        return variants::failed_module(errors);
     };
     let module = variants::module(&build);
     let tracking = track::claim().then(|| {
         let statements = track::statements(Some(&build.manifest_path));
         quote!(const _: () = { #statements };)
     });
-    quote!(#module #tracking)
+    quote!(#load_errors #module #tracking)
+}
+
+/// The build a use expands under, and the errors it shows. A broken manifest or variable is reported by
+/// the first use in the crate only; when only the variables are wrong, the expansion goes on under the
+/// manifest's defaults ([`load::LoadError::fallback`]), and with no build at all each macro emits what
+/// keeps the rest of the crate quiet ([`undecided`]).
+fn build_for_use() -> (Option<Arc<Build>>, TokenStream) {
+    match load::load() {
+        Ok(build) => (Some(build), TokenStream::new()),
+        Err(error) => (error.fallback.clone(), build_errors(&error.messages)),
+    }
 }
 
 fn none_with(errors: TokenStream) -> TokenStream {
     quote!({ #errors ::core::option::Option::None })
+}
+
+/// `variant!` when the manifest cannot be loaded: the flag's enum from `flag_variants!()`, whose expansion
+/// then holds a `compile_error!` and so resolves every name in it quietly to an error type that keeps the
+/// code using the value quiet too. `None` when the name cannot name an enum.
+fn undecided_variant(
+    errors: TokenStream,
+    literal: &syn::LitStr,
+    context: &syn::Expr,
+) -> TokenStream {
+    let Some(enum_ident) = variants::enum_ident_for(&literal.value()) else {
+        return none_with(errors);
+    };
+    let runtime = runtime_path();
+    let bound = format_ident!("__flag_context", span = Span::mixed_site());
+    quote!({
+        #errors
+        let #bound: &#runtime::Context<'_> = #context;
+        let _ = #bound;
+        crate::flag_variants::#enum_ident::__from_index(::core::option::Option::None)
+    })
 }
 
 /// What every expansion carries besides the item: the crate's rebuild tracking (once per crate) and a
@@ -255,7 +344,12 @@ impl<'a> Extras<'a> {
                 }
             }
             Err(message) => {
-                errors.error(Span::call_site(), message);
+                // A variable of the whole build: said once per crate, and expiry is not judged meanwhile.
+                let messages = [message];
+                if first_report(&messages) {
+                    let [message] = messages;
+                    errors.error(Span::call_site(), message);
+                }
                 TokenStream::new()
             }
         };
@@ -287,21 +381,39 @@ fn with_errors(item: TokenStream, errors: TokenStream) -> TokenStream {
     quote!(#errors #item)
 }
 
+/// An item whose condition the build could not decide, or decided with errors, next to those errors: kept as
+/// written where the condition is taken to be on (see [`undecided`]) and removed elsewhere, so that of two
+/// alternative definitions exactly one remains and the crate shows only the real error.
+fn undecided_item(item: TokenStream, keep: bool, errors: TokenStream) -> TokenStream {
+    if keep {
+        with_errors(item, errors)
+    } else {
+        errors
+    }
+}
+
 fn false_with(errors: TokenStream) -> TokenStream {
     quote!({ #errors false })
 }
 
-/// The manifest's problems, reported by the first use in each crate only: every later use would repeat the
-/// same messages.
-fn load_errors(error: &LoadError) -> TokenStream {
-    if !load::first_report(error) {
-        return TokenStream::new();
-    }
-    let mut errors = Errors::default();
-    for message in &error.messages {
-        errors.error(Span::call_site(), message);
-    }
-    errors.into_compile_errors()
+/// `flag!` when the build could not decide it: a plain `bool` after the errors, with the context (if any)
+/// type-checked as it would be.
+fn value_with(errors: TokenStream, on: bool, context: Option<&syn::Expr>) -> TokenStream {
+    let Some(context) = context else {
+        return if errors.is_empty() {
+            quote!(#on)
+        } else {
+            quote!({ #errors #on })
+        };
+    };
+    let runtime = runtime_path();
+    let bound = format_ident!("__flag_context", span = Span::mixed_site());
+    quote!({
+        #errors
+        let #bound: &#runtime::Context<'_> = #context;
+        let _ = #bound;
+        #on
+    })
 }
 
 /// An item whose condition is on: unchanged, plus the extras where they can go.

@@ -46,6 +46,11 @@ pub struct Build {
 pub struct LoadError {
     /// One message per problem.
     pub messages: Vec<String>,
+    /// When the manifest is sound and only the variables are wrong (an unknown profile, a malformed or
+    /// unknown override, an unmet `requires`): the build under the profile alone, else under the manifest's
+    /// defaults. The macros expand under it after reporting the error, so that the crate, which most likely
+    /// compiles in that state, shows nothing else.
+    pub fallback: Option<Arc<Build>>,
 }
 
 /// The outcome of loading, shared by every use with the same inputs.
@@ -132,21 +137,6 @@ fn parse_count() -> usize {
     PARSES.load(Ordering::Relaxed)
 }
 
-static REPORTED: Mutex<Option<std::collections::HashSet<String>>> = Mutex::new(None);
-
-/// Whether `error` has not yet been reported in the crate being compiled: true once per crate and message
-/// set, so that a broken manifest gives one set of errors rather than one per use.
-pub fn first_report(error: &LoadError) -> bool {
-    let key = format!(
-        "{}\u{0}{}\u{0}{}",
-        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default(),
-        std::env::var("CARGO_CRATE_NAME").unwrap_or_default(),
-        error.messages.join("\u{0}")
-    );
-    let mut reported = REPORTED.lock().unwrap_or_else(PoisonError::into_inner);
-    reported.get_or_insert_with(Default::default).insert(key)
-}
-
 /// Loads the manifest for the crate being compiled, as the environment of this compilation describes it.
 pub fn load() -> Loaded {
     let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
@@ -192,6 +182,7 @@ pub fn load_from(
         Err(message) => {
             return Err(Arc::new(LoadError {
                 messages: vec![message],
+                fallback: None,
             }));
         }
     };
@@ -252,9 +243,13 @@ fn passed_candidates(
 fn parse_and_resolve(key: &Key) -> Loaded {
     let path = &key.path;
     let shown = display_path(path);
+    let render = |diagnostics: Vec<Diagnostic>| -> Vec<String> {
+        diagnostics.iter().map(|d| d.render(&shown)).collect()
+    };
     let fail = |diagnostics: Vec<Diagnostic>| {
         Arc::new(LoadError {
-            messages: diagnostics.iter().map(|d| d.render(&shown)).collect(),
+            messages: render(diagnostics),
+            fallback: None,
         })
     };
     let text = std::fs::read_to_string(path).map_err(|error| {
@@ -273,15 +268,29 @@ fn parse_and_resolve(key: &Key) -> Loaded {
         );
     }
     let manifest = Manifest::parse(&text).map_err(fail)?;
-    let resolution =
-        resolve(&manifest, key.profile.as_deref(), key.overrides.as_deref()).map_err(fail)?;
     let earliest_expiry = manifest.flags.iter().filter_map(|flag| flag.expires).min();
-    Ok(Arc::new(Build {
-        manifest_path: path.clone(),
-        manifest,
-        resolution,
-        earliest_expiry,
-    }))
+    let build = |manifest, resolution| {
+        Arc::new(Build {
+            manifest_path: path.clone(),
+            manifest,
+            resolution,
+            earliest_expiry,
+        })
+    };
+    match resolve(&manifest, key.profile.as_deref(), key.overrides.as_deref()) {
+        Ok(resolution) => Ok(build(manifest, resolution)),
+        Err(diagnostics) => {
+            let profile_alone = key.profile.as_deref().filter(|_| key.overrides.is_some());
+            let fallback = [profile_alone, None]
+                .into_iter()
+                .find_map(|profile| resolve(&manifest, profile, None).ok())
+                .map(|resolution| build(manifest, resolution));
+            Err(Arc::new(LoadError {
+                messages: render(diagnostics),
+                fallback,
+            }))
+        }
+    }
 }
 
 /// The path as a person at the terminal would click it: relative to the directory cargo runs rustc in (the
@@ -431,6 +440,31 @@ mod tests {
             passed_candidates(crate_dir, Some(""), Path::new("/ws/crates/flags.toml")),
             [PathBuf::from("/ws/crates/app/flags.toml")]
         );
+    }
+
+    #[test]
+    fn wrong_variables_leave_a_build_to_expand_under() {
+        let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        let dir = scratch(
+            "fallback",
+            "[flags.a]\n[flags.b]\n\n[profiles.p]\na = true\n",
+        );
+        let member = dir.join("member");
+        let on = |error: &LoadError, name: &str| {
+            let build = error.fallback.as_ref().expect("a fallback build");
+            build.resolution.is_enabled(&build.manifest, name)
+        };
+        // A bad override under a good profile: the profile alone.
+        let error = load_from(&member, None, Some("p".into()), Some("b=maybe".into())).unwrap_err();
+        assert!(error.messages[0].contains("`maybe` is not a flag state"));
+        assert!(on(&error, "a") && !on(&error, "b"));
+        // An unknown profile: the defaults.
+        let error = load_from(&member, None, Some("q".into()), Some("b".into())).unwrap_err();
+        assert!(!on(&error, "a") && !on(&error, "b"));
+        // A broken manifest: nothing to expand under.
+        std::fs::write(dir.join("flags.toml"), "[flags.a\n").unwrap();
+        let error = load_from(&member, None, None, None).unwrap_err();
+        assert!(error.fallback.is_none());
     }
 
     #[test]
