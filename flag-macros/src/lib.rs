@@ -1,7 +1,7 @@
 //! The `#[feature_flag]` attribute and the `flag!` macro.
 //!
 //! Depend on `flag-runtime`, which re-exports both and documents them; this crate is its proc-macro half.
-//! Each entry point below only hands its tokens to [`expand`], a plain module over `proc_macro2` that unit
+//! Each entry point below only hands its tokens to `expand`, a plain module over `proc_macro2` that unit
 //! tests call directly.
 
 mod callsite;
