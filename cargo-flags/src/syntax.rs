@@ -472,6 +472,41 @@ mod tests {
     }
 
     #[test]
+    fn finds_variants_and_string_api_calls_in_opaque_tokens() {
+        let text = "use flag_runtime::override_local as force;\nmacro_rules! m { ($c:expr) => { variant!(\"a\", $c); flag_runtime::set(\"b\", true); force(\"c\", true); x.set(\"d\"); other::reset(\"e\"); flag_runtime::set(name, true); } }";
+        let parsed = parse_file(text).unwrap();
+        let syn::Item::Macro(item) = &parsed.ast.items[1] else {
+            panic!("not a macro");
+        };
+        let names = FileNames::of(&parsed.ast, &names::RuntimeCrates::default());
+        let hits = token_hits(item.mac.tokens.clone(), &parsed.index, &names);
+        let found: Vec<(&str, HitKind)> = hits
+            .iter()
+            .map(|hit| (&text[hit.range.clone()], hit.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("variant!(\"a\", $c)", HitKind::Macro(MacroKind::Variant)),
+                ("flag_runtime::set(\"b\", true)", HitKind::Call("set")),
+                ("force(\"c\", true)", HitKind::Call("override_local")),
+                ("flag_runtime::set(name, true)", HitKind::Call("set")),
+            ]
+        );
+        let name =
+            |args: &TokenStream| api_call_tokens("set", args.clone()).map(|call| call.name.value());
+        assert_eq!(name(&hits[1].args).as_deref(), Some("b"));
+        assert_eq!(name(&hits[3].args), None, "a name computed at run time");
+        let variant = api_call_tokens(
+            "override_local_variant",
+            "\"x\", \"one_page\"".parse().unwrap(),
+        )
+        .and_then(|call| call.variant)
+        .map(|literal| literal.value());
+        assert_eq!(variant.as_deref(), Some("one_page"));
+    }
+
+    #[test]
     fn reads_macro_bodies_as_code_when_they_are() {
         let body = |text: &str| {
             let mac: Macro = syn::parse_str(text).unwrap();

@@ -1338,6 +1338,111 @@ mod tests {
         assert_eq!(run(text, false), "impl S {\n}\n");
     }
 
+    fn refusals(text: &str, on: bool) -> Vec<String> {
+        let out = rewrite(text, "x", on, true).unwrap_or_else(|e| panic!("{e:?}"));
+        syntax::forget_spans();
+        out.refusals
+            .iter()
+            .map(|(offset, message)| {
+                let (line, column) = text::line_column(text, *offset);
+                format!("{line}:{column} {message}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn string_api_statements_of_the_kept_state_go() {
+        let text = r#"use flag_runtime::{override_global, reset};
+
+fn f() -> Result<(), Error> {
+    // Forced on for the test.
+    let _on = override_global("x", true)?;
+    let _: flag_runtime::LocalOverride = flag_runtime::override_local("x", true).expect("declared");
+    flag_runtime::set("x", true).unwrap();
+    if flag_runtime::is_enabled("x").unwrap() {
+        work();
+    }
+    reset("x")?;
+    cell.set("x");
+    flag_runtime::set("y", false)?;
+    Ok(())
+}
+"#;
+        assert_eq!(
+            run(text, true),
+            r#"use flag_runtime::{override_global, reset};
+
+fn f() -> Result<(), Error> {
+    work();
+    cell.set("x");
+    flag_runtime::set("y", false)?;
+    Ok(())
+}
+"#
+        );
+    }
+
+    #[test]
+    fn other_string_api_calls_are_refused() {
+        let text = r#"fn f(on: bool) {
+    let _off = flag_runtime::override_local("x", false).unwrap();
+    let guard = flag_runtime::override_global("x", true).unwrap();
+    drop(guard);
+    let _ = flag_runtime::set("x", on);
+    assert_eq!(flag_runtime::is_enabled("x"), Ok(true));
+    let _v = flag_runtime::evaluate("x", &ctx);
+    let _w = flag_runtime::override_local_variant("x", "a");
+    let (a, b) = (flag_runtime::reset("x"), 1);
+}
+"#;
+        let found: Vec<String> = refusals(text, true)
+            .iter()
+            .map(|refusal| refusal.split(':').take(2).collect::<Vec<_>>().join(":"))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "2:16 `flag_runtime",
+                "3:17 `flag_runtime",
+                "5:13 `flag_runtime",
+                "6:16 `flag_runtime",
+                "7:14 `flag_runtime",
+                "8:14 `flag_runtime",
+                "9:19 `flag_runtime",
+            ]
+        );
+        let all = refusals(text, true);
+        assert!(
+            all[0].contains("forces `x` off, but its code stays on for good"),
+            "{}",
+            all[0]
+        );
+        assert!(all[1].contains("here its result is used"), "{}", all[1]);
+        assert!(all[3].contains("`x` will always be on"), "{}", all[3]);
+        assert!(all[4].contains("reads `x` at run time"), "{}", all[4]);
+        assert!(all[5].contains("forces a variant of `x`"), "{}", all[5]);
+    }
+
+    #[test]
+    fn variant_calls_and_calls_in_macro_tokens_are_refused() {
+        let text = "fn f() {\n    let v = variant!(\"x\", &ctx);\n    let w = variant!(\"y\", &ctx);\n}\n\
+                    macro_rules! m {\n    () => { flag_runtime::set(\"x\", true) => $a };\n}\n";
+        let found = refusals(text, true);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("2:13 `variant!(\"x\", &ctx)` reads a variant of `x`"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1].starts_with(
+                "6:13 `flag_runtime::set(\"x\", true)` names `x` through the string API: It stands in the tokens"
+            ),
+            "{}",
+            found[1]
+        );
+    }
+
     #[test]
     fn opaque_macro_tokens() {
         let text =
