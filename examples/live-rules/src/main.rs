@@ -1,0 +1,3 @@
+//! Changing rules while a program runs (work in progress).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Testing code behind flags (work in progress).
