@@ -108,13 +108,14 @@ fn check(session: &Session, scan: &Scan, today: Date, strict: bool) -> CheckRepo
         check_code(manifest, scan, &mut problems);
     }
     for finding in &scan.malformed {
-        problems.push(code_problem(
-            "malformed",
-            finding,
-            None,
+        let help = if finding.message.starts_with("malformed variant!") {
+            "write the flag's name in double quotes and the context: variant!(\"name\", &ctx); the compiler \
+             rejects this one too"
+        } else {
             "write a flag name in double quotes (\"new_ui\"), or not(..), all(..), any(..) of such \
-             expressions; the compiler rejects this one too",
-        ));
+             expressions; the compiler rejects this one too"
+        };
+        problems.push(code_problem("malformed", finding, None, help));
     }
     for finding in &scan.unparsable {
         problems.push(code_problem(
