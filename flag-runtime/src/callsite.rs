@@ -96,11 +96,12 @@ pub fn variant_in(
     ctx: &Context<'_>,
 ) -> Option<usize> {
     let cell = cell(slot, tag, name, default);
-    let outcome = cell.evaluate(ctx);
+    let (enabled, enum_index) =
+        cell.evaluate_with(ctx, |outcome| (outcome.enabled, outcome.enum_index));
     if counting() {
-        cell.counts.record(outcome.enabled, outcome.enum_index);
+        cell.counts.record(enabled, enum_index);
     }
-    outcome.enum_index
+    enum_index
 }
 
 /// The check's flag cell: the slot's, when the slot is its flag's; else from the registry, which registers

@@ -29,13 +29,12 @@ pub struct Evaluated {
 /// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
 /// ```
 pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluated, Error> {
-    let cell = registry::with(|registry| registry.find(name).map(|id| registry.flags[id].cell))?;
-    let outcome = cell.evaluate(ctx);
-    Ok(Evaluated {
+    let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
+    Ok(cell.evaluate_with(ctx, |outcome| Evaluated {
         enabled: outcome.enabled,
         variant: outcome.variant.map(|variant| variant.name.to_owned()),
         payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
-    })
+    }))
 }
 
 /// The state of the flag called `name`, as the current thread sees it. For code, prefer `flag!("name")`,
@@ -50,7 +49,7 @@ pub fn is_enabled(name: &str) -> Result<bool, Error> {
     registry::with(|registry| {
         registry
             .find(name)
-            .map(|id| registry.flags[id].cell.current())
+            .map(|id| registry.flag(id).cell().current())
     })
 }
 
@@ -72,8 +71,7 @@ pub fn is_enabled(name: &str) -> Result<bool, Error> {
 pub fn set(name: &str, on: bool) -> Result<(), Error> {
     registry::with(|registry| {
         let id = registry.find_dynamic(name)?;
-        registry.flags[id].set = Some(on);
-        registry.recompute();
+        registry.set_api(id, Some(on));
         Ok(())
     })
 }
@@ -89,8 +87,7 @@ pub fn set(name: &str, on: bool) -> Result<(), Error> {
 pub fn reset(name: &str) -> Result<(), Error> {
     registry::with(|registry| {
         let id = registry.find_dynamic(name)?;
-        registry.flags[id].set = None;
-        registry.recompute();
+        registry.set_api(id, None);
         Ok(())
     })
 }

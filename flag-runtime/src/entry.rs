@@ -6,6 +6,8 @@
 //! a variant its `flag_variants!` enum lacks (`variant!` could never return it), rules it cannot compile, and
 //! a key fixed at build time (`mode`, `description`, `owner`, `expires`, `requires`) given another value.
 
+use std::sync::Arc;
+
 use flag_manifest::{FileState, Mode};
 
 use crate::Error;
@@ -17,7 +19,7 @@ pub(crate) struct Accepted {
     pub id: usize,
     pub state: FileState,
     /// The flag's targeting with this table applied, compiled; `None` when nothing is left to evaluate.
-    pub targeted: Option<&'static Targeted>,
+    pub targeted: Option<Arc<Targeted>>,
 }
 
 /// Checks `state` against the program: `Ok(None)` for a static flag's table that repeats what was compiled
@@ -39,10 +41,10 @@ pub(crate) fn check(registry: &Registry, state: FileState) -> Result<Option<Acce
         Err(error) => return Err(error),
     };
     check_fixed(registry, id, &state)?;
-    let flag = &registry.flags[id];
-    let below = flag.compiled_targeting.clone().unwrap_or_default();
+    let flag = registry.flag(id);
+    let below = flag.compiled_targeting().cloned().unwrap_or_default();
     let targeting = state.targeting_over(&below);
-    let known = flag.decl.variants;
+    let known = flag.decl().variants;
     if let Some(missing) = targeting
         .variant_names()
         .into_iter()
@@ -77,7 +79,7 @@ pub(crate) fn check(registry: &Registry, state: FileState) -> Result<Option<Acce
 
 /// The keys only the build decides must repeat what it decided, if given at all.
 fn check_fixed(registry: &Registry, id: usize, state: &FileState) -> Result<(), Error> {
-    let decl = registry.flags[id].decl;
+    let decl = registry.flag(id).decl();
     let fixed = &state.fixed;
     let compiled_mode = if decl.dynamic {
         Mode::Dynamic

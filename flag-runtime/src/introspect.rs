@@ -135,10 +135,10 @@ pub struct Evaluations {
 }
 
 fn info(flag: &Flag) -> FlagInfo {
-    let decl = flag.decl;
-    let (enabled, layer) = match overrides::local(flag.cell.id) {
+    let decl = flag.decl();
+    let (enabled, layer) = match overrides::local(flag.cell().id) {
         Some(forced) => (forced.enabled(), Layer::LocalOverride),
-        None => (flag.effective, flag.layer),
+        None => flag.state(),
     };
     let targeting = flag.targeting();
     let (rules_layer, variants_layer) = flag.targeting_layers();
@@ -182,7 +182,7 @@ fn info(flag: &Flag) -> FlagInfo {
             variants_layer,
         }),
         evaluations: {
-            let (on, off, variants) = flag.cell.counts.read();
+            let (on, off, variants) = flag.cell().counts.read();
             Evaluations {
                 on,
                 off,
@@ -208,7 +208,7 @@ fn info(flag: &Flag) -> FlagInfo {
 /// ```
 pub fn flags() -> Vec<FlagInfo> {
     registry::with(|registry: &mut Registry| {
-        let mut flags: Vec<FlagInfo> = registry.flags.iter().map(info).collect();
+        let mut flags: Vec<FlagInfo> = registry.flags().iter().map(info).collect();
         flags.sort_by_key(|flag| flag.name);
         flags
     })
@@ -223,5 +223,5 @@ pub fn flags() -> Vec<FlagInfo> {
 /// assert!(flag_runtime::flag_info("dark_mod").is_err());
 /// ```
 pub fn flag_info(name: &str) -> Result<FlagInfo, Error> {
-    registry::with(|registry| registry.find(name).map(|id| info(&registry.flags[id])))
+    registry::with(|registry| registry.find(name).map(|id| info(registry.flag(id))))
 }

@@ -28,7 +28,7 @@ pub(crate) fn local(id: usize) -> Option<Forced> {
                 .iter()
                 .rev()
                 .find(|&&(_, flag, _)| flag == id)
-                .map(|&(_, _, forced)| forced)
+                .map(|(_, _, forced)| forced.clone())
         })
         .ok()
         .flatten()

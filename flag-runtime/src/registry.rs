@@ -1,12 +1,19 @@
 //! The one state of every flag in the program, whatever crate checks it.
 //!
 //! Flags are keyed by name in a process-wide registry, created on first use from every linked
-//! [`Catalog`](crate::catalog::Catalog) and the start-up sources (`FEATURE_FLAGS_FILE`, `FEATURE_FLAGS`). A
-//! flag's state is layered, lowest first: the compiled-in default, the runtime file, `FEATURE_FLAGS` at
-//! start-up, [`set`](crate::set), process-wide overrides, thread-local overrides. After any change the
-//! registry recomputes every flag (applying `requires`), stores the result in the flag's cell and in each of
-//! its slots in the callsite table, then, once its lock is released, reports problems and notifies
-//! subscribers.
+//! [`Catalog`](crate::catalog::Catalog) and the start-up sources (`FEATURE_FLAGS_FILE`, `FEATURE_FLAGS`).
+//!
+//! A flag's state is a stack of [`Layer`]s, lowest first: what was compiled in, the runtime file,
+//! `FEATURE_FLAGS` at start-up, [`set`](crate::set), process-wide overrides (and, per thread, thread-local
+//! overrides, which live with their thread). Each source replaces its own layer through one method of
+//! [`Registry`] (`replace_file`, `set_env`, `set_api`, `push_override`, ...), which recomputes what the change
+//! affects: the flag's targeting when its rules or variants changed, then every flag's state (applying
+//! `requires`), stored in the flag's cell and in each of its slots in the callsite table. No other module
+//! writes a layer. Once the registry's lock is released, problems are reported and subscribers notified.
+//!
+//! A flag's compiled targeting is shared with contextual checks through an `ArcSwapOption` in its cell:
+//! replacing it frees the old one as soon as no check still reads it, so a program whose rules change all day
+//! keeps a flat memory.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -22,7 +29,7 @@ use crate::settings::Settings;
 use crate::subscribe::{FlagChange, Subscriber};
 use crate::targeted::{Counts, Slot, Targeted, counting};
 use crate::targeting::{CompiledTargeting, VariantChoice};
-use flag_manifest::{FileState, Requirement, Targeting};
+use flag_manifest::{FileState, Payload, Requirement, Targeting};
 
 /// A flag's process-wide state, read by checks on their slow path and by contextual checks.
 #[derive(Debug)]
@@ -52,7 +59,7 @@ impl FlagCell {
     /// This thread's override of the flag, if it has one.
     #[inline]
     pub fn local_override(&self) -> Option<bool> {
-        self.local_forced().map(Forced::enabled)
+        self.local_forced().map(|forced| forced.enabled())
     }
 
     /// What this thread's override of the flag forces, if it has one.
@@ -131,15 +138,15 @@ impl std::fmt::Display for Layer {
 }
 
 /// What a test override forces: a state, or the flag on with one variant.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Forced {
     State(bool),
     Variant(ForcedVariant),
 }
 
 impl Forced {
-    pub fn enabled(self) -> bool {
-        match self {
+    pub fn enabled(&self) -> bool {
+        match *self {
             Forced::State(on) => on,
             Forced::Variant(_) => true,
         }
@@ -147,45 +154,88 @@ impl Forced {
 }
 
 /// A variant forced by a test override.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct ForcedVariant {
-    /// The variant as an evaluation reports it (its payload from the flag's targeting when forced).
-    pub choice: VariantChoice<'static>,
+    /// Its name.
+    pub name: &'static str,
+    /// Its index in the flag's targeting (see `VariantChoice::index`).
+    pub index: usize,
     /// Its index in the compiled-in enum.
     pub enum_index: usize,
+    /// Its payload in the flag's targeting when it was forced.
+    pub payload: Option<Arc<Payload>>,
 }
 
-pub(crate) struct Flag {
-    pub decl: &'static FlagDecl,
-    pub cell: &'static FlagCell,
-    /// The runtime file's entry for the flag, as last accepted.
-    pub file: Option<FileState>,
-    pub env: Option<bool>,
-    pub set: Option<bool>,
+impl ForcedVariant {
+    /// The variant as an evaluation reports it.
+    pub fn choice(&self) -> VariantChoice<'_> {
+        VariantChoice {
+            index: self.index,
+            name: self.name,
+            payload: self.payload.as_deref(),
+        }
+    }
+}
+
+/// What each source says of one flag: one field per layer, written only through [`Registry`]'s methods.
+#[derive(Debug, Default)]
+struct Layers {
+    /// The runtime file's table for the flag, as last accepted.
+    file: Option<FileState>,
+    env: Option<bool>,
+    set: Option<bool>,
     /// Process-wide override guards, innermost last: (guard id, what it forces).
-    pub overrides: Vec<(u64, Forced)>,
+    overrides: Vec<(u64, Forced)>,
+}
+
+/// One flag: its declaration, its cell, its layers and what was computed from them.
+pub(crate) struct Flag {
+    decl: &'static FlagDecl,
+    cell: &'static FlagCell,
+    layers: Layers,
     /// The slots of the callsite table that cache this flag's state.
-    pub slots: Vec<usize>,
+    slots: Vec<usize>,
     /// The last computed state and the layer that decided it.
-    pub effective: bool,
-    pub layer: Layer,
+    effective: bool,
+    layer: Layer,
     /// The targeting compiled in (from the catalog).
-    pub compiled_targeting: Option<Targeting>,
+    compiled_targeting: Option<Targeting>,
     /// The compiled form of the targeting that applies, with the flag's `requires`, once built.
-    pub targeted: Option<&'static Targeted>,
+    targeted: Option<Arc<Targeted>>,
     /// What a process-wide variant override publishes in place of `targeted`.
-    forced: Option<&'static Targeted>,
+    forced: Option<Arc<Targeted>>,
 }
 
 impl Flag {
+    /// The flag as its catalog declared it.
+    pub fn decl(&self) -> &'static FlagDecl {
+        self.decl
+    }
+
+    /// The flag's cell, which checks read.
+    pub fn cell(&self) -> &'static FlagCell {
+        self.cell
+    }
+
+    /// The process-wide state and the layer that decided it.
+    pub fn state(&self) -> (bool, Layer) {
+        (self.effective, self.layer)
+    }
+
+    /// The targeting compiled in, if the flag has any.
+    pub fn compiled_targeting(&self) -> Option<&Targeting> {
+        self.compiled_targeting.as_ref()
+    }
+
     fn layered(&self) -> (bool, Layer) {
-        if let Some(&(_, forced)) = self.overrides.last() {
+        let layers = &self.layers;
+        if let Some((_, forced)) = layers.overrides.last() {
             (forced.enabled(), Layer::Override)
-        } else if let Some(on) = self.set {
+        } else if let Some(on) = layers.set {
             (on, Layer::Set)
-        } else if let Some(on) = self.env {
+        } else if let Some(on) = layers.env {
             (on, Layer::Env)
-        } else if let Some(on) = self.file.as_ref().and_then(|file| file.enabled) {
+        } else if let Some(on) = layers.file.as_ref().and_then(|file| file.enabled) {
             (on, Layer::File)
         } else {
             (self.decl.default, Layer::Compiled)
@@ -198,7 +248,12 @@ impl Flag {
             Some(targeting) => Cow::Borrowed(targeting),
             None => Cow::Owned(Targeting::default()),
         };
-        match self.file.as_ref().filter(|file| file.changes_targeting()) {
+        match self
+            .layers
+            .file
+            .as_ref()
+            .filter(|file| file.changes_targeting())
+        {
             Some(file) => Cow::Owned(file.targeting_over(&compiled)),
             None => compiled,
         }
@@ -207,7 +262,7 @@ impl Flag {
     /// The layers that gave the flag its rules and its variants.
     pub fn targeting_layers(&self) -> (Layer, Layer) {
         let from = |given: bool| if given { Layer::File } else { Layer::Compiled };
-        let file = self.file.as_ref();
+        let file = self.layers.file.as_ref();
         (
             from(file.is_some_and(|file| file.rules.is_some())),
             from(
@@ -225,7 +280,7 @@ impl Flag {
             .then_some(self.effective)
     }
 
-    pub fn publish(&self) {
+    fn publish(&self) {
         let fast = self.fast_state();
         for &slot in &self.slots {
             callsite::publish(slot, self.cell.tag, fast);
@@ -233,10 +288,11 @@ impl Flag {
         // An explicit state (environment, `set`, override) holds for every context: no targeting then,
         // but a variant forced by an override.
         let published = match self.layer {
-            Layer::Compiled | Layer::File => self.targeted,
+            Layer::Compiled | Layer::File => self.targeted.clone(),
             Layer::Override => self
                 .forced
-                .filter(|_| matches!(self.overrides.last(), Some((_, Forced::Variant(_))))),
+                .clone()
+                .filter(|_| matches!(self.layers.overrides.last(), Some((_, Forced::Variant(_))))),
             _ => None,
         };
         self.cell.slot.set(published);
@@ -246,18 +302,18 @@ impl Flag {
 /// Problems and changes gathered under the lock, delivered after it is released so that a reporter or a
 /// subscriber may call back into the runtime.
 #[derive(Default)]
-pub(crate) struct Outbox {
-    pub errors: Vec<Error>,
-    pub changes: Vec<FlagChange>,
+struct Outbox {
+    errors: Vec<Error>,
+    changes: Vec<FlagChange>,
 }
 
 #[derive(Default)]
 pub(crate) struct Registry {
-    pub flags: Vec<Flag>,
+    flags: Vec<Flag>,
     by_name: HashMap<&'static str, usize>,
-    pub subscribers: Vec<(u64, Subscriber)>,
+    subscribers: Vec<(u64, Subscriber)>,
     next_id: u64,
-    pub outbox: Outbox,
+    outbox: Outbox,
 }
 
 static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
@@ -344,11 +400,13 @@ impl Registry {
                     }
                 }
                 // Only a macro and a runtime of different versions could disagree on the format.
-                Err(message) => registry.outbox.errors.push(Error::Catalog { message }),
+                Err(message) => registry.report(Error::Catalog { message }),
             }
         }
         settings.apply(&mut registry);
-        registry.compile_targeting();
+        for id in 0..registry.flags.len() {
+            registry.compile_targeting_of(id);
+        }
         registry.recompute();
         // Changes at start-up are the initial state, not news.
         registry.outbox.changes.clear();
@@ -361,6 +419,7 @@ impl Registry {
             return id;
         }
         let id = self.flags.len();
+        // One cell per flag for the life of the program: checks cache a `&'static` to it.
         let cell: &'static FlagCell = Box::leak(Box::new(FlagCell {
             id,
             tag: flag_manifest::slots::slot_tag(decl.name),
@@ -376,7 +435,7 @@ impl Registry {
             match flag_manifest::parse_flag_rules(decl.targeting) {
                 Ok(targeting) => Some(targeting),
                 Err(diagnostics) => {
-                    self.outbox.errors.push(Error::Rules {
+                    self.report(Error::Rules {
                         flag: decl.name.to_owned(),
                         message: diagnostics
                             .iter()
@@ -391,10 +450,7 @@ impl Registry {
         self.flags.push(Flag {
             decl,
             cell,
-            file: None,
-            env: None,
-            set: None,
-            overrides: Vec::new(),
+            layers: Layers::default(),
             slots: Vec::new(),
             effective: decl.default,
             layer: Layer::Compiled,
@@ -406,21 +462,30 @@ impl Registry {
         id
     }
 
-    /// Compiles the targeting of every flag that has rules, variants or `requires` entries, after a change
-    /// of declarations or rules. Problems are reported and leave the flag without targeting.
-    pub fn compile_targeting(&mut self) {
-        for id in 0..self.flags.len() {
-            self.compile_targeting_of(id);
-        }
+    /// Every flag, in the order they were declared.
+    pub fn flags(&self) -> &[Flag] {
+        &self.flags
     }
 
-    /// Compiles (again) the targeting of flag `id`: see [`Registry::compile_targeting`].
+    /// The flag `id`.
+    pub fn flag(&self, id: usize) -> &Flag {
+        &self.flags[id]
+    }
+
+    /// Queues a problem, reported once the registry's lock is released.
+    pub fn report(&mut self, error: Error) {
+        self.outbox.errors.push(error);
+    }
+
+    /// Compiles (again) the targeting of flag `id` from its layers and publishes it. A problem is reported
+    /// and leaves the flag without targeting (only compiled-in rules can get here with one: anything from
+    /// outside was compiled before it was accepted).
     pub fn compile_targeting_of(&mut self, id: usize) {
         let targeting = self.flags[id].targeting().into_owned();
         match self.build_targeted(id, &targeting) {
             Ok(targeted) => self.flags[id].targeted = targeted,
             Err(message) => {
-                self.outbox.errors.push(Error::Rules {
+                self.report(Error::Rules {
                     flag: self.flags[id].decl.name.to_owned(),
                     message,
                 });
@@ -457,7 +522,7 @@ impl Registry {
         &self,
         id: usize,
         targeting: &Targeting,
-    ) -> Result<Option<&'static Targeted>, String> {
+    ) -> Result<Option<Arc<Targeted>>, String> {
         let decl = self.flags[id].decl;
         let requirements = self.requirements_of(id);
         if targeting.is_empty() && requirements.is_empty() {
@@ -468,9 +533,54 @@ impl Registry {
         } else {
             Some(CompiledTargeting::new(decl.name, targeting)?)
         };
-        Ok(Some(
-            Targeted::new(compiled, requirements, decl.variants, None).publish(),
-        ))
+        Ok(Some(Arc::new(Targeted::new(
+            compiled,
+            requirements,
+            decl.variants,
+            None,
+        ))))
+    }
+
+    /// Replaces the file layer of every flag: `entries` holds the accepted table of each flag the file
+    /// names, with its targeting compiled; the others lose theirs. Recomputes.
+    pub fn replace_file(&mut self, entries: Vec<(usize, FileState, Option<Arc<Targeted>>)>) {
+        let mut given: Vec<Option<(FileState, Option<Arc<Targeted>>)>> =
+            (0..self.flags.len()).map(|_| None).collect();
+        for (id, state, targeted) in entries {
+            given[id] = Some((state, targeted));
+        }
+        for (id, entry) in given.into_iter().enumerate() {
+            let before = self.flags[id].targeting().into_owned();
+            let (state, targeted) = match entry {
+                Some((state, targeted)) => (Some(state), Some(targeted)),
+                None => (None, None),
+            };
+            self.flags[id].layers.file = state;
+            if self.flags[id].targeting().as_ref() == &before {
+                continue;
+            }
+            match targeted {
+                Some(targeted) => {
+                    self.flags[id].targeted = targeted;
+                    self.flags[id].publish();
+                }
+                None => self.compile_targeting_of(id),
+            }
+            #[cfg(feature = "tracing")]
+            tracing::info!(target: "flag_runtime", flag = self.flags[id].decl.name, "flag rules changed");
+        }
+        self.recompute();
+    }
+
+    /// Sets flag `id`'s `FEATURE_FLAGS` layer (read at start-up, before the first recomputation).
+    pub fn set_env(&mut self, id: usize, on: bool) {
+        self.flags[id].layers.env = Some(on);
+    }
+
+    /// Sets or clears flag `id`'s [`set`](crate::set) layer. Recomputes.
+    pub fn set_api(&mut self, id: usize, on: Option<bool>) {
+        self.flags[id].layers.set = on;
+        self.recompute();
     }
 
     /// The variant `variant` of flag `id`, to force with an override: an error for a name the flag's
@@ -486,33 +596,31 @@ impl Registry {
                     .map(str::to_owned),
             });
         };
-        let choice = flag
+        let name = names[enum_index];
+        let found = flag
             .targeted
-            .and_then(|targeted| targeted.choice_named(names[enum_index]))
-            .unwrap_or(VariantChoice {
-                index: enum_index,
-                name: names[enum_index],
-                payload: None,
-            });
-        Ok(ForcedVariant { choice, enum_index })
+            .as_ref()
+            .and_then(|targeted| targeted.choice_named(name))
+            .map(|choice| (choice.index, choice.payload.cloned().map(Arc::new)));
+        let (index, payload) = found.unwrap_or((enum_index, None));
+        Ok(ForcedVariant {
+            name,
+            index,
+            enum_index,
+            payload,
+        })
     }
 
-    /// Pushes a process-wide override of flag `id`, innermost, and recomputes.
+    /// Pushes a process-wide override of flag `id`, innermost. Recomputes.
     pub fn push_override(&mut self, id: usize, guard: u64, forced: Forced) {
-        if let Forced::Variant(variant) = forced {
-            let requirements = self.requirements_of(id);
-            let decl = self.flags[id].decl;
-            self.flags[id].forced =
-                Some(Targeted::new(None, requirements, decl.variants, Some(variant)).publish());
-        }
-        self.flags[id].overrides.push((guard, forced));
+        self.flags[id].layers.overrides.push((guard, forced));
         self.refresh_forced(id);
         self.recompute();
     }
 
-    /// Removes the process-wide override `guard` of flag `id` and recomputes.
+    /// Removes the process-wide override `guard` of flag `id`. Recomputes.
     pub fn pop_override(&mut self, id: usize, guard: u64) {
-        self.flags[id].overrides.retain(|&(g, _)| g != guard);
+        self.flags[id].layers.overrides.retain(|&(g, _)| g != guard);
         self.refresh_forced(id);
         self.recompute();
         self.flags[id].publish();
@@ -520,20 +628,23 @@ impl Registry {
 
     /// Keeps the published forced variant in step with the innermost override.
     fn refresh_forced(&mut self, id: usize) {
-        let innermost = self.flags[id].overrides.last().map(|&(_, forced)| forced);
-        match innermost {
+        let innermost = self.flags[id]
+            .layers
+            .overrides
+            .last()
+            .map(|(_, forced)| forced);
+        self.flags[id].forced = match innermost {
             Some(Forced::Variant(variant)) => {
-                let current = self.flags[id].forced.and_then(Targeted::forced);
-                if current.is_none_or(|current| current.enum_index != variant.enum_index) {
-                    let requirements = self.requirements_of(id);
-                    let decl = self.flags[id].decl;
-                    self.flags[id].forced = Some(
-                        Targeted::new(None, requirements, decl.variants, Some(variant)).publish(),
-                    );
-                }
+                let requirements = self.requirements_of(id);
+                Some(Arc::new(Targeted::new(
+                    None,
+                    requirements,
+                    self.flags[id].decl.variants,
+                    Some(variant.clone()),
+                )))
             }
-            _ => self.flags[id].forced = None,
-        }
+            _ => None,
+        };
         self.flags[id].publish();
     }
 
@@ -542,6 +653,18 @@ impl Registry {
         for flag in &self.flags {
             flag.publish();
         }
+    }
+
+    /// Adds a subscriber; returns its id, for [`Registry::unsubscribe`].
+    pub fn subscribe(&mut self, subscriber: Subscriber) -> u64 {
+        let id = self.next_id();
+        self.subscribers.push((id, subscriber));
+        id
+    }
+
+    /// Removes the subscriber `id`.
+    pub fn unsubscribe(&mut self, id: u64) {
+        self.subscribers.retain(|(other, _)| *other != id);
     }
 
     /// The id of the flag called `name`.
@@ -577,7 +700,7 @@ impl Registry {
             Ok(id) => Some(id),
             Err(Error::StaticFlag { compiled, .. }) if compiled == on => None,
             Err(error) => {
-                self.outbox.errors.push(error);
+                self.report(error);
                 None
             }
         }
@@ -609,6 +732,7 @@ impl Registry {
                     self.outbox.changes.push(FlagChange {
                         name: flag.decl.name,
                         enabled: on,
+                        layer,
                         source: source_label(flag.decl, layer),
                     });
                 }

@@ -48,7 +48,7 @@ impl Settings {
         if let Some(path) = &self.file {
             let (loaded, outcome) = sources::load_file_into(registry, path);
             if let Err(error) = outcome {
-                registry.outbox.errors.push(error);
+                registry.report(error);
             }
             if let Some(poll) = self.poll {
                 sources::spawn_watcher(path.clone(), loaded, poll, None);

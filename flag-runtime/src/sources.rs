@@ -22,14 +22,11 @@ pub(crate) fn apply_env(registry: &mut Registry, value: &str) {
     let (entries, malformed) = parse_overrides(value);
     for diagnostic in malformed {
         let message = diagnostic.render(Path::new(""));
-        registry
-            .outbox
-            .errors
-            .push(Error::InvalidOverride { message });
+        registry.report(Error::InvalidOverride { message });
     }
     for entry in entries {
         if let Some(id) = registry.accept(&entry.name, entry.enabled) {
-            registry.flags[id].env = Some(entry.enabled);
+            registry.set_env(id, entry.enabled);
         }
     }
 }
@@ -62,7 +59,11 @@ fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), Str
     let mut problems = Vec::new();
     for state in states {
         match entry::check(registry, state) {
-            Ok(Some(entry)) => accepted.push(entry),
+            Ok(Some(Accepted {
+                id,
+                state,
+                targeted,
+            })) => accepted.push((id, state, targeted)),
             Ok(None) => {}
             Err(error) => problems.push(error.to_string()),
         }
@@ -70,48 +71,15 @@ fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), Str
     if !problems.is_empty() {
         return Err(problems.join("; "));
     }
-    let mut given: Vec<Option<Accepted>> = (0..registry.flags.len()).map(|_| None).collect();
-    for entry in accepted {
-        let id = entry.id;
-        given[id] = Some(entry);
-    }
-    for (id, entry) in given.into_iter().enumerate() {
-        let before = registry.flags[id].targeting().into_owned();
-        match entry {
-            Some(Accepted {
-                state, targeted, ..
-            }) => {
-                registry.flags[id].file = Some(state);
-                if registry.flags[id].targeting().as_ref() != &before {
-                    registry.flags[id].targeted = targeted;
-                    rules_changed(registry, id);
-                }
-            }
-            None => {
-                registry.flags[id].file = None;
-                if registry.flags[id].targeting().as_ref() != &before {
-                    registry.compile_targeting_of(id);
-                    rules_changed(registry, id);
-                }
-            }
-        }
-    }
+    registry.replace_file(accepted);
     Ok(())
-}
-
-/// Publishes flag `id`'s new targeting.
-fn rules_changed(registry: &mut Registry, id: usize) {
-    registry.flags[id].publish();
-    #[cfg(feature = "tracing")]
-    tracing::info!(target: "flag_runtime", flag = registry.flags[id].decl.name, "flag rules changed");
 }
 
 /// Loads the file at `path`, recomputing on success and queueing the error otherwise. Returns the bytes read.
 pub(crate) fn reload(registry: &mut Registry, path: &Path) -> Option<Vec<u8>> {
     let (contents, outcome) = load_file_into(registry, path);
-    match outcome {
-        Ok(()) => registry.recompute(),
-        Err(error) => registry.outbox.errors.push(error),
+    if let Err(error) = outcome {
+        registry.report(error);
     }
     contents
 }
@@ -163,11 +131,7 @@ fn describe(diagnostics: &[Diagnostic]) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load_file(path: impl AsRef<Path>) -> Result<(), Error> {
-    registry::with(|registry| {
-        load_file_into(registry, path.as_ref()).1?;
-        registry.recompute();
-        Ok(())
-    })
+    registry::with(|registry| load_file_into(registry, path.as_ref()).1)
 }
 
 /// Reads a runtime flags file now and again whenever its contents change, checking every `poll`. Problems

@@ -5,17 +5,20 @@ use std::sync::mpsc::{Receiver, channel};
 
 use serde::Serialize;
 
-use crate::registry;
+use crate::registry::{self, Layer};
 
 pub(crate) type Subscriber = Arc<dyn Fn(&FlagChange) + Send + Sync>;
 
 /// A dynamic flag's process-wide state changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct FlagChange {
     /// The flag.
     pub name: &'static str,
     /// Its new state.
     pub enabled: bool,
+    /// The layer that decided it.
+    pub layer: Layer,
     /// The source that decided it, as in [`FlagInfo::source`](crate::FlagInfo::source).
     pub source: String,
 }
@@ -41,8 +44,7 @@ pub struct FlagChange {
 /// ```
 pub fn subscribe(callback: impl Fn(&FlagChange) + Send + Sync + 'static) -> Subscription {
     registry::with(|registry| {
-        let id = registry.next_id();
-        registry.subscribers.push((id, Arc::new(callback)));
+        let id = registry.subscribe(Arc::new(callback));
         Subscription { id }
     })
 }
@@ -75,6 +77,6 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         let id = self.id;
-        registry::with(|registry| registry.subscribers.retain(|(other, _)| *other != id));
+        registry::with(|registry| registry.unsubscribe(id));
     }
 }

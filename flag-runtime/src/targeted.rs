@@ -2,14 +2,16 @@
 //! [`Context`], and the opt-in evaluation counters.
 //!
 //! The registry compiles a flag's targeting (its rules, variants and `requires` entries) when the flag is
-//! declared or a runtime file replaces its rules, and publishes it through an atomic pointer in the flag's
-//! cell: null while an explicit state (`FEATURE_FLAGS`, `set`, an override) forces the flag for everyone,
-//! or when the flag has nothing to evaluate. A contextual check is then one pointer load plus the engine's
-//! evaluation, with no lock and no allocation. Published targetings are never freed (a flag's rules change
-//! rarely, and each change costs the size of its rules); that is what makes the pointer safe to read.
+//! declared or a source replaces its rules, and publishes it in the flag's cell through an
+//! [`ArcSwapOption`]: empty while an explicit state (`FEATURE_FLAGS`, `set`, an override) forces the flag
+//! for everyone, or when the flag has nothing to evaluate. A contextual check is then one `arc-swap` load
+//! (no lock, no allocation) plus the engine's evaluation. A replaced targeting is freed once the last check
+//! that loaded it is done, so rules that change all day keep memory flat.
 
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use arc_swap::ArcSwapOption;
 use flag_manifest::Requirement;
 
 use crate::registry::{FlagCell, Forced, ForcedVariant};
@@ -51,13 +53,8 @@ impl Targeted {
         }
     }
 
-    /// The variant a process-wide override forces, if this targeting is one's.
-    pub fn forced(&self) -> Option<ForcedVariant> {
-        self.forced
-    }
-
     /// The variant called `name`, as an evaluation would report it.
-    pub fn choice_named(&'static self, name: &str) -> Option<VariantChoice<'static>> {
+    pub fn choice_named(&self, name: &str) -> Option<VariantChoice<'_>> {
         let compiled = self.compiled.as_ref()?;
         let index = compiled.variant_names().position(|known| known == name)?;
         Some(VariantChoice {
@@ -93,15 +90,11 @@ impl Targeted {
                 if requirement.variants.is_empty() {
                     requirement.is_met(parent.is_enabled_in(ctx), None)
                 } else {
-                    let parent = parent.evaluate(ctx);
-                    requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+                    parent.evaluate_with(ctx, |parent| {
+                        requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+                    })
                 }
             })
-    }
-
-    /// Leaks the targeting, to publish it for the rest of the program's life.
-    pub fn publish(self) -> &'static Targeted {
-        Box::leak(Box::new(self))
     }
 }
 
@@ -114,7 +107,7 @@ pub(crate) struct Outcome<'t> {
     pub enum_index: Option<usize>,
 }
 
-impl Outcome<'static> {
+impl Outcome<'_> {
     fn plain(enabled: bool) -> Self {
         Outcome {
             enabled,
@@ -122,90 +115,85 @@ impl Outcome<'static> {
             enum_index: None,
         }
     }
-
-    fn forced(variant: ForcedVariant) -> Self {
-        Outcome {
-            enabled: true,
-            variant: Some(variant.choice),
-            enum_index: Some(variant.enum_index),
-        }
-    }
 }
 
 /// The targeting slot of a flag's cell.
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
-    targeted: AtomicPtr<Targeted>,
+    targeted: ArcSwapOption<Targeted>,
 }
 
 impl Slot {
-    pub fn set(&self, targeted: Option<&'static Targeted>) {
-        let pointer = targeted.map_or(std::ptr::null_mut(), |targeted| {
-            std::ptr::from_ref(targeted).cast_mut()
-        });
-        self.targeted.store(pointer, Ordering::Release);
-    }
-
-    #[inline]
-    fn get(&self) -> Option<&'static Targeted> {
-        let pointer = self.targeted.load(Ordering::Acquire);
-        // SAFETY: the slot holds null or a pointer made by `Targeted::publish` from a leaked `Box`, which is
-        // never freed or written through, so it is valid, and immutable, for the rest of the program.
-        unsafe { pointer.as_ref() }
+    pub fn set(&self, targeted: Option<Arc<Targeted>>) {
+        self.targeted.store(targeted);
     }
 }
 
 impl FlagCell {
-    /// The flag's state for `ctx`, as the current thread sees it: [`FlagCell::evaluate`] without choosing a
-    /// variant.
+    /// The flag's state for `ctx`, as the current thread sees it: [`FlagCell::evaluate_with`] without
+    /// choosing a variant.
     ///
-    /// Inlined into each contextual check: the two loads that decide whether there is anything to evaluate,
+    /// Inlined into each contextual check: the loads that decide whether there is anything to evaluate,
     /// then one call to [`Targeted::is_enabled`].
     #[inline]
     pub fn is_enabled_in(&self, ctx: &Context<'_>) -> bool {
         if let Some(on) = self.local_override() {
             return on;
         }
-        match self.slot().get() {
+        match &*self.slot().targeted.load() {
             Some(targeted) => targeted.is_enabled(ctx, self),
             None => self.value(),
         }
     }
 
-    /// The flag's state and variant for `ctx`, as the current thread sees it.
+    /// The flag's state and variant for `ctx`, as the current thread sees it, handed to `f` (the variant
+    /// borrows from the targeting, which may be replaced once `f` returns).
     #[inline]
-    pub fn evaluate(&self, ctx: &Context<'_>) -> Outcome<'static> {
+    pub fn evaluate_with<R>(&self, ctx: &Context<'_>, f: impl FnOnce(Outcome<'_>) -> R) -> R {
         if let Some(forced) = self.local_forced() {
-            return match forced {
-                Forced::State(on) => Outcome::plain(on),
-                Forced::Variant(variant) => Outcome::forced(variant),
-            };
+            return f(match &forced {
+                Forced::State(on) => Outcome::plain(*on),
+                Forced::Variant(variant) => Outcome {
+                    enabled: true,
+                    variant: Some(variant.choice()),
+                    enum_index: Some(variant.enum_index),
+                },
+            });
         }
-        let Some(targeted) = self.slot().get() else {
-            return Outcome::plain(self.value());
+        let guard = self.slot().targeted.load();
+        let Some(targeted) = &*guard else {
+            return f(Outcome::plain(self.value()));
         };
-        let Evaluation { enabled, variant } = match (&targeted.forced, &targeted.compiled) {
+        f(targeted.evaluate(ctx, self))
+    }
+}
+
+impl Targeted {
+    /// The flag's state and variant for `ctx`, for the flag of `cell`, which published this targeting.
+    fn evaluate(&self, ctx: &Context<'_>, cell: &FlagCell) -> Outcome<'_> {
+        let Evaluation { enabled, variant } = match (&self.forced, &self.compiled) {
             (Some(forced), _) => Evaluation {
-                enabled: self.layered(),
-                variant: Some(forced.choice),
+                enabled: cell.layered(),
+                variant: Some(forced.choice()),
             },
-            (None, Some(compiled)) => compiled.evaluate(ctx, self.layered()),
+            (None, Some(compiled)) => compiled.evaluate(ctx, cell.layered()),
             (None, None) => Evaluation {
-                enabled: self.layered(),
+                enabled: cell.layered(),
                 variant: None,
             },
         };
         let enabled = enabled
-            && targeted.requirements.iter().all(|(parent, requirement)| {
-                let parent = parent.evaluate(ctx);
-                requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+            && self.requirements.iter().all(|(parent, requirement)| {
+                parent.evaluate_with(ctx, |parent| {
+                    requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+                })
             });
         if !enabled {
             return Outcome::plain(false);
         }
-        let enum_index = match targeted.forced {
+        let enum_index = match &self.forced {
             Some(forced) => Some(forced.enum_index),
-            None => variant.and_then(|v| targeted.enum_index.get(v.index).copied().flatten()),
+            None => variant.and_then(|v| self.enum_index.get(v.index).copied().flatten()),
         };
         Outcome {
             enabled,
@@ -292,16 +280,16 @@ mod tests {
         ..FlagDecl::dynamic("published_targeting_test", false)
     };
 
-    /// The one `unsafe` read of the runtime, from several threads while the targeting is published again:
-    /// run under Miri with `MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-ignore-leaks" cargo +nightly miri test
-    /// -p flag-runtime --lib targeted` (published targetings are leaked by design: ignore leaks).
+    /// A published targeting read from several threads while it is replaced (and the old one freed): run
+    /// under Miri too, with `MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-ignore-leaks" cargo +nightly miri test
+    /// -p flag-runtime --lib targeted` (flag cells live for the whole program: ignore leaks).
     #[test]
     fn published_targeting_is_read_while_it_is_replaced() {
         let (id, cell) = registry::with(|registry| {
             let id = registry.declare(&DECL);
             registry.compile_targeting_of(id);
             registry.recompute();
-            (id, registry.flags[id].cell)
+            (id, registry.flag(id).cell())
         });
         let readers: Vec<_> = (0..3)
             .map(|_| {
@@ -319,6 +307,6 @@ mod tests {
         for reader in readers {
             assert!(reader.join().expect("a reader panicked"));
         }
-        assert!(cell.evaluate(&Context::new().user_id("7")).enabled);
+        assert!(cell.evaluate_with(&Context::new().user_id("7"), |outcome| outcome.enabled));
     }
 }
