@@ -3,7 +3,7 @@
 //! attributes, `flag!` and `variant!` calls, and calls of the string API with its name (see [`crate::scan`]),
 //! each labelled with its kind.
 //!
-//! The table is a list of sections, each written by a function of its own ([`table`] calls them in order),
+//! The table is a list of sections, each written by a function of its own (`table` calls them in order),
 //! so that a new section is one more function.
 
 use flag_manifest::{Manifest, Mode, did_you_mean, parse_overrides};
