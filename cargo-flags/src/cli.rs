@@ -12,6 +12,8 @@ Examples:
   cargo flags explain new_ui                why new_ui is on or off, and where the code uses it
   cargo flags remove new_ui --keep on --dry-run
                                             show the diff that retires new_ui, keeping its code on
+  cargo flags matrix                        few combinations of flag states that cover every pair
+  cargo flags test                          cargo test under each of them; names the failing pair
 
 Run it anywhere inside a cargo workspace: it reads the flags.toml the macros read (the nearest one above
 the current directory, or FEATURE_FLAGS_MANIFEST) and every .rs file of the workspace's members.
@@ -137,6 +139,94 @@ Nothing is written when anything is refused: files that do not parse, a flag oth
         #[command(flatten)]
         common: Common,
     },
+    /// Print few combinations of flag states that contain every pair (or triple) of states of every pair
+    /// (or triple) of flags that `requires` allows: a covering array.
+    #[command(after_help = "\
+Examples:
+  cargo flags matrix                        every static flag, pairwise
+  cargo flags matrix --flags new_ui,new_api,fast_search --include-dynamic
+  cargo flags matrix --strength 3 --profile beta
+  cargo flags matrix --format github        for a CI job's strategy.matrix
+
+Each row is a full assignment of the varied flags, usable as a FEATURE_FLAGS value; the other flags keep
+their state under the profile. No row breaks a `requires`, and the pairs `requires` rules out are listed
+with the reason. With 2 states per flag and no constraints, the pairwise rows are as few as possible (the
+smallest N with C(N-1, ceil(N/2)) >= the number of flags: 6 rows cover 10 flags, 10 rows 126).
+--format json prints an array with one object per row, each flag's name to true or false; --format
+github prints {\"include\": [{\"row\": 1, \"feature_flags\": \"a=on,b=off\"}, ..]} on one line:
+  echo \"matrix=$(cargo flags matrix --format github)\" >> \"$GITHUB_OUTPUT\"
+  # then: strategy: { matrix: ${{ fromJSON(needs.plan.outputs.matrix) }} }
+  #       env: { FEATURE_FLAGS: ${{ matrix.feature_flags }} }")]
+    Matrix {
+        /// Which flags vary, and how.
+        #[command(flatten)]
+        options: MatrixOptions,
+        /// Not options of this command: `matrix` reads no code.
+        #[arg(skip = Common { format: Format::Table, exclude: Vec::new() })]
+        common: Common,
+    },
+    /// Run `cargo test` once per row of `cargo flags matrix`, then say which rows failed, how to reproduce
+    /// each, and which pair of states the failing rows share.
+    #[command(after_help = "\
+Examples:
+  cargo flags test                          every static flag, pairwise: a build and a test run per row
+  cargo flags test --no-fail-fast -- --workspace
+  cargo flags test --flags fast_search,dark_mode --include-dynamic -- --lib
+
+Static flags are set through FEATURE_FLAGS at build time, one row after the other in the same target
+directory, so dependencies are built once and only the crates that use flags are rebuilt. Dynamic flags
+(--include-dynamic) are set through FEATURE_FLAGS at run time, with a test runner (`env`), so rows that
+differ only in dynamic flags share one build (doc tests see the build's value). Arguments after `--` go to
+`cargo test` as they are. Each row's output is kept in the target directory (flags-test/row-N.log).
+Progress goes to stderr: a bar on a terminal, a line per row otherwise.
+Exit status: 0 every row passed, 1 some row failed, 2 usage or I/O error.")]
+    Test {
+        /// Which flags vary, and how.
+        #[command(flatten)]
+        options: MatrixOptions,
+        /// Run every row even after one fails (by default the run stops at the first failing row).
+        #[arg(long)]
+        no_fail_fast: bool,
+        /// Arguments for `cargo test`, after `--`.
+        #[arg(last = true, value_name = "ARGS")]
+        cargo_args: Vec<String>,
+        /// Not options of this command: `test` reads no code.
+        #[arg(skip = Common { format: Format::Table, exclude: Vec::new() })]
+        common: Common,
+    },
+}
+
+/// The options of `matrix` and `test`: which flags vary, under which profile, and how to print.
+#[derive(Debug, Args, Clone)]
+pub struct MatrixOptions {
+    /// Cover every pair (2) or every triple (3) of states.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub strength: u8,
+    /// The flags to vary, comma-separated (default: every static flag, and every dynamic flag with
+    /// --include-dynamic).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,..")]
+    pub flags: Vec<String>,
+    /// The profile that decides the other flags (default: FEATURE_FLAGS_PROFILE).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Vary dynamic flags too (set at run time).
+    #[arg(long)]
+    pub include_dynamic: bool,
+    /// How to print the rows (or the results).
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub format: MatrixFormat,
+}
+
+/// Output formats of `matrix` and `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// Aligned columns and sentences, for a terminal.
+    Table,
+    /// JSON on stdout: `matrix` prints an array with one object per row, each flag's name to its state.
+    Json,
+    /// One line of JSON that a GitHub Actions job's `strategy.matrix` accepts (`matrix`); annotations for
+    /// the failing rows after the table (`test`).
+    Github,
 }
 
 impl Command {
@@ -146,7 +236,9 @@ impl Command {
             Command::List { common, .. }
             | Command::Check { common, .. }
             | Command::Explain { common, .. }
-            | Command::Remove { common, .. } => common,
+            | Command::Remove { common, .. }
+            | Command::Matrix { common, .. }
+            | Command::Test { common, .. } => common,
         }
     }
 }

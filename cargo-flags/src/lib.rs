@@ -9,7 +9,11 @@
 //! - `explain NAME`: what decided a flag's state, its `requires` in both directions, its references
 //!   ([`commands::explain`]);
 //! - `remove NAME --keep on|off`: retire a flag from the code and the manifest with byte-exact text edits
-//!   ([`remove`]).
+//!   ([`remove`]);
+//! - `matrix`: few combinations of flag states that cover every pair (or triple) of states that `requires`
+//!   allows ([`commands::matrix`], over [`matrix`]);
+//! - `test`: `cargo test` once per combination, and the pair of states the failing ones share
+//!   ([`commands::test`]).
 //!
 //! Everything is reachable from [`run`], which takes the arguments, the current directory and the
 //! environment explicitly, so that tests can drive it without a process.
@@ -18,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod date;
 pub mod expr;
+pub mod matrix;
 pub mod output;
 pub mod remove;
 pub mod scan;
@@ -158,6 +163,13 @@ fn dispatch(command: &Command, cwd: &Path, env: &Env) -> Result<Outcome, CliErro
             dry_run,
             ..
         } => remove::run(&session, name, keep.on(), *dry_run),
+        Command::Matrix { options, .. } => commands::matrix::run(&session, options),
+        Command::Test {
+            options,
+            no_fail_fast,
+            cargo_args,
+            ..
+        } => commands::test::run(&session, cwd, options, *no_fail_fast, cargo_args),
     }
 }
 

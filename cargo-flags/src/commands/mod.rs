@@ -5,6 +5,8 @@
 pub mod check;
 pub mod explain;
 pub mod list;
+pub mod matrix;
+pub mod test;
 
 use std::path::Path;
 
