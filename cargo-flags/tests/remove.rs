@@ -343,8 +343,8 @@ fn overrides_of_the_other_state_are_refused() {
         [
             "src/guards.rs:2:17 `flag_runtime::override_global(\"live_rates\", false)` names `live_rates` through the \
              string API: cargo flags deletes only a statement that sets, resets or overrides `live_rates` to the state \
-             it keeps (off), alone or as `let _guard = ...;`; here its result is used: delete it by hand, keeping what \
-             runs with `live_rates` off, then rerun",
+             it keeps (off), alone or as `let _guard = ...;`; here the block uses `guard` after it: delete it by hand, \
+             keeping what runs with `live_rates` off, then rerun",
             "src/guards.rs:4:16 `flag_runtime::is_enabled(\"live_rates\")` names `live_rates` through the string API: \
              `live_rates` will always be off: replace the call by hand (with `false` where its result is unwrapped), \
              then rerun",

@@ -440,7 +440,12 @@ impl Rewriter<'_> {
     }
 
     /// Refuses a string-API call of the flag at `range`, with what to do for its fn; `more` ends the reason.
+    /// `why`, for a call that sets, resets or overrides the flag, says why it cannot simply be deleted.
     fn refuse_call(&mut self, range: Range<usize>, function: &str, more: &str) {
+        self.refuse_call_because(range, function, more, "here its result is used");
+    }
+
+    fn refuse_call_because(&mut self, range: Range<usize>, function: &str, more: &str, why: &str) {
         let quoted = self.quoted(range.clone());
         let state = crate::output::state(self.on);
         let name = self.name;
@@ -459,8 +464,8 @@ impl Rewriter<'_> {
             ),
             _ => format!(
                 "cargo flags deletes only a statement that sets, resets or overrides `{name}` to the state it keeps \
-                 ({state}), alone or as `let _guard = ...;`; here its result is used: delete it by hand, keeping \
-                 what runs with `{name}` {state}, then rerun"
+                 ({state}), alone or as `let _guard = ...;`; {why}: delete it by hand, keeping what runs with \
+                 `{name}` {state}, then rerun"
             ),
         };
         self.refuse(
@@ -510,7 +515,7 @@ impl Rewriter<'_> {
             },
             _ => None,
         };
-        let deletable = match (forced, &binding) {
+        let why = match (forced, &binding) {
             (Some(Some(value)), _) if value != self.on => {
                 let value = crate::output::state(value);
                 self.refuse(
@@ -524,12 +529,24 @@ impl Rewriter<'_> {
                 );
                 return Some(());
             }
-            (None, _) | (Some(_), Some(Binding::Other)) => false,
-            (Some(_), None | Some(Binding::Wild)) => true,
-            (Some(_), Some(Binding::Name(binding))) => !mentions_ident(rest, binding),
+            (None, _) if matches!(found.function, "set" | "override_local" | "override_global") => {
+                let value = call.args.iter().nth(1).map_or(String::new(), |value| {
+                    format!(" (`{}`)", syntax::one_line(self.source(self.range(value))))
+                });
+                Some(format!(
+                    "here the state it sets is not written as `true` or `false`{value}"
+                ))
+            }
+            (None, _) => Some("here its result is used".to_owned()),
+            (Some(_), Some(Binding::Other)) => {
+                Some("here its result is bound to a pattern cargo flags does not follow".to_owned())
+            }
+            (Some(_), None | Some(Binding::Wild)) => None,
+            (Some(_), Some(Binding::Name(binding))) => mentions_ident(rest, binding)
+                .then(|| format!("here the block uses `{binding}` after it")),
         };
-        if !deletable {
-            self.refuse_call(call_range, found.function, "");
+        if let Some(why) = why {
+            self.refuse_call_because(call_range, found.function, "", &why);
             return Some(());
         }
         let start = text::attached_comments_start(self.text, range.start);
@@ -1417,7 +1434,16 @@ fn f() -> Result<(), Error> {
             "{}",
             all[0]
         );
-        assert!(all[1].contains("here its result is used"), "{}", all[1]);
+        assert!(
+            all[1].contains("here the block uses `guard` after it"),
+            "{}",
+            all[1]
+        );
+        assert!(
+            all[2].contains("here the state it sets is not written as `true` or `false` (`on`)"),
+            "{}",
+            all[2]
+        );
         assert!(all[3].contains("`x` will always be on"), "{}", all[3]);
         assert!(all[4].contains("reads `x` at run time"), "{}", all[4]);
         assert!(all[5].contains("forces a variant of `x`"), "{}", all[5]);
