@@ -440,11 +440,12 @@ impl Rewriter<'_> {
     }
 
     /// Refuses a string-API call of the flag at `range`, with what to do for its fn; `more` ends the reason.
-    /// `why`, for a call that sets, resets or overrides the flag, says why it cannot simply be deleted.
     fn refuse_call(&mut self, range: Range<usize>, function: &str, more: &str) {
         self.refuse_call_because(range, function, more, "here its result is used");
     }
 
+    /// [`Self::refuse_call`], where `why` says why a call that sets, resets or overrides the flag cannot
+    /// simply be deleted.
     fn refuse_call_because(&mut self, range: Range<usize>, function: &str, more: &str, why: &str) {
         let quoted = self.quoted(range.clone());
         let state = crate::output::state(self.on);
