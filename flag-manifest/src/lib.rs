@@ -44,7 +44,7 @@ pub use diagnostic::{Diagnostic, Location};
 pub use discover::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, locate_manifest};
 pub use model::{Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Settings};
 pub use overrides::{Override, parse_overrides};
-pub use parse::{FileState, FixedKeys, parse_state_file};
+pub use parse::{FileState, FixedKeys, parse_flag_table, parse_state_file};
 pub use resolve::{FlagState, Resolution, Source, resolve};
 #[cfg(feature = "schema")]
 pub use schema::json_schema;

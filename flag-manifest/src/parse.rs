@@ -473,59 +473,105 @@ pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
         ]);
     }
     let mut errors = Vec::new();
-    let mut states = Vec::with_capacity(raw.flags.len());
-    for (name, flag) in &raw.flags {
-        let requires = (!flag.requires.is_empty()).then(|| {
-            flag.requires
-                .iter()
-                .filter_map(|entry| build_requirement(text, entry, &mut errors))
-                .collect()
-        });
-        let mode = flag.mode.map(|mode| match mode {
-            RawMode::Static => Mode::Static,
-            RawMode::Dynamic => Mode::Dynamic,
-        });
-        let fixed = FixedKeys {
-            mode,
-            description: flag.description.clone(),
-            owner: flag.owner.clone(),
-            expires: flag
-                .expires
-                .as_ref()
-                .and_then(|date| to_date(text, date, &mut errors)),
-            requires,
-        };
-        let mut state = FileState {
-            name: name.get_ref().clone(),
-            enabled: flag.default,
-            rules: None,
-            variants: None,
-            variant_stickiness: None,
-            fixed,
-            span: name.span(),
-        };
-        match (mode, flag.targeting_key(name)) {
-            (_, None) => {}
-            (Some(Mode::Static), Some((key, key_span))) => {
-                errors.push(static_targeting_error(text, name.get_ref(), key, key_span));
-            }
-            (_, Some(_)) => {
-                let targeting = flag.targeting(text, &mut errors);
-                state.rules = flag.rules.is_some().then_some(targeting.rules);
-                state.variants = flag.variants.is_some().then_some(targeting.variants);
-                state.variant_stickiness = flag
-                    .variant_stickiness
-                    .is_some()
-                    .then_some(targeting.variant_stickiness);
-            }
-        }
-        states.push(state);
-    }
+    let states = raw
+        .flags
+        .iter()
+        .map(|(name, flag)| file_state(text, name.get_ref(), name.span(), flag, &mut errors))
+        .collect();
     if errors.is_empty() {
         Ok(states)
     } else {
         Err(errors)
     }
+}
+
+/// Parses one flag's table on its own, as a fleet stores it under the flag's key: the keys of a
+/// `[flags.NAME]` table (`default = true`, `[[rules]]`, `[[variants]]`, ...) at the top level, with the
+/// same checks and the same meaning as in a runtime flags file (see [`FileState`]). Positions in the
+/// diagnostics are in `text`.
+///
+/// ```
+/// let state = flag_manifest::parse_flag_table("fast_search", "default = true\n").unwrap();
+/// assert_eq!(state.enabled, Some(true));
+/// assert!(!state.changes_targeting());
+///
+/// let state = flag_manifest::parse_flag_table(
+///     "checkout",
+///     "[[rules]]\nrollout = { percent = 30 }\n",
+/// ).unwrap();
+/// assert_eq!(state.rules.unwrap()[0].rollout.as_ref().unwrap().percent, 30);
+///
+/// let errors = flag_manifest::parse_flag_table("checkout", "default = maybe\n").unwrap_err();
+/// assert_eq!(errors[0].message, "string values must be quoted, expected literal string");
+/// ```
+pub fn parse_flag_table(name: &str, text: &str) -> Result<FileState, Vec<Diagnostic>> {
+    let flag: RawFlag = toml::from_str(text).map_err(|error| {
+        let span = error.span().unwrap_or(0..0);
+        vec![Diagnostic::in_manifest(text, span, toml_message(&error))]
+    })?;
+    let mut errors = Vec::new();
+    let state = file_state(text, name, 0..0, &flag, &mut errors);
+    if errors.is_empty() {
+        Ok(state)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One flag's table of a runtime file (or a fleet's key), checked: what it changes, key by key.
+fn file_state(
+    text: &str,
+    name: &str,
+    span: Range<usize>,
+    flag: &RawFlag,
+    errors: &mut Vec<Diagnostic>,
+) -> FileState {
+    let requires = (!flag.requires.is_empty()).then(|| {
+        flag.requires
+            .iter()
+            .filter_map(|entry| build_requirement(text, entry, errors))
+            .collect()
+    });
+    let mode = flag.mode.map(|mode| match mode {
+        RawMode::Static => Mode::Static,
+        RawMode::Dynamic => Mode::Dynamic,
+    });
+    let fixed = FixedKeys {
+        mode,
+        description: flag.description.clone(),
+        owner: flag.owner.clone(),
+        expires: flag
+            .expires
+            .as_ref()
+            .and_then(|date| to_date(text, date, errors)),
+        requires,
+    };
+    let mut state = FileState {
+        name: name.to_owned(),
+        enabled: flag.default,
+        rules: None,
+        variants: None,
+        variant_stickiness: None,
+        fixed,
+        span: span.clone(),
+    };
+    let named = Spanned::new(span, name.to_owned());
+    match (mode, flag.targeting_key(&named)) {
+        (_, None) => {}
+        (Some(Mode::Static), Some((key, key_span))) => {
+            errors.push(static_targeting_error(text, name, key, key_span));
+        }
+        (_, Some(_)) => {
+            let targeting = flag.targeting(text, errors);
+            state.rules = flag.rules.is_some().then_some(targeting.rules);
+            state.variants = flag.variants.is_some().then_some(targeting.variants);
+            state.variant_stickiness = flag
+                .variant_stickiness
+                .is_some()
+                .then_some(targeting.variant_stickiness);
+        }
+    }
+    state
 }
 
 fn static_targeting_error(text: &str, flag: &str, key: &str, span: Range<usize>) -> Diagnostic {

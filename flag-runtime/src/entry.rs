@@ -11,7 +11,7 @@ use std::sync::Arc;
 use flag_manifest::{FileState, Mode};
 
 use crate::Error;
-use crate::registry::Registry;
+use crate::registry::{Layer, Registry};
 use crate::targeted::Targeted;
 
 /// A table the program accepted, with the flag it is for and its targeting compiled, ready to apply.
@@ -24,7 +24,11 @@ pub(crate) struct Accepted {
 
 /// Checks `state` against the program: `Ok(None)` for a static flag's table that repeats what was compiled
 /// in (a copy of the manifest), `Ok(Some(..))` for a dynamic flag's table, an error saying why otherwise.
-pub(crate) fn check(registry: &Registry, state: FileState) -> Result<Option<Accepted>, Error> {
+pub(crate) fn check(
+    registry: &Registry,
+    state: FileState,
+    layer: Layer,
+) -> Result<Option<Accepted>, Error> {
     let id = match registry.find_dynamic(&state.name) {
         Ok(id) => id,
         Err(Error::StaticFlag { name, compiled }) => {
@@ -42,8 +46,7 @@ pub(crate) fn check(registry: &Registry, state: FileState) -> Result<Option<Acce
     };
     check_fixed(registry, id, &state)?;
     let flag = registry.flag(id);
-    let below = flag.compiled_targeting().cloned().unwrap_or_default();
-    let targeting = state.targeting_over(&below);
+    let targeting = flag.targeting_with(layer, Some(&state)).into_owned();
     let known = flag.decl().variants;
     if let Some(missing) = targeting
         .variant_names()

@@ -68,6 +68,25 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A fleet table that the program refuses (it does not parse, names an unknown or static flag, or asks
+    /// what the program cannot honour): the flag keeps its previous state; the rest of the batch applies.
+    Fleet {
+        /// The table's key in the store.
+        key: String,
+        /// The store's revision of the change.
+        revision: i64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The fleet's store is out of reach: the state stays as of `revision` while the source retries.
+    FleetUnavailable {
+        /// The fleet's prefix.
+        prefix: String,
+        /// The revision of the state kept.
+        revision: i64,
+        /// Why.
+        error: String,
+    },
     /// A catalog of flags compiled in by a macro of another version than this runtime's.
     Catalog {
         /// What is wrong.
@@ -110,6 +129,23 @@ impl fmt::Display for Error {
                 write!(f, "the rules of flag `{flag}` cannot be used: {message}")
             }
             Error::Entry { flag, message } => write!(f, "flag `{flag}`: {message}"),
+            Error::Fleet {
+                key,
+                revision,
+                message,
+            } => write!(
+                f,
+                "fleet key {key} at revision {revision}: {message} (the flag keeps its previous state)"
+            ),
+            Error::FleetUnavailable {
+                prefix,
+                revision,
+                error,
+            } => write!(
+                f,
+                "fleet {prefix}: the store is out of reach ({error}); serving the flags as of revision \
+                 {revision} while retrying"
+            ),
             Error::Catalog { message } => write!(
                 f,
                 "a flag catalog compiled into this program cannot be read: {message} (are flag-macros \

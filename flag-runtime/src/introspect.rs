@@ -41,6 +41,9 @@ pub struct FlagInfo {
     pub variants: &'static [&'static str],
     /// Its rules and variants now, when it has any.
     pub targeting: Option<TargetingInfo>,
+    /// What the fleet says of it, when the fleet has a table for it: shown even where a higher layer
+    /// (`FEATURE_FLAGS`, `set`, an override) decides, so that both values can be seen.
+    pub fleet: Option<FleetValue>,
     /// How often it was evaluated while counting was on (see [`count_evaluations`](crate::count_evaluations)).
     pub evaluations: Evaluations,
 }
@@ -94,7 +97,7 @@ impl FlagInfo {
             self.source
         );
         let Some(targeting) = self.targeting.as_ref().filter(|t| t.applies) else {
-            return plain;
+            return plain + &self.describe_fleet();
         };
         let mut out = if targeting.rules.is_empty() {
             plain.clone()
@@ -118,8 +121,21 @@ impl FlagInfo {
                 self.source
             ));
         }
+        out.push_str(&self.describe_fleet());
         out
     }
+}
+
+/// A flag's table in the fleet, as this program applied it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct FleetValue {
+    /// The revision that wrote it.
+    pub revision: i64,
+    /// The state it gives (`default`), if it gives one.
+    pub enabled: Option<bool>,
+    /// The higher layer that decides the flag instead, if one does.
+    pub masked_by: Option<Layer>,
 }
 
 /// Evaluation counts of one flag.
@@ -132,6 +148,23 @@ pub struct Evaluations {
     pub off: u64,
     /// How often each variant was chosen, by name.
     pub variants: Vec<(&'static str, u64)>,
+}
+
+impl FlagInfo {
+    /// The fleet's value where a higher layer masks it.
+    fn describe_fleet(&self) -> String {
+        match &self.fleet {
+            Some(FleetValue {
+                revision,
+                enabled: Some(on),
+                masked_by: Some(layer),
+            }) => format!(
+                "; the fleet says {} at revision {revision}, masked by {layer}",
+                if *on { "on" } else { "off" }
+            ),
+            _ => String::new(),
+        }
+    }
 }
 
 fn info(flag: &Flag) -> FlagInfo {
@@ -174,12 +207,17 @@ fn info(flag: &Flag) -> FlagInfo {
             .collect(),
         variants: decl.variants,
         targeting: (!targeting.is_empty()).then(|| TargetingInfo {
-            applies: matches!(layer, Layer::Compiled | Layer::File),
+            applies: matches!(layer, Layer::Compiled | Layer::File | Layer::Fleet),
             rules: targeting.rules.iter().map(ToString::to_string).collect(),
             rules_layer,
             variants: (!targeting.variants.is_empty())
                 .then(|| VariantsSummary(&targeting.variants).to_string()),
             variants_layer,
+        }),
+        fleet: flag.fleet().map(|fleet| FleetValue {
+            revision: fleet.revision,
+            enabled: fleet.state.enabled,
+            masked_by: (layer > Layer::Fleet).then_some(layer),
         }),
         evaluations: {
             let (on, off, variants) = flag.cell().counts.read();

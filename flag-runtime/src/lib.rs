@@ -58,11 +58,14 @@ mod catalog;
 mod control;
 mod entry;
 mod error;
+mod fleet;
 mod introspect;
 mod overrides;
 mod registry;
 mod report;
 mod settings;
+#[cfg(any(test, feature = "etcd"))]
+mod snapshot;
 mod sources;
 mod subscribe;
 mod targeted;
@@ -71,7 +74,8 @@ mod targeting;
 pub use control::{Evaluated, evaluate, is_enabled, reset, set};
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
-pub use introspect::{Evaluations, FlagInfo, Mode, TargetingInfo, flag_info, flags};
+pub use fleet::{FleetStatus, fleet_status};
+pub use introspect::{Evaluations, FlagInfo, FleetValue, Mode, TargetingInfo, flag_info, flags};
 pub use overrides::{
     GlobalOverride, GlobalOverridesLock, LocalOverride, lock_global_overrides, override_global,
     override_global_variant, override_local, override_local_variant,

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::Error;
 use crate::callsite::{self, Site};
 use crate::catalog::{self, FlagDecl};
+use crate::fleet::FleetStatus;
 use crate::overrides;
 use crate::report::report;
 use crate::settings::Settings;
@@ -107,6 +108,8 @@ pub enum Layer {
     /// A runtime flags file (`FEATURE_FLAGS_FILE`, [`load_file`](crate::load_file),
     /// [`watch_file`](crate::watch_file)).
     File,
+    /// The fleet: one table per flag in etcd, shared by every instance of a service (the `etcd` feature).
+    Fleet,
     /// `FEATURE_FLAGS` at run time, read once at start-up.
     Env,
     /// [`set`](crate::set).
@@ -123,6 +126,7 @@ impl Layer {
         match self {
             Layer::Compiled => "compiled",
             Layer::File => "file",
+            Layer::Fleet => "fleet",
             Layer::Env => "env",
             Layer::Set => "set",
             Layer::Override => "override",
@@ -177,11 +181,23 @@ impl ForcedVariant {
     }
 }
 
+/// The fleet's table for one flag, as last accepted, and the revision that wrote it.
+#[derive(Debug, Clone)]
+pub(crate) struct FleetEntry {
+    pub state: FileState,
+    /// The table as the store holds it, for the snapshot file.
+    #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
+    pub text: String,
+    pub revision: i64,
+}
+
 /// What each source says of one flag: one field per layer, written only through [`Registry`]'s methods.
 #[derive(Debug, Default)]
 struct Layers {
     /// The runtime file's table for the flag, as last accepted.
     file: Option<FileState>,
+    /// The fleet's table for the flag.
+    fleet: Option<FleetEntry>,
     env: Option<bool>,
     set: Option<bool>,
     /// Process-wide override guards, innermost last: (guard id, what it forces).
@@ -222,11 +238,6 @@ impl Flag {
         (self.effective, self.layer)
     }
 
-    /// The targeting compiled in, if the flag has any.
-    pub fn compiled_targeting(&self) -> Option<&Targeting> {
-        self.compiled_targeting.as_ref()
-    }
-
     fn layered(&self) -> (bool, Layer) {
         let layers = &self.layers;
         if let Some((_, forced)) = layers.overrides.last() {
@@ -235,6 +246,8 @@ impl Flag {
             (on, Layer::Set)
         } else if let Some(on) = layers.env {
             (on, Layer::Env)
+        } else if let Some(on) = layers.fleet.as_ref().and_then(|fleet| fleet.state.enabled) {
+            (on, Layer::Fleet)
         } else if let Some(on) = layers.file.as_ref().and_then(|file| file.enabled) {
             (on, Layer::File)
         } else {
@@ -242,35 +255,59 @@ impl Flag {
         }
     }
 
-    /// The targeting that applies: the compiled-in one, with each part the runtime file gives replaced.
+    /// The targeting that applies: the compiled-in one, with each part the runtime file gives replaced, then
+    /// each part the fleet gives.
     pub fn targeting(&self) -> Cow<'_, Targeting> {
-        let compiled = match &self.compiled_targeting {
+        self.targeting_with(Layer::Compiled, None)
+    }
+
+    /// The targeting that would apply with `state` as the table of `layer` (`File` or `Fleet`; with any
+    /// other layer, the tables the flag has).
+    pub fn targeting_with(&self, layer: Layer, state: Option<&FileState>) -> Cow<'_, Targeting> {
+        let file = if layer == Layer::File {
+            state
+        } else {
+            self.layers.file.as_ref()
+        };
+        let fleet = if layer == Layer::Fleet {
+            state
+        } else {
+            self.layers.fleet.as_ref().map(|fleet| &fleet.state)
+        };
+        let mut targeting = match &self.compiled_targeting {
             Some(targeting) => Cow::Borrowed(targeting),
             None => Cow::Owned(Targeting::default()),
         };
-        match self
-            .layers
-            .file
-            .as_ref()
-            .filter(|file| file.changes_targeting())
-        {
-            Some(file) => Cow::Owned(file.targeting_over(&compiled)),
-            None => compiled,
+        for table in [file, fleet].into_iter().flatten() {
+            if table.changes_targeting() {
+                targeting = Cow::Owned(table.targeting_over(&targeting));
+            }
         }
+        targeting
     }
 
     /// The layers that gave the flag its rules and its variants.
     pub fn targeting_layers(&self) -> (Layer, Layer) {
-        let from = |given: bool| if given { Layer::File } else { Layer::Compiled };
         let file = self.layers.file.as_ref();
+        let fleet = self.layers.fleet.as_ref().map(|fleet| &fleet.state);
+        let from = |gives: fn(&FileState) -> bool| {
+            if fleet.is_some_and(gives) {
+                Layer::Fleet
+            } else if file.is_some_and(gives) {
+                Layer::File
+            } else {
+                Layer::Compiled
+            }
+        };
         (
-            from(file.is_some_and(|file| file.rules.is_some())),
-            from(
-                file.is_some_and(|file| {
-                    file.variants.is_some() || file.variant_stickiness.is_some()
-                }),
-            ),
+            from(|table| table.rules.is_some()),
+            from(|table| table.variants.is_some() || table.variant_stickiness.is_some()),
         )
+    }
+
+    /// The fleet's table for the flag, if it has one.
+    pub fn fleet(&self) -> Option<&FleetEntry> {
+        self.layers.fleet.as_ref()
     }
 
     /// What the flag's slots may cache: its state, unless a thread-local override or counting sends
@@ -288,7 +325,7 @@ impl Flag {
         // An explicit state (environment, `set`, override) holds for every context: no targeting then,
         // but a variant forced by an override.
         let published = match self.layer {
-            Layer::Compiled | Layer::File => self.targeted.clone(),
+            Layer::Compiled | Layer::File | Layer::Fleet => self.targeted.clone(),
             Layer::Override => self
                 .forced
                 .clone()
@@ -314,6 +351,8 @@ pub(crate) struct Registry {
     subscribers: Vec<(u64, Subscriber)>,
     next_id: u64,
     outbox: Outbox,
+    /// The fleet source's state, when there is one.
+    fleet: Option<FleetStatus>,
 }
 
 static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
@@ -572,6 +611,64 @@ impl Registry {
         self.recompute();
     }
 
+    #[cfg(any(test, feature = "etcd"))]
+    /// Replaces the fleet layer of the flags in `batch` (a table accepted by `entry::check`, or `None` to
+    /// fall back to the layers below), as of `revision`. Recomputes once.
+    pub fn replace_fleet(
+        &mut self,
+        batch: Vec<(usize, Option<(FleetEntry, crate::entry::Accepted)>)>,
+        revision: i64,
+        from_file: bool,
+    ) {
+        for (id, table) in batch {
+            let before = self.flags[id].targeting().into_owned();
+            let targeted = match table {
+                Some((fleet, accepted)) => {
+                    self.flags[id].layers.fleet = Some(fleet);
+                    Some(accepted.targeted)
+                }
+                None => {
+                    self.flags[id].layers.fleet = None;
+                    None
+                }
+            };
+            if self.flags[id].targeting().as_ref() == &before {
+                continue;
+            }
+            match targeted {
+                Some(targeted) => {
+                    self.flags[id].targeted = targeted;
+                    self.flags[id].publish();
+                }
+                None => self.compile_targeting_of(id),
+            }
+        }
+        self.update_fleet_status(|status| {
+            status.revision = revision;
+            status.from_snapshot = from_file;
+        });
+        self.recompute();
+    }
+
+    /// The fleet source's state, if the program has one.
+    pub fn fleet_status(&self) -> Option<&FleetStatus> {
+        self.fleet.as_ref()
+    }
+
+    #[cfg(any(test, feature = "etcd"))]
+    /// Declares the fleet source (its prefix), before its first update.
+    pub fn start_fleet(&mut self, prefix: &str) {
+        self.fleet = Some(FleetStatus::new(prefix));
+    }
+
+    #[cfg(any(test, feature = "etcd"))]
+    /// Changes the fleet source's state, if there is one.
+    pub fn update_fleet_status(&mut self, change: impl FnOnce(&mut FleetStatus)) {
+        if let Some(status) = &mut self.fleet {
+            change(status);
+        }
+    }
+
     /// Sets flag `id`'s `FEATURE_FLAGS` layer (read at start-up, before the first recomputation).
     pub fn set_env(&mut self, id: usize, on: bool) {
         self.flags[id].layers.env = Some(on);
@@ -733,6 +830,12 @@ impl Registry {
                         name: flag.decl.name,
                         enabled: on,
                         layer,
+                        revision: flag
+                            .layers
+                            .fleet
+                            .as_ref()
+                            .filter(|_| layer == Layer::Fleet)
+                            .map(|fleet| fleet.revision),
                         source: source_label(flag.decl, layer),
                     });
                 }

@@ -27,6 +27,15 @@ pub fn set_reporter(reporter: impl Fn(&Error) + Send + Sync + 'static) {
     *REPORTER.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(reporter));
 }
 
+/// Puts `reporter` in place of the chosen one, returning it, for unit tests that read what is reported.
+#[cfg(test)]
+pub(crate) fn swap_reporter_for_tests(reporter: Option<Reporter>) -> Option<Reporter> {
+    std::mem::replace(
+        &mut *REPORTER.write().unwrap_or_else(PoisonError::into_inner),
+        reporter,
+    )
+}
+
 /// Reports `error` to the chosen reporter.
 pub(crate) fn report(error: &Error) {
     let reporter = REPORTER.read().unwrap_or_else(PoisonError::into_inner);

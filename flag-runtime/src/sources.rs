@@ -15,7 +15,7 @@ use flag_manifest::{Diagnostic, FileState, Location, parse_overrides, parse_stat
 
 use crate::Error;
 use crate::entry::{self, Accepted};
-use crate::registry::{self, Registry};
+use crate::registry::{self, Layer, Registry};
 
 /// Applies a `FEATURE_FLAGS` value to the env layer.
 pub(crate) fn apply_env(registry: &mut Registry, value: &str) {
@@ -58,7 +58,7 @@ fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), Str
     let mut accepted = Vec::new();
     let mut problems = Vec::new();
     for state in states {
-        match entry::check(registry, state) {
+        match entry::check(registry, state, Layer::File) {
             Ok(Some(Accepted {
                 id,
                 state,
@@ -84,7 +84,8 @@ pub(crate) fn reload(registry: &mut Registry, path: &Path) -> Option<Vec<u8>> {
     contents
 }
 
-fn describe(diagnostics: &[Diagnostic]) -> String {
+/// Problems of a parse, with line and column, in one line.
+pub(crate) fn describe(diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
         .map(|diagnostic| match &diagnostic.location {

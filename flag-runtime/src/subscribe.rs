@@ -19,6 +19,8 @@ pub struct FlagChange {
     pub enabled: bool,
     /// The layer that decided it.
     pub layer: Layer,
+    /// The fleet's revision, when the fleet decided it.
+    pub revision: Option<i64>,
     /// The source that decided it, as in [`FlagInfo::source`](crate::FlagInfo::source).
     pub source: String,
 }
