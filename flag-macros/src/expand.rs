@@ -15,8 +15,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote};
-use syn::{FnArg, Pat, PatIdent, ReturnType, Safety, Signature, Type};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::{FnArg, Pat, PatIdent, ReceiverKind, ReturnType, Safety, Signature, Type};
 
 use crate::callsite;
 use crate::decide::{Check, Decision, decide, undecided};
@@ -93,8 +93,8 @@ fn decided_item(
         Decision::Known(on) => match &args.fallback {
             None if on => keep(item::with_doc_note(item, kind, note), kind, &extras),
             None => remove(kind, &extras),
-            Some((_, path)) => rewrite_fn(item, on, &note, |parts, errors| {
-                static_fallback(parts, path, on, &extras, errors)
+            Some((key, path)) => rewrite_fn(item, on, &note, |parts, errors| {
+                static_fallback(parts, key, path, on, &extras, errors)
             }),
         },
         Decision::Runtime(check) => {
@@ -454,6 +454,7 @@ struct SwitchedFn {
     unsafety: bool,
     returns_unit: bool,
     arguments: Arguments,
+    types: signature::Types,
 }
 
 impl SwitchedFn {
@@ -491,9 +492,10 @@ impl SwitchedFn {
                     unsafety: quick.unsafety,
                     returns_unit: quick.returns_unit,
                     arguments: Arguments {
-                        values: quick.values,
+                        values: quick.values.into_iter().map(Passed::written).collect(),
                         rebinds: Vec::new(),
                     },
+                    types: quick.types,
                 })
             }
             _ => None,
@@ -518,6 +520,21 @@ impl SwitchedFn {
         } = parts;
         let constness = sig.constness.map(|token| token.span);
         let arguments = forward_arguments(&mut sig, keep_mut)?;
+        let types = signature::Types {
+            inputs: sig
+                .inputs
+                .iter()
+                .map(|input| match input {
+                    FnArg::Receiver(receiver) => receiver_type(receiver),
+                    FnArg::Typed(typed) => Some(typed.ty.to_token_stream()),
+                })
+                .collect(),
+            output: match &sig.output {
+                ReturnType::Default => TokenStream::new(),
+                ReturnType::Type(_, ty) => ty.to_token_stream(),
+            },
+            abi: sig.abi.is_some(),
+        };
         Ok(SwitchedFn {
             attrs,
             ident: sig.ident.clone(),
@@ -528,20 +545,110 @@ impl SwitchedFn {
             head: quote!(#vis #defaultness #sig),
             body,
             arguments,
+            types,
         })
     }
 
-    /// `path(args)`, with `.await` in an async fn and an `unsafe` block in an unsafe one.
-    fn fallback_call(&self, path: &syn::ExprPath) -> TokenStream {
-        let values = &self.arguments.values;
-        let mut call = quote!(#path(#(#values),*));
+    /// `path(args)`, with `.await` in an async fn and an `unsafe` block in an unsafe one; `key` is the
+    /// `fallback` of `fallback = path`.
+    ///
+    /// Where the signature can be written as a fn pointer type (see [`SwitchedFn::pointer_type`]), the
+    /// fallback is first bound to a local of that type and called through it: a fallback with another
+    /// signature is then one error at the path the user wrote, "expected fn pointer `fn(u32) -> u32`, found
+    /// fn item `fn(u32, bool) -> u32 {..}`", with "expected due to this" on `fallback`, rather than errors
+    /// about the generated call. Elsewhere the call is direct.
+    ///
+    /// Either way the path's tokens keep their place and every other token is located at the path, all with
+    /// the hygiene of the macro's call site (mixed-site for the names the expansion made), which resolves as
+    /// the user's code would: rustc then points at `fallback = path`, and offers none of the suggestions it
+    /// makes for code written by hand, which here would be invalid (`total.into()` inside the signature,
+    /// `.into()` after the attribute, `path(total, /* bool */)` in it).
+    fn fallback_call(&self, key: &syn::Ident, path: &syn::ExprPath) -> TokenStream {
+        let at = path
+            .path
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |segment| segment.ident.span());
+        let here = Span::call_site().located_at(at);
+        let values = self.arguments.values.iter().map(|value| {
+            let mut name = value.name.clone();
+            let hygiene = if value.made {
+                Span::mixed_site()
+            } else {
+                Span::call_site()
+            };
+            name.set_span(hygiene.located_at(at));
+            name
+        });
+        let mut arguments = Group::new(Delimiter::Parenthesis, quote_spanned!(here=> #(#values),*));
+        arguments.set_span(here);
+        let path = respanned(quote!(#path), Span::call_site());
+        let mut call = match self.pointer_type() {
+            Some(pointer) => {
+                let pointer = relocated(pointer, Span::call_site().located_at(key.span()));
+                let local =
+                    format_ident!("__flag_fallback", span = Span::mixed_site().located_at(at));
+                quote_spanned!(here=> { let #local: #pointer = #path; #local #arguments })
+            }
+            None => quote!(#path #arguments),
+        };
         if self.asyncness {
-            call = quote!(#call.await);
+            call = quote_spanned!(here=> #call.await);
         }
         if self.unsafety {
-            call = quote!(unsafe { #call });
+            call = quote_spanned!(here=> unsafe { #call });
         }
         call
+    }
+
+    /// The fn's signature as a fn pointer type, `[unsafe] fn(Args) -> Output`, with `_` for a type that
+    /// names `impl Trait` and for an `async fn`'s future, which have no name. `None` when the fn could not be
+    /// called through a pointer of such a type: a `const fn` (no calls through pointers in const contexts),
+    /// a fn with an ABI, a borrow in the return type (a pointer type cannot always elide its lifetime, nor
+    /// `_` stand for a type that borrows from the arguments), or an `async fn` with borrowed arguments (its
+    /// future borrows from them).
+    fn pointer_type(&self) -> Option<TokenStream> {
+        let types = &self.types;
+        let inputs = types.inputs.as_ref()?;
+        let borrows = |tokens: &TokenStream| {
+            mentions(
+                tokens,
+                &|token| matches!(token, TokenTree::Punct(punct) if punct.as_char() == '&' || punct.as_char() == '\''),
+            )
+        };
+        if self.constness.is_some()
+            || types.abi
+            || borrows(&types.output)
+            || (self.asyncness && inputs.iter().any(borrows))
+        {
+            return None;
+        }
+        let written = |tokens: &TokenStream| {
+            if mentions(tokens, &|token| is_ident(token, "impl")) {
+                quote!(_)
+            } else {
+                tokens.clone()
+            }
+        };
+        let inputs = inputs.iter().map(written);
+        let output = if self.asyncness {
+            quote!(-> _)
+        } else if types.output.is_empty() {
+            TokenStream::new()
+        } else {
+            let output = written(&types.output);
+            quote!(-> #output)
+        };
+        let unsafety = self.unsafety.then(|| quote!(unsafe));
+        Some(quote!(#unsafety fn(#(#inputs),*) #output))
+    }
+
+    /// The fn with `body`, braces included, instead of its own.
+    fn with_group(self, body: Group) -> TokenStream {
+        let mut tokens = self.attrs;
+        tokens.extend(self.head);
+        tokens.extend([TokenTree::Group(body)]);
+        tokens
     }
 
     /// The fn with `body` instead of its own.
@@ -576,21 +683,25 @@ fn rewrite_fn(
 /// fallback, kept for the day the flag is turned off, is not reported as dead code.
 fn static_fallback(
     parts: SwitchedFn,
+    key: &syn::Ident,
     path: &syn::ExprPath,
     on: bool,
     extras: &Extras,
     _errors: &mut Errors,
 ) -> Option<TokenStream> {
-    let call = parts.fallback_call(path);
+    let call = parts.fallback_call(key, path);
     let tracking = extras.take();
-    let body = if on {
+    if on {
+        // Into the body as written, not around it: `{ .. { x } }` would be linted as unnecessary braces.
         let rebinds = &parts.arguments.rebinds;
-        let original = &parts.body;
-        quote!(#tracking if false { return #call; } #(#rebinds)* #original)
+        let body = prepend(
+            &parts.body,
+            quote!(#tracking if false { return #call; } #(#rebinds)*),
+        );
+        Some(parts.with_group(body))
     } else {
-        quote!(#tracking #call)
-    };
-    Some(parts.with_body(body))
+        Some(parts.with_body(quote!(#tracking #call)))
+    }
 }
 
 /// A fn whose condition depends on a dynamic flag: the body runs when it is on, the fallback (or nothing,
@@ -614,8 +725,8 @@ fn runtime_switch(
         return None;
     }
     let otherwise = match fallback {
-        Some((_, path)) => {
-            let call = parts.fallback_call(path);
+        Some((key, path)) => {
+            let call = parts.fallback_call(key, path);
             quote!(else { #call })
         }
         None if parts.returns_unit => TokenStream::new(),
@@ -635,8 +746,15 @@ fn runtime_switch(
     let check = callsite::check(check, build, &runtime_path(), None);
     let tracking = extras.take();
     let rebinds = &parts.arguments.rebinds;
+    // The body as written is the `if`'s block (`{ .. { x } }` would be linted as unnecessary braces), unless
+    // it has inner attributes, which an `if` block cannot take.
     let body = &parts.body;
-    let body = quote!(#tracking if #check { #(#rebinds)* #body } #otherwise);
+    let on = if has_inner_attributes(body) {
+        quote!({ #(#rebinds)* #body })
+    } else {
+        prepend(body, quote!(#(#rebinds)*)).into_token_stream()
+    };
+    let body = quote!(#tracking if #check #on #otherwise);
     Some(parts.with_body(body))
 }
 
@@ -649,10 +767,82 @@ fn returns_unit(sig: &Signature) -> bool {
 
 /// How a fn's arguments reach its fallback.
 struct Arguments {
-    /// The expressions to pass, receiver first.
-    values: Vec<TokenStream>,
+    /// The names to pass, receiver first.
+    values: Vec<Passed>,
     /// `let PATTERN = __flag_argN;` for each argument whose pattern was replaced by a plain name.
     rebinds: Vec<TokenStream>,
+}
+
+/// A receiver's type: `Self`, `&'a mut Self` or the type written after `self:`.
+fn receiver_type(receiver: &syn::Receiver) -> Option<TokenStream> {
+    let self_type = syn::Ident::new("Self", receiver.self_token.span);
+    match &receiver.kind {
+        ReceiverKind::Value => Some(quote!(#self_type)),
+        ReceiverKind::Reference(and, lifetime, mutability) => {
+            Some(quote!(#and #lifetime #mutability #self_type))
+        }
+        ReceiverKind::Typed(_, ty) => Some(ty.to_token_stream()),
+        _ => None,
+    }
+}
+
+/// Whether a token of `tokens`, or of a group among them, satisfies `test`.
+fn mentions(tokens: &TokenStream, test: &dyn Fn(&TokenTree) -> bool) -> bool {
+    tokens.clone().into_iter().any(|token| match &token {
+        TokenTree::Group(group) => mentions(&group.stream(), test),
+        other => test(other),
+    })
+}
+
+fn is_ident(token: &TokenTree, word: &str) -> bool {
+    matches!(token, TokenTree::Ident(ident) if ident == word)
+}
+
+/// `tokens`, every one with `span`.
+fn relocated(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut new = Group::new(group.delimiter(), relocated(group.stream(), span));
+                new.set_span(span);
+                token = TokenTree::Group(new);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// `tokens` with the hygiene of `hygiene`, each where it was.
+fn respanned(tokens: TokenStream, hygiene: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut new = Group::new(group.delimiter(), respanned(group.stream(), hygiene));
+                new.set_span(hygiene.located_at(group.span()));
+                token = TokenTree::Group(new);
+            } else {
+                token.set_span(hygiene.located_at(token.span()));
+            }
+            token
+        })
+        .collect()
+}
+
+/// A name passed on to the fallback.
+struct Passed {
+    name: syn::Ident,
+    /// Made by the expansion (`__flag_argN`, with mixed-site hygiene) rather than written by the user.
+    made: bool,
+}
+
+impl Passed {
+    fn written(name: syn::Ident) -> Self {
+        Passed { name, made: false }
+    }
 }
 
 /// Gives each argument a name the fallback call can use: a plain `name` pattern is kept, any other pattern
@@ -673,15 +863,14 @@ fn forward_arguments(sig: &mut Signature, keep_mut: bool) -> syn::Result<Argumen
         match input {
             FnArg::Receiver(receiver) => {
                 let self_token = receiver.self_token;
-                arguments.values.push(quote!(#self_token));
+                arguments.values.push(Passed::written(self_token.into()));
             }
             FnArg::Typed(typed) => match &mut *typed.pat {
                 Pat::Ident(plain) if plain.by_ref.is_none() && plain.subpat.is_none() => {
                     if !keep_mut {
                         plain.mutability = None;
                     }
-                    let ident = &plain.ident;
-                    arguments.values.push(quote!(#ident));
+                    arguments.values.push(Passed::written(plain.ident.clone()));
                 }
                 pattern => {
                     let name = format_ident!("__flag_arg{}", index, span = Span::mixed_site());
@@ -696,12 +885,22 @@ fn forward_arguments(sig: &mut Signature, keep_mut: bool) -> syn::Result<Argumen
                         }),
                     );
                     arguments.rebinds.push(quote!(let #original = #name;));
-                    arguments.values.push(quote!(#name));
+                    arguments.values.push(Passed { name, made: true });
                 }
             },
         }
     }
     Ok(arguments)
+}
+
+/// Whether a block starts with an inner attribute (`#![..]`).
+fn has_inner_attributes(body: &Group) -> bool {
+    let mut tokens = body.stream().into_iter();
+    matches!(
+        (tokens.next(), tokens.next()),
+        (Some(TokenTree::Punct(hash)), Some(TokenTree::Punct(bang)))
+            if hash.as_char() == '#' && bang.as_char() == '!'
+    )
 }
 
 /// A copy of `body` with `statements` first, after any inner attributes.
@@ -735,7 +934,11 @@ mod tests {
         let arguments = forward_arguments(&mut sig, keep_mut).unwrap();
         (
             quote!(#sig).to_string(),
-            arguments.values.iter().map(ToString::to_string).collect(),
+            arguments
+                .values
+                .iter()
+                .map(|value| value.name.to_string())
+                .collect(),
             arguments.rebinds.iter().map(ToString::to_string).collect(),
         )
     }
@@ -759,23 +962,38 @@ mod tests {
 
     #[test]
     fn calls_the_fallback_the_way_the_fn_is_called() {
+        let key: syn::Ident = syn::parse_str("fallback").unwrap();
         let path: syn::ExprPath = syn::parse_str("Self::old").unwrap();
         let call = |text: &str| {
             let item: TokenStream = text.parse().unwrap();
             SwitchedFn::read(item, true, &String::new)
                 .unwrap()
-                .fallback_call(&path)
+                .fallback_call(&key, &path)
                 .to_string()
         };
-        assert_eq!(call("fn f(&self, x: u8) {}"), "Self :: old (self , x)");
+        // Through a local of the signature's fn pointer type, so that another signature is one error.
         assert_eq!(
-            call("async fn f(&self, x: u8) {}"),
-            "Self :: old (self , x) . await"
+            call("fn f(&self, x: u8) -> u8 {}"),
+            "{ let __flag_fallback : fn (& Self , u8) -> u8 = Self :: old ; __flag_fallback (self , x) }"
+        );
+        assert_eq!(
+            call("async fn f(mut self, x: impl Tr) {}"),
+            "{ let __flag_fallback : fn (Self , _) -> _ = Self :: old ; __flag_fallback (self , x) } . await"
         );
         assert_eq!(
             call("unsafe fn f(&self, (a, b): (u8, u8)) {}"),
-            "unsafe { Self :: old (self , __flag_arg1) }"
+            "unsafe { { let __flag_fallback : unsafe fn (& Self , (u8 , u8)) = Self :: old ; \
+             __flag_fallback (self , __flag_arg1) } }"
         );
+        // Directly where no pointer type can stand for the signature.
+        for direct in [
+            "const fn f(x: u8) -> u8 {}",
+            "extern \"C\" fn f(x: u8) -> u8 {}",
+            "fn f(&self, x: &str) -> &str {}",
+            "async fn f(x: &str) {}",
+        ] {
+            assert!(call(direct).starts_with("Self :: old ("), "{direct}");
+        }
     }
 
     /// The tokens, one by one, without their spacing (which syn re-creates differently).
@@ -785,10 +1003,15 @@ mod tests {
 
     /// What a rewrite sees of a fn, as text.
     fn facts(read: &SwitchedFn) -> String {
-        let values = &read.arguments.values;
+        let values = read.arguments.values.iter().map(|value| {
+            let made = if value.made { "made " } else { "" };
+            format!("{made}{}", value.name)
+        });
         let rebinds = &read.arguments.rebinds;
+        let types = &read.types;
+        let inputs = types.inputs.iter().flatten().map(|ty| flat(ty.clone()));
         format!(
-            "{} | {} | {} const {} async {} unsafe {} unit {} | {} | {} | {}",
+            "{} | {} | {} const {} async {} unsafe {} unit {} | {} | {} | {} | {} -> {} abi {}",
             flat(read.attrs.clone()),
             flat(read.head.clone()),
             read.ident,
@@ -796,9 +1019,12 @@ mod tests {
             read.asyncness,
             read.unsafety,
             read.returns_unit,
-            quote!(#(#values),*),
+            values.collect::<Vec<_>>().join(", "),
             quote!(#(#rebinds)*),
             read.body,
+            inputs.collect::<Vec<_>>().join(", "),
+            flat(types.output.clone()),
+            types.abi,
         )
     }
 

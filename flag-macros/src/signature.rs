@@ -23,10 +23,24 @@ pub struct QuickSig {
     pub unsafety: bool,
     /// Whether the fn returns `()`: no `->`, or `-> ()`.
     pub returns_unit: bool,
-    /// The values that pass the arguments on: `self` and the argument names, as written.
-    pub values: Vec<TokenStream>,
+    /// The names that pass the arguments on: `self` and the argument names, as written.
+    pub values: Vec<Ident>,
     /// The signature's tokens, with `mut` removed from plain argument names when asked.
     pub head: TokenStream,
+    /// The types of the arguments and the result.
+    pub types: Types,
+}
+
+/// The types of a fn's signature, for the fn pointer type its fallback is checked against.
+#[derive(Default)]
+pub struct Types {
+    /// Each argument's type, receiver first (`self` is `Self`, `&mut self` is `&mut Self`); `None` when one
+    /// cannot be written out.
+    pub inputs: Option<Vec<TokenStream>>,
+    /// The return type, empty when there is no `->`.
+    pub output: TokenStream,
+    /// Whether the fn names an ABI (`extern "C" fn`).
+    pub abi: bool,
 }
 
 /// Reads `head` (a fn's tokens between its attributes and its body); `None` for any shape that needs syn.
@@ -36,12 +50,13 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
         .iter()
         .position(|token| matches!(token, TokenTree::Ident(ident) if ident == "fn"))?;
     let mut constness = None;
-    let (mut asyncness, mut unsafety) = (false, false);
+    let (mut asyncness, mut unsafety, mut abi) = (false, false, false);
     for token in &head[..fn_at] {
         match token {
             TokenTree::Ident(ident) if ident == "const" => constness = Some(ident.span()),
             TokenTree::Ident(ident) if ident == "async" => asyncness = true,
             TokenTree::Ident(ident) if ident == "unsafe" => unsafety = true,
+            TokenTree::Ident(ident) if ident == "extern" => abi = true,
             _ => {}
         }
     }
@@ -73,7 +88,8 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
         return None;
     }
     let returns_unit = returns_unit(&head[at + 1..])?;
-    let (values, arguments) = read_arguments(arguments, keep_mut)?;
+    let output = output(&head[at + 1..]);
+    let (values, inputs, arguments) = read_arguments(arguments, keep_mut)?;
     let head = head[..at]
         .iter()
         .cloned()
@@ -88,7 +104,28 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
         returns_unit,
         values,
         head,
+        types: Types {
+            inputs: Some(inputs),
+            output,
+            abi,
+        },
     })
+}
+
+/// The return type's tokens, after the arguments: what follows `->`, up to a `where` clause.
+fn output(after: &[TokenTree]) -> TokenStream {
+    match after {
+        [TokenTree::Punct(dash), TokenTree::Punct(head), output @ ..]
+            if dash.as_char() == '-' && head.as_char() == '>' =>
+        {
+            output
+                .iter()
+                .take_while(|token| !matches!(token, TokenTree::Ident(ident) if ident == "where"))
+                .cloned()
+                .collect()
+        }
+        _ => TokenStream::new(),
+    }
 }
 
 fn is_punct(token: &TokenTree, c: char) -> bool {
@@ -125,11 +162,12 @@ fn returns_unit(after: &[TokenTree]) -> Option<bool> {
     }
 }
 
-/// The values passing each argument on, and the argument list again (without `mut` on plain names unless
-/// `keep_mut`); `None` when an argument is not a receiver or a plain name.
-fn read_arguments(group: &Group, keep_mut: bool) -> Option<(Vec<TokenStream>, Group)> {
+/// The names passing each argument on, their types, and the argument list again (without `mut` on plain
+/// names unless `keep_mut`); `None` when an argument is not a receiver or a plain name.
+fn read_arguments(group: &Group, keep_mut: bool) -> Option<(Vec<Ident>, Vec<TokenStream>, Group)> {
     let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
     let mut values = Vec::new();
+    let mut types = Vec::new();
     let mut rebuilt: Vec<TokenTree> = Vec::with_capacity(tokens.len());
     let mut changed = false;
     let mut start = 0;
@@ -152,8 +190,9 @@ fn read_arguments(group: &Group, keep_mut: bool) -> Option<(Vec<TokenStream>, Gr
         }
         let argument = &tokens[start..index];
         if !argument.is_empty() {
-            let (value, drop_mut) = read_argument(argument)?;
+            let (value, drop_mut, ty) = read_argument(argument)?;
             values.push(value);
+            types.push(ty);
             if drop_mut && !keep_mut {
                 changed = true;
                 rebuilt.extend(argument[1..].iter().cloned());
@@ -176,11 +215,12 @@ fn read_arguments(group: &Group, keep_mut: bool) -> Option<(Vec<TokenStream>, Gr
     } else {
         group.clone()
     };
-    Some((values, group))
+    Some((values, types, group))
 }
 
-/// The value passing one argument on, and whether it is a `mut name: Type` (whose `mut` is its first token).
-fn read_argument(argument: &[TokenTree]) -> Option<(TokenStream, bool)> {
+/// The name passing one argument on, whether it is a `mut name: Type` (whose `mut` is its first token), and
+/// its type.
+fn read_argument(argument: &[TokenTree]) -> Option<(Ident, bool, TokenStream)> {
     // A receiver: `self`, `mut self`, `&self`, `&mut self`, `&'a self`, `&'a mut self`, each maybe `: Type`.
     let mut at = 0;
     if is_punct(argument.first()?, '&') {
@@ -196,12 +236,22 @@ fn read_argument(argument: &[TokenTree]) -> Option<(TokenStream, bool)> {
         && word == "self"
         && matches!(argument.get(at + 1), None | Some(TokenTree::Punct(_)))
     {
-        if let Some(next) = argument.get(at + 1)
-            && !is_type_colon(next)
-        {
-            return None;
-        }
-        return Some((TokenTree::Ident(word.clone()).into(), false));
+        let ty = match argument.get(at + 1) {
+            Some(next) if !is_type_colon(next) => return None,
+            // `self: Type`.
+            Some(_) => argument[at + 2..].iter().cloned().collect(),
+            // `self`, `mut self`: `Self`; `&'a mut self`: `&'a mut Self`.
+            None => {
+                let reference = if is_punct(&argument[0], '&') { at } else { 0 };
+                let self_type = Ident::new("Self", word.span());
+                argument[..reference]
+                    .iter()
+                    .cloned()
+                    .chain([TokenTree::Ident(self_type)])
+                    .collect()
+            }
+        };
+        return Some((word.clone(), false, ty));
     }
     // A plain argument: `name: Type` or `mut name: Type`.
     let (is_mut, name_at) = match argument {
@@ -212,7 +262,8 @@ fn read_argument(argument: &[TokenTree]) -> Option<(TokenStream, bool)> {
         (Some(TokenTree::Ident(name)), Some(colon))
             if is_type_colon(colon) && is_plain_name(name) && argument.len() > name_at + 2 =>
         {
-            Some((TokenTree::Ident(name.clone()).into(), is_mut))
+            let ty = argument[name_at + 2..].iter().cloned().collect();
+            Some((name.clone(), is_mut, ty))
         }
         _ => None,
     }
