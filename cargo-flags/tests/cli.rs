@@ -692,3 +692,53 @@ fn a_renamed_runtime_is_followed() {
         "unknown flag `live_rate`; did you mean `live_rates`?"
     );
 }
+
+#[test]
+fn explain_says_when_rules_decide_and_summarises_them() {
+    let dir = fixture("shop", "explain_rules");
+    let manifest = dir.join("flags.toml");
+    let mut text = read(&dir, "flags.toml");
+    text.push_str(
+        r#"
+[flags.one_page_checkout]
+mode = "dynamic"
+[[flags.one_page_checkout.rules]]
+constraints = [{ context = "country", operator = "in", values = ["NZ", "AU"] }]
+rollout = { percent = 30, stickiness = "user_id" }
+[[flags.one_page_checkout.variants]]
+name = "control"
+weight = 50
+[[flags.one_page_checkout.variants]]
+name = "one_page"
+weight = 50
+"#,
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = run(&dir, &["explain", "one_page_checkout"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.starts_with(
+            "one_page_checkout: decided per context by its rules (dynamic): on where one matches; \
+             without a context off, decided by default\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("  rule 1: country in [NZ, AU] and 30% rollout by user_id\n  variants: control 50%, one_page 50%\n"),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &dir,
+        &["explain", "one_page_checkout", "--format", "json"],
+        &[TODAY],
+    );
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["rules"],
+        serde_json::json!(["country in [NZ, AU] and 30% rollout by user_id"])
+    );
+    assert_eq!(report["variants"], "control 50%, one_page 50%");
+}

@@ -6,6 +6,7 @@
 //! The table is a list of sections, each written by a function of its own (`table` calls them in order),
 //! so that a new section is one more function.
 
+use flag_manifest::targeting::VariantsSummary;
 use flag_manifest::{Manifest, Mode, did_you_mean, parse_overrides};
 use serde::Serialize;
 
@@ -27,6 +28,11 @@ pub struct ExplainReport {
     pub enabled: Option<bool>,
     /// What decided it: `default`, `profile NAME` or `FEATURE_FLAGS`.
     pub decided_by: String,
+    /// The manifest's rules, one line each (`country in [NZ, AU] and 30% rollout by user_id`): where there
+    /// are any, a check with a context is on only where one matches, and `enabled` is the state without one.
+    pub rules: Vec<String>,
+    /// The manifest's flag-level variants and their shares (`control 50%, one_page 50%`).
+    pub variants: Option<String>,
     /// The manifest's description.
     pub description: Option<String>,
     /// The owner.
@@ -193,6 +199,14 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
                 .unwrap_or_default(),
             Err(_) => chain[decider].source.clone(),
         },
+        rules: flag
+            .targeting
+            .rules
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        variants: (!flag.targeting.variants.is_empty())
+            .then(|| VariantsSummary(&flag.targeting.variants).to_string()),
         description: flag.description.clone(),
         owner: flag.owner.clone(),
         expires: flag.expires.map(|date| date.to_string()),
@@ -261,6 +275,7 @@ pub fn unknown_flag(manifest: &Manifest, name: &str, display: &str) -> CliError 
 fn table(report: &ExplainReport, mode: Mode) -> String {
     let mut out = String::new();
     state_section(report, mode, &mut out);
+    rules_section(report, &mut out);
     chain_section(report, &mut out);
     related_section(report, &mut out);
     references_section(report, &mut out);
@@ -272,10 +287,18 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
     let state = report
         .enabled
         .map_or("unknown (the build does not resolve)", output::state);
-    out.push_str(&format!(
-        "{}: {state} ({}), decided by {}\n",
-        report.name, report.mode, report.decided_by
-    ));
+    if report.rules.is_empty() {
+        out.push_str(&format!(
+            "{}: {state} ({}), decided by {}\n",
+            report.name, report.mode, report.decided_by
+        ));
+    } else {
+        out.push_str(&format!(
+            "{}: decided per context by its rules ({}): on where one matches; without a context {state}, \
+             decided by {}\n",
+            report.name, report.mode, report.decided_by
+        ));
+    }
     if let Some(description) = &report.description {
         out.push_str(&format!("  {description}\n"));
     }
@@ -291,6 +314,22 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
             "  dynamic: this is the compiled-in default; at run time a flags file, FEATURE_FLAGS, set() or an \
              override can change it\n",
         );
+    }
+}
+
+/// The rules and variants compiled in, when the flag has any.
+fn rules_section(report: &ExplainReport, out: &mut String) {
+    if report.rules.is_empty() && report.variants.is_none() {
+        return;
+    }
+    out.push_str(
+        "\nRules and variants (from flags.toml; a runtime file or the fleet may replace them):\n",
+    );
+    for (index, rule) in report.rules.iter().enumerate() {
+        out.push_str(&format!("  rule {}: {rule}\n", index + 1));
+    }
+    if let Some(variants) = &report.variants {
+        out.push_str(&format!("  variants: {variants}\n"));
     }
 }
 
