@@ -179,8 +179,11 @@ pub struct Session {
     pub workspace: Workspace,
     /// The manifest the macros would read.
     pub manifest: ManifestFile,
-    /// Every `.rs` file to scan.
+    /// Every `.rs` file to scan: those of the members that read this manifest.
     pub files: Vec<PathBuf>,
+    /// The members left out because the macros read another manifest for them (a `flags.toml` nearer to
+    /// them), each with that manifest, as shown to people.
+    pub other_manifests: Vec<(String, String)>,
     /// `--format`.
     pub format: Format,
     /// The environment.
@@ -204,11 +207,13 @@ impl Session {
             }
             excludes.push(workspace::canonical(&path));
         }
+        let (workspace, other_manifests) = workspace.readers_of(&manifest, env);
         let files = workspace.rust_files(&excludes)?;
         Ok(Session {
             workspace,
             manifest,
             files,
+            other_manifests,
             format: common.format,
             env: env.clone(),
         })

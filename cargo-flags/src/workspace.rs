@@ -129,6 +129,27 @@ impl Workspace {
         })
     }
 
+    /// The workspace with only the members whose crates read `manifest` (the nearest `flags.toml` above
+    /// each, or `FEATURE_FLAGS_MANIFEST`, as in the macros), and the others with the manifest each reads.
+    /// A member whose manifest cannot be found stays: its code is checked against `manifest`.
+    pub fn readers_of(
+        self,
+        manifest: &ManifestFile,
+        env: &Env,
+    ) -> (Workspace, Vec<(String, String)>) {
+        let mut others = Vec::new();
+        let mut members = Vec::new();
+        for member in &self.members {
+            match flag_manifest::locate_manifest(member, env.manifest.as_deref()) {
+                Ok(found) if canonical(&found) != manifest.path => {
+                    others.push((self.display(member), self.display(&canonical(&found))));
+                }
+                _ => members.push(member.clone()),
+            }
+        }
+        (Workspace { members, ..self }, others)
+    }
+
     /// Every `.rs` file of every member, sorted, skipping target directories, hidden directories, the
     /// directories of other packages nested inside a member (a `Cargo.toml` of their own: another member,
     /// scanned on its own, or a package outside the workspace such as a test fixture) and `excludes`.
@@ -293,6 +314,37 @@ mod tests {
                 "src/target/not_a_target_dir.rs"
             ]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn members_with_a_manifest_of_their_own_are_left_to_it() {
+        let dir = std::env::temp_dir().join(format!("cargo-flags-readers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for path in [
+            "flags.toml",
+            "app/Cargo.toml",
+            "own/Cargo.toml",
+            "own/flags.toml",
+        ] {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let root = canonical(&dir);
+        let workspace = Workspace {
+            root: root.clone(),
+            members: vec![root.join("app"), root.join("own")],
+            target_dir: None,
+        };
+        let manifest = ManifestFile {
+            path: root.join("flags.toml"),
+            display: "flags.toml".into(),
+            text: String::new(),
+        };
+        let (workspace, others) = workspace.readers_of(&manifest, &Env::default());
+        assert_eq!(workspace.members, [root.join("app")]);
+        assert_eq!(others, [("own".to_owned(), "own/flags.toml".to_owned())]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

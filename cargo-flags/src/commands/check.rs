@@ -72,6 +72,8 @@ pub struct CheckReport {
     pub references: usize,
     /// Every problem, errors and warnings.
     pub problems: Vec<Problem>,
+    /// Members left out because their crates read another manifest: `[member, manifest]`.
+    pub other_manifests: Vec<(String, String)>,
 }
 
 /// Runs `check`.
@@ -141,6 +143,7 @@ fn check(session: &Session, scan: &Scan, today: Date, strict: bool) -> CheckRepo
         files: scan.files,
         references: scan.references.len(),
         problems,
+        other_manifests: session.other_manifests.clone(),
     }
 }
 
@@ -446,5 +449,11 @@ fn table(report: &CheckReport) -> String {
         output::count(report.files, "file", "files"),
         report.today
     ));
+    if !report.other_manifests.is_empty() {
+        out.push_str("Left out: packages whose crates read another flags.toml (check them from their directory):\n");
+        for (member, manifest) in &report.other_manifests {
+            out.push_str(&format!("  {member} reads {manifest}\n"));
+        }
+    }
     out
 }
