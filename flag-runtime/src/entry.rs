@@ -61,11 +61,14 @@ pub(crate) fn check(
                      `variant!` could never return it; declare it in flags.toml and rebuild"
                 )
             } else {
+                let suggestion = match flag_manifest::closest(missing, known.iter().copied()) {
+                    Some(close) => format!(" (did you mean `{close}`?)"),
+                    None => String::new(),
+                };
                 format!(
-                    "variant `{missing}`: the program was built with {} only, so `variant!` could never \
-                     return it{}; declare it in flags.toml and rebuild",
+                    "variant `{missing}`: the program was built with {} only{suggestion}, so `variant!` \
+                     could never return it; declare it in flags.toml and rebuild",
                     known.join(", "),
-                    flag_manifest::did_you_mean(missing, known.iter().copied())
                 )
             },
         ));

@@ -34,12 +34,13 @@ pub enum Error {
         /// What is wrong, with its position.
         message: String,
     },
-    /// A runtime flags file that cannot be read or parsed; the last good state is kept.
+    /// A runtime flags file that cannot be read, does not parse, or asks what the program cannot honour;
+    /// nothing of it applies, and the last good state is kept.
     File {
         /// The file.
         path: PathBuf,
-        /// What is wrong, with line and column where known.
-        message: String,
+        /// Every problem, with line and column where known (at least one).
+        problems: Vec<String>,
     },
     /// [`Builder::install`](crate::Builder::install) was called after the runtime had started.
     AlreadyInitialized,
@@ -109,11 +110,24 @@ impl fmt::Display for Error {
                 if *compiled { "off" } else { "on" }
             ),
             Error::InvalidOverride { message } => f.write_str(message),
-            Error::File { path, message } => write!(
-                f,
-                "runtime flags file {}: {message} (the last good state is kept)",
-                path.display()
-            ),
+            Error::File { path, problems } => match problems.as_slice() {
+                [problem] => write!(
+                    f,
+                    "runtime flags file {}: {problem} (the last good state is kept)",
+                    path.display()
+                ),
+                problems => {
+                    write!(
+                        f,
+                        "runtime flags file {}: {} problems (the last good state is kept):",
+                        path.display(),
+                        problems.len()
+                    )?;
+                    problems
+                        .iter()
+                        .try_for_each(|problem| write!(f, "\n  - {problem}"))
+                }
+            },
             Error::UnknownVariant {
                 flag,
                 variant,

@@ -176,7 +176,11 @@ pub(crate) fn apply(
         let state = match flag_manifest::parse_flag_table(&name, &text) {
             Ok(state) => state,
             Err(diagnostics) => {
-                problems.push(refused(crate::sources::describe(&diagnostics)));
+                let described: Vec<String> = diagnostics
+                    .iter()
+                    .map(crate::sources::describe_one)
+                    .collect();
+                problems.push(refused(described.join("; ")));
                 continue;
             }
         };

@@ -38,23 +38,23 @@ pub(crate) fn load_file_into(
     registry: &mut Registry,
     path: &Path,
 ) -> (Option<Vec<u8>>, Result<(), Error>) {
-    let file_error = |message: String| Error::File {
+    let file_error = |problems: Vec<String>| Error::File {
         path: path.to_path_buf(),
-        message,
+        problems,
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(error) => return (None, Err(file_error(error.to_string()))),
+        Err(error) => return (None, Err(file_error(vec![error.to_string()]))),
     };
     let outcome = match parse_state_file(&text) {
         Ok(states) => apply_file(registry, states).map_err(file_error),
-        Err(diagnostics) => Err(file_error(describe(&diagnostics))),
+        Err(diagnostics) => Err(file_error(diagnostics.iter().map(describe_one).collect())),
     };
     (Some(text.into_bytes()), outcome)
 }
 
 /// Checks every table of a runtime file, then, if all are accepted, makes them the file layer.
-fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), String> {
+fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), Vec<String>> {
     let mut accepted = Vec::new();
     let mut problems = Vec::new();
     for state in states {
@@ -69,7 +69,7 @@ fn apply_file(registry: &mut Registry, states: Vec<FileState>) -> Result<(), Str
         }
     }
     if !problems.is_empty() {
-        return Err(problems.join("; "));
+        return Err(problems);
     }
     registry.replace_file(accepted);
     Ok(())
@@ -84,18 +84,14 @@ pub(crate) fn reload(registry: &mut Registry, path: &Path) -> Option<Vec<u8>> {
     contents
 }
 
-/// Problems of a parse, with line and column, in one line.
-pub(crate) fn describe(diagnostics: &[Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(|diagnostic| match &diagnostic.location {
-            Location::Manifest { line, column, .. } => {
-                format!("{line}:{column}: {}", diagnostic.message)
-            }
-            _ => diagnostic.message.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+/// One problem of a parse, with its line and column.
+pub(crate) fn describe_one(diagnostic: &Diagnostic) -> String {
+    match &diagnostic.location {
+        Location::Manifest { line, column, .. } => {
+            format!("{line}:{column}: {}", diagnostic.message)
+        }
+        _ => diagnostic.message.clone(),
+    }
 }
 
 /// Reads a runtime flags file now. It has the manifest's shape, `[flags.NAME]` tables, and each key of a

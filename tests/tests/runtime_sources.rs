@@ -117,9 +117,11 @@ fn environment_and_watched_file_at_start_up() {
     let unknown = reports.lock().unwrap().clone();
     assert_eq!(unknown.len(), 1, "one report for the file: {unknown:#?}");
     assert!(
-        unknown[0].contains("unknown flag `no_such_flag`")
-            && unknown[0].contains("unknown flag `fast_serch`; did you mean `fast_search`?"),
-        "every problem of the file is named: {unknown:?}"
+        unknown[0].ends_with(
+            "2 problems (the last good state is kept):\n  - unknown flag `fast_serch`; did you mean \
+             `fast_search`?\n  - unknown flag `no_such_flag`"
+        ),
+        "every problem of the file is named, one a line: {unknown:?}"
     );
     assert!(flag!("dark_mode"), "dark_mode=false was not applied either");
 

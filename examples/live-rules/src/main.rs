@@ -174,9 +174,12 @@ fn scripted() -> Result<(), String> {
             .map_err(|error| format!("cannot write {}: {error}", file.display()))?;
         match flag_runtime::load_file(&file) {
             Ok(()) => println!("  loaded"),
-            // The message lists every problem the file has.
-            Err(Error::File { message, .. }) => {
-                println!("  refused, the last good state is kept: {message}");
+            // The error lists every problem the file has.
+            Err(Error::File { problems, .. }) => {
+                println!("  refused, the last good state is kept:");
+                for problem in problems {
+                    println!("    - {problem}");
+                }
             }
             Err(error) => println!("  refused: {error}"),
         }
