@@ -9,7 +9,7 @@
 //!   flags a static flag requires, which the build checks), and a test runner, `env FEATURE_FLAGS=<row>`,
 //!   hands the test binaries the whole row. Rows that differ only in dynamic flags then share one build.
 //!   Doc tests are run by rustdoc, not by the runner: they see the build's value. (Where `env` is not
-//!   available, on Windows, the whole row goes to the build.)
+//!   available, on Windows, or with `--target` among the arguments, the whole row goes to the build.)
 //!
 //! The child cargo runs without any `FEATURE_FLAGS*` variable of this process except those set here
 //! (`FEATURE_FLAGS_PROFILE` for `--profile`, `FEATURE_FLAGS_MANIFEST` when it chose the manifest,
@@ -303,6 +303,13 @@ impl Runner {
             .zip(&plan.selection.dynamic)
             .map(|(name, &dynamic)| dynamic && !required_by_static(name) && !cfg!(windows))
             .collect();
+        // A runner is per target: with `--target`, the host's would not apply, so the whole row goes to
+        // the build instead.
+        let cross = cargo_args
+            .iter()
+            .take_while(|arg| *arg != "--")
+            .any(|arg| arg == "--target" || arg.starts_with("--target="));
+        let runtime_only: Vec<bool> = runtime_only.iter().map(|&r| r && !cross).collect();
         let host = if runtime_only.iter().any(|&r| r) {
             Some(host_triple(session)?)
         } else {

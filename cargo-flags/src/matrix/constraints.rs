@@ -421,6 +421,25 @@ impl Partial<'_> {
         (0..self.closures.words).all(|w| (on[w] | self.on[w]) & (off[w] | self.off[w]) == 0)
     }
 
+    /// The flags decided now that were not in `before` (an earlier state of this row).
+    pub fn decided_since(&self, before: &Partial<'_>) -> Vec<usize> {
+        let mut vars = Vec::new();
+        for (word, ((on, off), (was_on, was_off))) in self
+            .on
+            .iter()
+            .zip(&self.off)
+            .zip(before.on.iter().zip(&before.off))
+            .enumerate()
+        {
+            let mut new = (on | off) & !(was_on | was_off);
+            while new != 0 {
+                vars.push(word * 64 + new.trailing_zeros() as usize);
+                new &= new - 1;
+            }
+        }
+        vars
+    }
+
     /// Adds `lit` and its consequences if it can be added; returns whether it was.
     pub fn assign(&mut self, lit: Lit) -> bool {
         if !self.allows(lit) {

@@ -152,7 +152,7 @@ pub fn generate(closures: &Closures, strength: usize) -> Covering {
     let impossible = table.impossible.clone();
     let tuples = table.wanted;
     let cost_per_row = free.len().pow(strength as u32).max(1);
-    let candidates = (20_000_000 / cost_per_row).clamp(1, 40);
+    let candidates = (2_000_000 / cost_per_row).clamp(1, 40);
     let restarts = if free.len() <= 12 {
         24
     } else if free.len() <= 40 {
@@ -161,10 +161,23 @@ pub fn generate(closures: &Closures, strength: usize) -> Covering {
         1
     };
     let mut best: Option<Vec<Vec<bool>>> = None;
-    for restart in 0..restarts {
+    // The first attempt starts from the optimal unconstrained rows, each made valid (a state the
+    // constraints refuse is flipped): with few constraints they cover almost everything already.
+    let seeds = if strength == 2 {
+        repaired(closures, &free, kleitman_spencer(free.len()))
+    } else {
+        Vec::new()
+    };
+    for restart in 0..restarts + usize::from(!seeds.is_empty()) {
         let mut rng = Rng::new(0x5eed_f1a6 ^ (restart as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         table.reset();
         let mut rows = Vec::new();
+        if restart == restarts {
+            for seed in &seeds {
+                table.cover(seed);
+                rows.push(seed.clone());
+            }
+        }
         while table.remaining > 0 {
             let mut best_row: Option<(usize, Vec<bool>)> = None;
             for _ in 0..candidates {
@@ -183,7 +196,12 @@ pub fn generate(closures: &Closures, strength: usize) -> Covering {
             best = Some(rows);
         }
     }
-    let rows = best.unwrap_or_default();
+    let mut rows = best.unwrap_or_default();
+    if rows.is_empty() {
+        // Every free flag has tuples to cover, so this is not expected; one valid row keeps the promise
+        // that a matrix has rows.
+        rows.push(table.candidate(closures, &free, &mut Rng::new(0)));
+    }
     Covering {
         rows: fill(rows),
         strength,
@@ -191,6 +209,24 @@ pub fn generate(closures: &Closures, strength: usize) -> Covering {
         tuples,
         optimal: false,
     }
+}
+
+/// `rows` (states of the free flags) made valid: each state in turn, flipped when the constraints refuse
+/// it (2-SAT: one of the two is always accepted).
+fn repaired(closures: &Closures, free: &[usize], rows: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
+    rows.into_iter()
+        .map(|row| {
+            let mut partial = closures.partial();
+            for (&var, &on) in free.iter().zip(&row) {
+                if !partial.assign(Lit::new(var, on)) {
+                    partial.assign(Lit::new(var, !on));
+                }
+            }
+            free.iter()
+                .map(|&var| partial.value(var).unwrap_or(false))
+                .collect()
+        })
+        .collect()
 }
 
 /// Every tuple of free flags, and which of its states are still wanted.
@@ -322,6 +358,10 @@ impl Tuples {
         }
         let mut order: Vec<usize> = (0..flags).collect();
         rng.shuffle(&mut order);
+        let mut member_of = vec![usize::MAX; closures.vars()];
+        for (member, &var) in free.iter().enumerate() {
+            member_of[var] = member;
+        }
         let mut decided: Vec<usize> = Vec::with_capacity(flags);
         let mut row = vec![false; flags];
         for (member, &var) in free.iter().enumerate() {
@@ -354,13 +394,13 @@ impl Tuples {
                 _ if gains[0] != gains[1] => gains[1] > gains[0],
                 _ => rng.below(2) == 1,
             };
+            let before = partial.clone();
             partial.assign(Lit::new(var, on));
             // Assigning may decide other flags: read them back.
-            for (other, &other_var) in free.iter().enumerate() {
-                if !is_decided[other]
-                    && let Some(value) = partial.value(other_var)
-                {
-                    row[other] = value;
+            for other_var in partial.decided_since(&before) {
+                let other = member_of[other_var];
+                if other != usize::MAX && !is_decided[other] {
+                    row[other] = partial.value(other_var).unwrap_or(false);
                     is_decided[other] = true;
                     decided.push(other);
                 }
@@ -375,16 +415,15 @@ impl Tuples {
         match self.strength {
             1 => gain += usize::from(self.uncovered[member] & (1 << u8::from(row[member])) != 0),
             2 => {
+                let mine = u8::from(row[member]);
                 for &other in decided {
-                    let (a, b) = if other < member {
-                        (other, member)
+                    let theirs = u8::from(row[other]);
+                    let (index, bits) = if other < member {
+                        (pair_index(other, member), theirs | (mine << 1))
                     } else {
-                        (member, other)
+                        (pair_index(member, other), mine | (theirs << 1))
                     };
-                    let index = pair_index(a, b);
-                    if self.uncovered[index] & (1 << states_of(row, &[a, b])) != 0 {
-                        gain += 1;
-                    }
+                    gain += usize::from(self.uncovered[index] & (1 << bits) != 0);
                 }
             }
             _ => {
