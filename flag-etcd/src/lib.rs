@@ -65,7 +65,7 @@
 //!
 //! # Testing
 //!
-//! With the `testing` feature, [`testing`] starts a throwaway etcd server, cuts connections
+//! With the `testing` feature, the module `flag_etcd::testing` starts a throwaway etcd server, cuts connections
 //! with a TCP proxy, and skips tests where etcd is not installed (failing instead on CI).
 //!
 //! This crate is not a member of the main workspace: etcd-client needs `protoc` at build time.
