@@ -12,6 +12,11 @@ use crate::{Entry, Error, FleetConfig};
 /// is 5 s: pinging more often gets the connection closed.
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 
+/// The largest answer accepted from etcd (a range of the whole prefix, or a watch response that
+/// catches up after an outage: etcd sends at most 1000 revisions' events in one). gRPC's default
+/// is 4 MiB.
+pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
 /// A client for `config`'s endpoints. etcd-client connects lazily, so this only fails on a
 /// malformed endpoint; the first request finds out whether etcd answers.
 pub(crate) async fn connect(config: &FleetConfig) -> Result<Client, Error> {
@@ -81,7 +86,10 @@ pub(crate) async fn read_prefix(
     let mut resp = request(
         config,
         operation,
-        client.get(prefix, Some(GetOptions::new().with_prefix())),
+        client
+            .kv_client()
+            .max_decoding_message_size(MAX_ANSWER_BYTES)
+            .get(prefix, Some(GetOptions::new().with_prefix())),
     )
     .await?;
     let revision = resp

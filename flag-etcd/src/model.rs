@@ -93,6 +93,8 @@ impl Change {
 pub enum FleetEvent {
     /// Everything under the prefix at `revision`: replaces all that came before (at start,
     /// after compaction, on the periodic re-read, or after a reconnect that had to re-read).
+    /// Its revision is lower than the last one applied only if etcd itself went back in time
+    /// (restored from a backup): the snapshot is still etcd's state and replaces all.
     Snapshot {
         /// The store revision the read was made at.
         revision: i64,

@@ -295,6 +295,47 @@ impl Etcd {
     }
 }
 
+impl Etcd {
+    /// Stops the server with SIGSTOP: its connections stay open but nothing answers, like a
+    /// hung machine or a network that drops packets. [`Etcd::thaw`] lets it go on.
+    ///
+    /// ```no_run
+    /// let etcd = flag_etcd::testing::Etcd::start()?;
+    /// etcd.freeze()?;
+    /// etcd.thaw()?;
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn freeze(&self) -> Result<(), String> {
+        self.signal("-STOP")
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    ///
+    /// ```no_run
+    /// let etcd = flag_etcd::testing::Etcd::start()?;
+    /// etcd.freeze()?;
+    /// etcd.thaw()?;
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn thaw(&self) -> Result<(), String> {
+        self.signal("-CONT")
+    }
+
+    fn signal(&self, signal: &str) -> Result<(), String> {
+        let pid = self.child.as_ref().ok_or("etcd is not running")?.id();
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status()
+            .map_err(|e| format!("cannot run kill: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("kill {signal} {pid} failed: {status}"))
+        }
+    }
+}
+
 impl Drop for Etcd {
     fn drop(&mut self) {
         self.kill();

@@ -9,7 +9,7 @@ use tokio::sync::watch as tokio_watch;
 use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::backoff::Backoff;
-use crate::conn::{connect, entry_of_kv, entry_of_pb, read_prefix, request};
+use crate::conn::{MAX_ANSWER_BYTES, connect, entry_of_kv, entry_of_pb, read_prefix, request};
 use crate::{Change, Error, FleetConfig, FleetEvent};
 
 /// With no message on the watch stream for this long, the watcher asks etcd for a progress
@@ -231,10 +231,13 @@ impl<S: FnMut(FleetEvent) -> bool> Watcher<'_, S> {
         let options = WatchOptions::new()
             .with_prefix()
             .with_start_revision(self.applied + 1);
+        let mut watch_client = client
+            .watch_client()
+            .max_decoding_message_size(MAX_ANSWER_BYTES);
         let mut stream = request(
             config,
             "watch",
-            client.watch(config.prefix.as_str(), Some(options)),
+            watch_client.watch(config.prefix.as_str(), Some(options)),
         )
         .await?;
         let Some(created) = request(config, "watch", stream.message()).await? else {

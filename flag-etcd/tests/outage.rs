@@ -206,3 +206,53 @@ async fn cut_then_healed_without_compaction_resumes_with_changes_and_no_snapshot
     assert_eq!(count(&events, is_snapshot), 1);
     assert_eq!(apply(&events), state);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_etcd_is_noticed_by_the_progress_probe_and_a_thawed_one_resumes() {
+    flag_etcd::require_etcd!();
+    let etcd = Etcd::start().unwrap();
+    let mut raw = raw(&etcd.endpoint()).await;
+    let ra = put(&mut raw, "a", "1").await;
+    let recorder = Recorder::new();
+    let handle = flag_etcd::spawn_watcher(config(&etcd.endpoint()), recorder.sink()).unwrap();
+    recorder
+        .wait_async("the snapshot", WAIT, |e| !e.is_empty())
+        .await;
+    // Idle past one liveness probe (every 5 s without a message): a live etcd answers it.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(
+        recorder.len(),
+        1,
+        "an idle watch is not stale: {:#?}",
+        recorder.events()
+    );
+
+    // Frozen: the connection stays open, nothing answers.
+    etcd.freeze().unwrap();
+    let frozen = Instant::now();
+    let events = recorder
+        .wait_async("stale", WAIT, |e| count(e, is_stale) >= 1)
+        .await;
+    let noticed = frozen.elapsed();
+    assert!(
+        noticed <= Duration::from_secs(7),
+        "noticed after {noticed:?}"
+    );
+    assert!(matches!(events[1], FleetEvent::Stale { revision, .. } if revision == ra));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(recorder.len(), 2, "one Stale: {:#?}", recorder.events());
+
+    etcd.thaw().unwrap();
+    recorder
+        .wait_async("resumed", WAIT, |e| count(e, is_resumed) >= 1)
+        .await;
+    let rb = put(&mut raw, "b", "2").await;
+    let events = recorder
+        .wait_async("the change", WAIT, |e| apply(e).1 == rb)
+        .await;
+    assert_eq!(apply(&events), etcd_state(&mut raw).await);
+    eprintln!("a frozen etcd was noticed after {} ms", noticed.as_millis());
+    tokio::task::spawn_blocking(move || handle.stop())
+        .await
+        .unwrap();
+}

@@ -73,6 +73,27 @@ async fn presence_appears_with_the_applied_revision_and_goes_on_a_clean_stop() {
     .await;
     assert_eq!(found.len(), 1);
 
+    // A burst of changes: the presence key is written at most about once per 100 ms.
+    let burst = Instant::now();
+    let version_before = presence_version(&mut raw, "web-1").await;
+    for i in 0..40 {
+        last = put(&mut raw, "b", &i.to_string()).await;
+    }
+    recorder
+        .wait_async("the burst", WAIT, |e| apply(e).1 == last)
+        .await;
+    wait_instances(&mut client, "presence after the burst", WAIT, |i| {
+        i.iter().any(|p| p.revision == last)
+    })
+    .await;
+    let writes = presence_version(&mut raw, "web-1").await - version_before;
+    let bound = burst.elapsed().as_millis() as i64 / 100 + 2;
+    assert!(
+        writes <= bound,
+        "{writes} presence writes for 40 changes in {:?}",
+        burst.elapsed()
+    );
+
     let stopped = Instant::now();
     tokio::task::spawn_blocking(move || handle.stop())
         .await
@@ -134,4 +155,13 @@ async fn presence_expires_with_its_lease_when_cut_off_and_comes_back_after() {
         .unwrap();
     assert!(client.instances().await.unwrap().is_empty());
     eprintln!("presence gone {} ms after the cut", gone.as_millis());
+}
+
+/// How many times the presence key of `id` was written since it was created.
+async fn presence_version(raw: &mut etcd_client::Client, id: &str) -> i64 {
+    let resp = raw
+        .get(format!("/flags/checkout/prod.instances/{id}"), None)
+        .await
+        .unwrap();
+    resp.kvs()[0].version()
 }
