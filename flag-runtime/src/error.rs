@@ -83,10 +83,18 @@ pub enum Error {
     FleetUnavailable {
         /// The fleet's prefix.
         prefix: String,
-        /// The revision of the state kept.
+        /// The revision of the state kept (0: none was ever read).
         revision: i64,
+        /// Whether that state came from the local snapshot file.
+        from_snapshot: bool,
         /// Why.
         error: String,
+    },
+    /// The fleet's settings cannot be used (a missing prefix, a malformed endpoint, the `etcd` feature not
+    /// compiled in): the program runs without the fleet.
+    FleetConfig {
+        /// What is wrong and what to do.
+        message: String,
     },
     /// A catalog of flags compiled in by a macro of another version than this runtime's.
     Catalog {
@@ -154,12 +162,23 @@ impl fmt::Display for Error {
             Error::FleetUnavailable {
                 prefix,
                 revision,
+                from_snapshot,
                 error,
-            } => write!(
-                f,
-                "fleet {prefix}: the store is out of reach ({error}); serving the flags as of revision \
-                 {revision} while retrying"
-            ),
+            } => {
+                write!(f, "fleet {prefix}: the store is out of reach ({error}); ")?;
+                match (revision, from_snapshot) {
+                    (0, _) => f.write_str("serving the flags below the fleet until it answers"),
+                    (revision, true) => write!(
+                        f,
+                        "serving the local snapshot's flags, as of revision {revision}, until it answers"
+                    ),
+                    (revision, false) => write!(
+                        f,
+                        "serving the flags as of revision {revision} until it answers"
+                    ),
+                }
+            }
+            Error::FleetConfig { message } => write!(f, "fleet: {message}"),
             Error::Catalog { message } => write!(
                 f,
                 "a flag catalog compiled into this program cannot be read: {message} (are flag-macros \

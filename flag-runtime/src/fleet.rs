@@ -41,13 +41,10 @@ pub(crate) enum Update {
         revision: i64,
         changes: Vec<(String, Option<String>)>,
     },
-    /// The store is out of reach; the state is as of `revision`.
+    /// The store is out of reach (the source's last revision is not needed: the layer knows what it
+    /// applied).
     #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
-    Stale {
-        since: SystemTime,
-        revision: i64,
-        error: String,
-    },
+    Stale { since: SystemTime, error: String },
     /// The store answers again.
     #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
     Resumed,
@@ -118,11 +115,7 @@ pub(crate) fn apply(
             from_file,
         ),
         Update::Changes { revision, changes } => (revision, changes, false, false),
-        Update::Stale {
-            since,
-            revision,
-            error,
-        } => {
+        Update::Stale { since, error, .. } => {
             let since_secs = since
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |elapsed| elapsed.as_secs());
@@ -130,9 +123,13 @@ pub(crate) fn apply(
                 status.stale_since = Some(since_secs);
                 status.error = Some(error.clone());
             });
+            let (revision, from_snapshot) = registry
+                .fleet_status()
+                .map_or((0, false), |status| (status.revision, status.from_snapshot));
             registry.report(Error::FleetUnavailable {
                 prefix,
                 revision,
+                from_snapshot,
                 error,
             });
             return None;

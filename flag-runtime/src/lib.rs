@@ -58,6 +58,8 @@ mod catalog;
 mod control;
 mod entry;
 mod error;
+#[cfg(feature = "etcd")]
+mod etcd;
 mod fleet;
 mod introspect;
 mod overrides;
@@ -82,7 +84,10 @@ pub use overrides::{
 };
 pub use registry::Layer;
 pub use report::set_reporter;
-pub use settings::{Builder, DEFAULT_POLL, ENV_FILE};
+pub use settings::{
+    Builder, DEFAULT_FLEET_START_WAIT, DEFAULT_POLL, ENV_ETCD, ENV_ETCD_INSTANCE, ENV_ETCD_PREFIX,
+    ENV_ETCD_SNAPSHOT, ENV_FILE,
+};
 pub use sources::{FileWatch, load_file, watch_file};
 pub use subscribe::{FlagChange, Subscription, changes, subscribe};
 pub use targeted::count_evaluations;

@@ -147,6 +147,42 @@ fn watch(path: &str, seconds: u64) {
     println!("  search: {}; theme: {}", search("rust"), theme());
 }
 
+/// Prints each change of a dynamic flag for `seconds`, whatever its source (the fleet, with the `etcd`
+/// feature and `FEATURE_FLAGS_ETCD`; a runtime file; ...).
+fn follow(seconds: u64) {
+    let _subscription = flag_runtime::subscribe(|change| {
+        let revision = change
+            .revision
+            .map(|revision| format!(", revision {revision}"))
+            .unwrap_or_default();
+        println!(
+            "  {} is now {} ({}{revision})",
+            change.name,
+            if change.enabled { "on" } else { "off" },
+            change.source
+        );
+    });
+    flag_runtime::set_reporter(|error| println!("  ignored: {error}"));
+    match flag_runtime::fleet_status() {
+        Some(status) => println!(
+            "Following the fleet at {} (revision {}{}) for {seconds} s.",
+            status.prefix,
+            status.revision,
+            if status.from_snapshot {
+                ", from the local snapshot"
+            } else {
+                ""
+            }
+        ),
+        None => println!(
+            "Following flag changes for {seconds} s (no fleet: FEATURE_FLAGS_ETCD is not set)."
+        ),
+    }
+    println!("  search: {}; theme: {}", search("rust"), theme());
+    std::thread::sleep(Duration::from_secs(seconds));
+    println!("  search: {}; theme: {}", search("rust"), theme());
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
@@ -154,11 +190,15 @@ fn main() {
             tour();
             rollout();
         }
+        [flag, seconds] if flag == "--follow" => match seconds.parse() {
+            Ok(seconds) => follow(seconds),
+            Err(_) => eprintln!("not a number of seconds: {seconds}"),
+        },
         [flag, path] if flag == "--watch" => watch(path, 20),
         [flag, path, seconds] if flag == "--watch" => match seconds.parse() {
             Ok(seconds) => watch(path, seconds),
             Err(_) => eprintln!("not a number of seconds: {seconds}"),
         },
-        _ => eprintln!("usage: flag-demo [--watch FILE [SECONDS]]"),
+        _ => eprintln!("usage: flag-demo [--watch FILE [SECONDS] | --follow SECONDS]"),
     }
 }
