@@ -38,6 +38,7 @@ mod resolve;
 pub mod schema;
 pub mod slots;
 mod suggest;
+mod table;
 pub mod targeting;
 
 pub use diagnostic::{Diagnostic, Location};
@@ -49,6 +50,7 @@ pub use resolve::{FlagState, Resolution, Source, resolve};
 #[cfg(feature = "schema")]
 pub use schema::json_schema;
 pub use suggest::{closest, did_you_mean};
+pub use table::{Built, TableError};
 pub use targeting::{
     CONTEXT_FIELDS, Constraint, Operator, Payload, PayloadKind, Requirement, Rollout, Rule,
     Stickiness, Targeting, Variant, VariantOverride, parse_flag_rules, rules_to_toml,

@@ -1,0 +1,207 @@
+//! What a flag's table from outside a build (a runtime flags file, a fleet's key) may change, checked
+//! against what the build decided: one rule for the runtime, which checks before it applies, and for
+//! `cargo flags fleet`, which checks before it writes.
+//!
+//! A table replaces the flag's state, rules, variants and variant stickiness, each on its own
+//! ([`FileState`]). Refused: a static flag asked to change; a variant the build's `flag_variants!` enum
+//! lacks (`variant!` could never return it); a key fixed at build time (`mode`, `description`, `owner`,
+//! `expires`, `requires`) given another value.
+//!
+//! ```
+//! use flag_manifest::{Built, Manifest, TableError, parse_flag_table};
+//!
+//! let manifest = Manifest::parse(r#"
+//! [flags.checkout]
+//! mode = "dynamic"
+//! owner = "team-payments"
+//! [[flags.checkout.variants]]
+//! name = "control"
+//! weight = 1
+//! "#).unwrap();
+//! let built = Built::from_manifest(manifest.flag("checkout").unwrap());
+//!
+//! let table = parse_flag_table("checkout", "default = true\nowner = \"team-payments\"\n").unwrap();
+//! assert_eq!(built.check(&table, &table.targeting_over(&built.targeting)), Ok(true));
+//!
+//! let table = parse_flag_table("checkout", "[[variants]]\nname = \"controll\"\nweight = 1\n").unwrap();
+//! let Err(TableError::Refused(why)) = built.check(&table, &table.targeting_over(&built.targeting)) else {
+//!     panic!("refused");
+//! };
+//! assert!(why.contains("(did you mean `control`?)"), "{why}");
+//! ```
+
+use std::fmt;
+
+use crate::model::{Flag, Mode};
+use crate::parse::FileState;
+use crate::suggest::closest;
+use crate::targeting::Targeting;
+
+/// One flag as a build decided it: what a table from outside the build is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built<'a> {
+    /// Static or dynamic.
+    pub mode: Mode,
+    /// The state compiled in.
+    pub default: bool,
+    /// The manifest's description.
+    pub description: Option<&'a str>,
+    /// The manifest's owner.
+    pub owner: Option<&'a str>,
+    /// The manifest's expiry, `YYYY-MM-DD`.
+    pub expires: Option<String>,
+    /// Each `requires` entry: the flag, the state it needs, the variants it needs.
+    pub requirements: Vec<(&'a str, bool, Vec<&'a str>)>,
+    /// The variants of the build's `flag_variants!` enum.
+    pub variants: Vec<&'a str>,
+    /// The targeting compiled in.
+    pub targeting: Targeting,
+}
+
+/// Why a table is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableError {
+    /// The flag is static: its state was compiled in.
+    Static {
+        /// The state compiled in.
+        compiled: bool,
+    },
+    /// The table asks what the build cannot honour; the text says what and what to do.
+    Refused(String),
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableError::Static { compiled } => write!(
+                f,
+                "the flag is static and was compiled {}: it cannot change at run time",
+                if *compiled { "on" } else { "off" }
+            ),
+            TableError::Refused(why) => f.write_str(why),
+        }
+    }
+}
+
+impl<'a> Built<'a> {
+    /// The flag as a build of `manifest` with its defaults decides it (a profile or `FEATURE_FLAGS` at
+    /// build time may change `default`: set it after).
+    pub fn from_manifest(flag: &'a Flag) -> Built<'a> {
+        Built {
+            mode: flag.mode,
+            default: flag.default,
+            description: flag.description.as_deref(),
+            owner: flag.owner.as_deref(),
+            expires: flag.expires.map(|date| date.to_string()),
+            requirements: flag
+                .requirements
+                .iter()
+                .map(|required| {
+                    (
+                        required.flag.as_str(),
+                        required.enabled,
+                        required.variants.iter().map(String::as_str).collect(),
+                    )
+                })
+                .collect(),
+            variants: flag.targeting.variant_names(),
+            targeting: flag.targeting.clone(),
+        }
+    }
+
+    /// Checks `table`, whose flag would then be decided by `merged` (its targeting with the table applied
+    /// over the layers below it): `Ok(true)` when it applies, `Ok(false)` for a static flag's table that
+    /// repeats what was compiled in (a copy of the manifest), an error saying why otherwise.
+    pub fn check(&self, table: &FileState, merged: &Targeting) -> Result<bool, TableError> {
+        self.check_fixed(table)?;
+        if self.mode == Mode::Static {
+            let unchanged =
+                !table.changes_targeting() && table.enabled.is_none_or(|on| on == self.default);
+            return if unchanged {
+                Ok(false)
+            } else {
+                Err(TableError::Static {
+                    compiled: self.default,
+                })
+            };
+        }
+        let known = &self.variants;
+        if let Some(missing) = merged
+            .variant_names()
+            .into_iter()
+            .find(|name| !known.contains(name))
+        {
+            return Err(TableError::Refused(if known.is_empty() {
+                format!(
+                    "variant `{missing}`: the program was built without variants for this flag, so \
+                     `variant!` could never return it; declare it in flags.toml and rebuild"
+                )
+            } else {
+                let suggestion = match closest(missing, known.iter().copied()) {
+                    Some(close) => format!(" (did you mean `{close}`?)"),
+                    None => String::new(),
+                };
+                format!(
+                    "variant `{missing}`: the program was built with {} only{suggestion}, so `variant!` \
+                     could never return it; declare it in flags.toml and rebuild",
+                    known.join(", "),
+                )
+            }));
+        }
+        Ok(true)
+    }
+
+    /// The keys only the build decides must repeat what it decided, if given at all.
+    fn check_fixed(&self, table: &FileState) -> Result<(), TableError> {
+        let fixed = &table.fixed;
+        let mut differing = Vec::new();
+        if fixed.mode.is_some_and(|mode| mode != self.mode) {
+            differing.push("mode");
+        }
+        if fixed
+            .description
+            .as_deref()
+            .is_some_and(|text| Some(text) != self.description)
+        {
+            differing.push("description");
+        }
+        if fixed
+            .owner
+            .as_deref()
+            .is_some_and(|owner| Some(owner) != self.owner)
+        {
+            differing.push("owner");
+        }
+        if fixed
+            .expires
+            .is_some_and(|date| Some(date.to_string()) != self.expires)
+        {
+            differing.push("expires");
+        }
+        if let Some(requires) = &fixed.requires {
+            let same = requires.len() == self.requirements.len()
+                && requires.iter().zip(&self.requirements).all(
+                    |(given, (flag, enabled, variants))| {
+                        given.flag == *flag
+                            && given.enabled == *enabled
+                            && given.variants.iter().eq(variants.iter())
+                    },
+                );
+            if !same {
+                differing.push("requires");
+            }
+        }
+        if differing.is_empty() {
+            return Ok(());
+        }
+        let keys = differing
+            .iter()
+            .map(|key| format!("`{key}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(TableError::Refused(format!(
+            "{keys} differ from what the program was built with and only change with a rebuild; remove \
+             them from this table, or give the values in flags.toml"
+        )))
+    }
+}
