@@ -13,10 +13,19 @@ use crate::{AuditInfo, AuditRecord, Entry, Error, FleetConfig, Presence, Write, 
 
 /// The most writes one [`FleetClient::write`] takes: each write needs two compares and two
 /// operations, and etcd allows 128 of each per transaction by default (`--max-txn-ops`).
+///
+/// ```
+/// let too_many: Vec<_> = (0..=flag_etcd::MAX_WRITES).map(|i| flag_etcd::Write::delete(format!("f{i}"))).collect();
+/// assert_eq!(too_many.len(), 65); // FleetClient::write refuses this before any request
+/// ```
 pub const MAX_WRITES: usize = 64;
 
 /// How many transactions [`FleetClient::write`] tries when writes without `if_revision` race
 /// with other writers.
+///
+/// ```
+/// assert!(flag_etcd::MAX_WRITE_ATTEMPTS >= 2);
+/// ```
 pub const MAX_WRITE_ATTEMPTS: u32 = 16;
 
 /// An audit record as stored: the revision is not known before the transaction, so it is not

@@ -4,7 +4,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::Error;
 
-/// The lease TTL of a presence key, in seconds.
+/// The lease TTL of a presence key, in seconds: an instance that stops without revoking it
+/// (killed, or cut off from etcd) disappears from the fleet's list this long after.
+///
+/// ```
+/// assert_eq!(flag_etcd::PRESENCE_TTL_SECS, 10);
+/// ```
 pub const PRESENCE_TTL_SECS: i64 = 10;
 
 /// Where the fleet lives, and how patiently to talk to it.

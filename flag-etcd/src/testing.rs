@@ -27,6 +27,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long [`Etcd::start`] and [`Etcd::restart`] wait for the server to answer.
+///
+/// ```
+/// assert_eq!(flag_etcd::testing::START_TIMEOUT.as_secs(), 10);
+/// ```
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the etcd binary is: `FLAG_ETCD_BIN`, else `etcd` on `PATH`.
