@@ -104,7 +104,7 @@ pub fn run(
             continue;
         }
         progress.start(index, &runner.reproduce(&plan.selection.overrides(row)));
-        let outcome = runner.run_row(&plan, index, row)?;
+        let outcome = runner.run_row(&plan, index, row, &progress)?;
         progress.finish(index, &outcome);
         if !outcome.passed && !no_fail_fast {
             stopped = true;
@@ -363,7 +363,13 @@ impl Runner {
     }
 
     /// Runs `cargo test` for `row` (0-based `index`), keeping its output in the logs directory.
-    fn run_row(&self, plan: &Plan, index: usize, row: &[bool]) -> Result<RowRun, CliError> {
+    fn run_row(
+        &self,
+        plan: &Plan,
+        index: usize,
+        row: &[bool],
+        progress: &Progress,
+    ) -> Result<RowRun, CliError> {
         let whole = plan.selection.overrides(row);
         let build = plan
             .selection
@@ -407,7 +413,17 @@ impl Runner {
         })?;
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
-        let status = child.wait().map_err(|error| {
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) => {
+                    progress.tick();
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(error) => break Err(error),
+            }
+        };
+        let status = status.map_err(|error| {
             CliError::new(format!(
                 "`cargo test` for row {} did not finish: {error}",
                 index + 1
@@ -550,13 +566,21 @@ impl Progress {
             ) {
                 bar.set_style(style);
             }
-            bar.enable_steady_tick(Duration::from_millis(120));
+            // No steady-tick thread: `main` holds the stderr lock for the whole run, so only this thread
+            // may draw. `tick` is called while a row runs instead.
             bar
         });
         Progress {
             bar,
             start: Instant::now(),
             total,
+        }
+    }
+
+    /// Redraws the bar (its spinner and elapsed time), on a terminal.
+    fn tick(&self) {
+        if let Some(bar) = &self.bar {
+            bar.tick();
         }
     }
 
