@@ -32,6 +32,14 @@ fn readers_and_writers_together() {
                 let _fast = flag!("fast_search");
                 if reader < 2 {
                     assert_eq!(dark, pinned, "a thread-local override was lost");
+                } else {
+                    // Introspection is one consistent snapshot: a state and the layer that decided it
+                    // come from the same recomputation (the process-wide override forces `false`).
+                    let info = flag_runtime::flag_info("dark_mode").unwrap();
+                    assert!(
+                        info.layer != flag_runtime::Layer::Override || !info.enabled,
+                        "dark_mode on while the override that forces it off decides: {info:?}"
+                    );
                 }
                 count += 1;
             }
