@@ -147,6 +147,18 @@ pub use flag_macros::feature_flag;
 ///     // dynamic: on by default, switchable at run time
 /// }
 /// ```
+///
+/// `flag!("name", &ctx)` decides a dynamic flag for one [`Context`]: its rules, rollout and `requires`,
+/// evaluated without allocating. Without a context, a flag with rules gives its plain state.
+///
+/// ```
+/// use flag_runtime::{Context, flag};
+///
+/// let kiwi = Context::new().user_id("7").property("country", "NZ");
+/// assert!(flag!("checkout_v2", &kiwi), "user 7 is in the first rule's list");
+/// assert!(!flag!("checkout_v2", &Context::new().user_id("8")), "no rule matches");
+/// assert!(!flag!("checkout_v2"), "no context: the plain state, off");
+/// ```
 #[doc(inline)]
 pub use flag_macros::flag;
 
