@@ -4,10 +4,12 @@
 //! The registry compiles a flag's targeting (its rules, variants and `requires` entries) when the flag is
 //! declared or a source replaces its rules, and publishes it in the flag's cell through an
 //! [`ArcSwapOption`]: empty while an explicit state (`FEATURE_FLAGS`, `set`, an override) forces the flag
-//! for everyone, or when the flag has nothing to evaluate. A contextual check is then one `arc-swap` load
-//! (no lock, no allocation) plus the engine's evaluation. A replaced targeting is freed once the last check
-//! that loaded it is done, so rules that change all day keep memory flat.
+//! for everyone, or when the flag has nothing to evaluate. A contextual check then reads it through its
+//! thread's cache (see [`Slot`]: a generation compare, no lock, no allocation) and runs the engine. A
+//! replaced targeting is freed once no thread holds it, so rules that change all day keep memory flat.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -117,15 +119,68 @@ impl Outcome<'_> {
     }
 }
 
-/// The targeting slot of a flag's cell.
+/// The targeting slot of a flag's cell: the published targeting, and a generation that counts its
+/// replacements, so that each thread can keep the one it last read and check, with one plain load, that it
+/// is still current.
+///
+/// An `arc-swap` load costs an atomic read-modify-write on a per-thread debt slot: measured here, 30 ns
+/// against 1 ns for a pointer load, three times the cost of the whole contextual check it would sit in.
+/// A thread's cache (an `Rc` of the `Arc` it last loaded, per flag) makes the common read a generation
+/// compare and a non-atomic count; a replaced targeting is freed once every thread that cached it has read
+/// the flag again or ended (at most one old targeting per flag and thread stays alive meanwhile).
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
     targeted: ArcSwapOption<Targeted>,
+    generation: AtomicU64,
+}
+
+/// What one thread last loaded from a slot: the generation it saw, and the targeting.
+type Cached = Rc<Option<Arc<Targeted>>>;
+
+thread_local! {
+    /// This thread's cache, indexed by flag id.
+    static CACHE: RefCell<Vec<Option<(u64, Cached)>>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Slot {
+    /// Publishes `targeted` (the registry calls this under its lock).
     pub fn set(&self, targeted: Option<Arc<Targeted>>) {
         self.targeted.store(targeted);
+        // After the store: a reader that sees the new generation loads the new targeting.
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// The published targeting of flag `id`, from this thread's cache while it is current.
+    #[inline]
+    fn current(&self, id: usize) -> Cached {
+        let generation = self.generation.load(Ordering::Acquire);
+        let cached = CACHE.try_with(|cache| {
+            let cache = cache.try_borrow().ok()?;
+            match cache.get(id) {
+                Some(Some((seen, targeted))) if *seen == generation => Some(Rc::clone(targeted)),
+                _ => None,
+            }
+        });
+        match cached {
+            Ok(Some(targeted)) => targeted,
+            _ => self.refresh(id, generation),
+        }
+    }
+
+    /// Loads the published targeting and keeps it in this thread's cache (when the cache is there).
+    #[cold]
+    #[inline(never)]
+    fn refresh(&self, id: usize, generation: u64) -> Cached {
+        let targeted: Cached = Rc::new(self.targeted.load_full());
+        let _ = CACHE.try_with(|cache| {
+            if let Ok(mut cache) = cache.try_borrow_mut() {
+                if cache.len() <= id {
+                    cache.resize_with(id + 1, || None);
+                }
+                cache[id] = Some((generation, Rc::clone(&targeted)));
+            }
+        });
+        targeted
     }
 }
 
@@ -140,7 +195,7 @@ impl FlagCell {
         if let Some(on) = self.local_override() {
             return on;
         }
-        match &*self.slot().targeted.load() {
+        match &*self.slot().current(self.id) {
             Some(targeted) => targeted.is_enabled(ctx, self),
             None => self.value(),
         }
@@ -160,8 +215,8 @@ impl FlagCell {
                 },
             });
         }
-        let guard = self.slot().targeted.load();
-        let Some(targeted) = &*guard else {
+        let current = self.slot().current(self.id);
+        let Some(targeted) = &*current else {
             return f(Outcome::plain(self.value()));
         };
         f(targeted.evaluate(ctx, self))
