@@ -14,6 +14,7 @@ Examples:
                                             show the diff that retires new_ui, keeping its code on
   cargo flags matrix                        few combinations of flag states that cover every pair
   cargo flags test                          cargo test under each of them; names the failing pair
+  cargo flags fleet diff                    flags.toml against the fleet's etcd (the `fleet` feature)
 
 Run it anywhere inside a cargo workspace: it reads the flags.toml the macros read (the nearest one above
 the current directory, or FEATURE_FLAGS_MANIFEST) and every .rs file of the workspace's members.
@@ -194,6 +195,17 @@ Exit status: 0 every row passed, 1 some row failed, 2 usage or I/O error.")]
         #[arg(skip = Common { format: Format::Table, exclude: Vec::new() })]
         common: Common,
     },
+    /// Read and write the dynamic flags a fleet of instances shares through etcd: push, set, edit, get,
+    /// delete, diff, history, status (needs the `fleet` feature).
+    #[command(after_help = crate::fleet::args::FLEET_HELP)]
+    Fleet {
+        /// Where the fleet is, and what to do.
+        #[command(flatten)]
+        args: crate::fleet::FleetArgs,
+        /// Not options of this command: `fleet` reads no code (its own --format is global).
+        #[arg(skip = Common { format: Format::Table, exclude: Vec::new() })]
+        common: Common,
+    },
 }
 
 /// The options of `matrix` and `test`: which flags vary, under which profile, and how to print.
@@ -238,7 +250,8 @@ impl Command {
             | Command::Explain { common, .. }
             | Command::Remove { common, .. }
             | Command::Matrix { common, .. }
-            | Command::Test { common, .. } => common,
+            | Command::Test { common, .. }
+            | Command::Fleet { common, .. } => common,
         }
     }
 }

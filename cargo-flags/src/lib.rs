@@ -13,7 +13,9 @@
 //! - `matrix`: few combinations of flag states that cover every pair (or triple) of states that `requires`
 //!   allows ([`commands::matrix`], over [`matrix`]);
 //! - `test`: `cargo test` once per combination, and the pair of states the failing ones share
-//!   ([`commands::test`]).
+//!   ([`commands::test`]);
+//! - `fleet`: the dynamic flags a fleet shares through etcd, each write checked against the manifest
+//!   ([`fleet`]; the `fleet` feature).
 //!
 //! Everything is reachable from [`run`], which takes the arguments, the current directory and the
 //! environment explicitly, so that tests can drive it without a process.
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod commands;
 pub mod date;
 pub mod expr;
+pub mod fleet;
 pub mod matrix;
 pub mod output;
 pub mod remove;
@@ -150,6 +153,9 @@ pub fn execute(args: impl IntoIterator<Item = OsString>, cwd: &Path, env: &Env) 
 }
 
 fn dispatch(command: &Command, cwd: &Path, env: &Env) -> Result<Outcome, CliError> {
+    if let Command::Fleet { args, .. } = command {
+        return fleet::run(args, cwd, env);
+    }
     let session = Session::open(cwd, env, command.common())?;
     match command {
         Command::List { profile, .. } => commands::list::run(&session, profile.as_deref()),
@@ -170,6 +176,7 @@ fn dispatch(command: &Command, cwd: &Path, env: &Env) -> Result<Outcome, CliErro
             cargo_args,
             ..
         } => commands::test::run(&session, cwd, options, *no_fail_fast, cargo_args),
+        Command::Fleet { args, .. } => fleet::run(args, cwd, env),
     }
 }
 
