@@ -366,3 +366,115 @@ pub fn scratch(test: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
 }
+
+/// Two tables per flag, so that every write replaces compiled rules (and variants) with other ones.
+pub const TABLES: [(&str, [&str; 2]); 3] = [
+    (
+        "checkout_v2",
+        [
+            "[[rules]]\nconstraints = [{ context = \"country\", operator = \"in\", values = [\"NZ\", \"AU\"] }]\nrollout = { percent = 10, stickiness = \"user_id\" }\n[[variants]]\nname = \"control\"\nweight = 50\n[[variants]]\nname = \"one_page\"\nweight = 50\n",
+            "[[rules]]\nconstraints = [{ context = \"country\", operator = \"in\", values = [\"FR\"] }]\nrollout = { percent = 20, stickiness = \"user_id\" }\n[[variants]]\nname = \"control\"\nweight = 30\n[[variants]]\nname = \"one_page\"\nweight = 70\n",
+        ],
+    ),
+    (
+        "search_ranking",
+        [
+            "[[rules]]\nconstraints = [{ context = \"plan\", operator = \"in\", values = [\"pro\"] }]\nrollout = { percent = 10 }\n",
+            "[[rules]]\nconstraints = [{ context = \"plan\", operator = \"in\", values = [\"team\"] }]\nrollout = { percent = 20 }\n",
+        ],
+    ),
+    (
+        "express_pay",
+        [
+            "[[rules]]\nuser_ids = [\"1\", \"2\", \"3\"]\n",
+            "[[rules]]\nrollout = { percent = 5 }\n",
+        ],
+    ),
+];
+
+pub fn rss(instance: &mut Instance) -> u64 {
+    instance.ask("rss")["rss_kib"]
+        .as_u64()
+        .expect("VmRSS (Linux only)")
+}
+
+/// Writes every flag of [`TABLES`] in one transaction per step, alternating the two tables, until `count`
+/// key changes are written, with an evaluation by the instance every 50 transactions; returns the last
+/// revision.
+pub fn churn(fleet: &mut Fleet, instance: &mut Instance, from: usize, count: usize) -> i64 {
+    let mut revision = 0;
+    let steps = count.div_ceil(TABLES.len());
+    for step in from..from + steps {
+        let writes = TABLES
+            .iter()
+            .map(|(name, tables)| Write::put(*name, tables[step % 2]))
+            .collect();
+        revision = fleet.write(writes);
+        if step % 50 == 0 {
+            instance.eval(1_000);
+        }
+    }
+    instance.wait_for(revision);
+    revision
+}
+
+/// What [`memory_run`] measured: an instance's resident memory in KiB at start, after a warm-up of
+/// [`WARM_UP`] changes and after `changes` more, and how long those took.
+#[derive(Debug)]
+pub struct MemoryRun {
+    pub changes: usize,
+    pub start_kib: u64,
+    pub warm_kib: u64,
+    pub end_kib: u64,
+    pub last_revision: i64,
+    pub took: Duration,
+}
+
+impl MemoryRun {
+    pub fn growth_kib(&self) -> u64 {
+        self.end_kib.saturating_sub(self.warm_kib)
+    }
+}
+
+impl std::fmt::Display for MemoryRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "fleet changes: {} (rules and variants of {} flags, {} per transaction, last revision {}) in \
+             {:.1} s; instance resident memory: {} KiB at start, {} KiB after {WARM_UP} changes, {} KiB after; \
+             growth {} KiB",
+            self.changes,
+            TABLES.len(),
+            TABLES.len(),
+            self.last_revision,
+            self.took.as_secs_f64(),
+            self.start_kib,
+            self.warm_kib,
+            self.end_kib,
+            self.growth_kib()
+        )
+    }
+}
+
+/// The changes applied before the memory is measured: the allocator's arenas reach their working size.
+pub const WARM_UP: usize = 600;
+
+/// Starts an instance, applies [`WARM_UP`] then `changes` key changes through [`churn`], and measures its
+/// resident memory.
+pub fn memory_run(fleet: &mut Fleet, changes: usize) -> MemoryRun {
+    let mut instance = Instance::start("memory", &fleet.endpoint(), None);
+    let start_kib = rss(&mut instance);
+    churn(fleet, &mut instance, 0, WARM_UP);
+    let warm_kib = rss(&mut instance);
+    let started = Instant::now();
+    let last_revision = churn(fleet, &mut instance, WARM_UP, changes);
+    let took = started.elapsed();
+    MemoryRun {
+        changes,
+        start_kib,
+        warm_kib,
+        end_kib: rss(&mut instance),
+        last_revision,
+        took,
+    }
+}
