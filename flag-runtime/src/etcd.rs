@@ -13,10 +13,10 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use flag_etcd::{Change, FleetConfig, FleetEvent, Presence, WatcherHandle};
+use flag_etcd::{Change, Entry, FleetConfig, FleetEvent, Presence, WatcherHandle};
 
 use crate::Error;
-use crate::fleet::{self, Update};
+use crate::fleet::{self, Table, Update};
 use crate::registry::{self, Registry};
 use crate::settings::{ENV_ETCD, ENV_ETCD_PREFIX, FleetSettings};
 use crate::snapshot;
@@ -53,7 +53,7 @@ pub(crate) fn start(registry: &mut Registry, endpoints: &str, settings: &FleetSe
     let (read, stale) = first_read(registry, &events, settings, snapshot.as_deref(), &prefix);
     if !read && let Some(path) = &snapshot {
         match snapshot::read(path, &prefix) {
-            Ok((revision, entries)) => {
+            Ok(snapshot::Read::Tables(revision, entries)) => {
                 fleet::apply(
                     registry,
                     Update::Snapshot {
@@ -63,6 +63,8 @@ pub(crate) fn start(registry: &mut Registry, endpoints: &str, settings: &FleetSe
                     },
                 );
             }
+            // A first start: the file comes with the first applied revision.
+            Ok(snapshot::Read::Missing) => {}
             Err(message) => registry.report(Error::FleetConfig { message }),
         }
     }
@@ -157,10 +159,7 @@ fn update(event: FleetEvent) -> Update {
     match event {
         FleetEvent::Snapshot { revision, entries } => Update::Snapshot {
             revision,
-            entries: entries
-                .into_iter()
-                .map(|entry| (entry.name, entry.value))
-                .collect(),
+            entries: entries.into_iter().map(table).collect(),
             from_file: false,
         },
         FleetEvent::Changes { revision, changes } => Update::Changes {
@@ -168,8 +167,8 @@ fn update(event: FleetEvent) -> Update {
             changes: changes
                 .into_iter()
                 .map(|change| match change {
-                    Change::Put(entry) => (entry.name, Some(entry.value)),
-                    Change::Delete { name, .. } => (name, None),
+                    Change::Put(entry) => Ok(table(entry)),
+                    Change::Delete { name, .. } => Err(name),
                 })
                 .collect(),
         },
@@ -178,9 +177,18 @@ fn update(event: FleetEvent) -> Update {
     }
 }
 
+/// A key as the fleet layer takes it.
+fn table(entry: Entry) -> Table {
+    Table {
+        name: entry.name,
+        text: entry.value,
+        revision: entry.mod_revision,
+    }
+}
+
 /// Writes the fleet layer after an applied revision to the snapshot file, if there is one; a failure is
 /// reported.
-fn keep(snapshot: Option<&Path>, prefix: &str, written: Option<(i64, Vec<(String, String)>)>) {
+fn keep(snapshot: Option<&Path>, prefix: &str, written: Option<(i64, Vec<Table>)>) {
     let (Some(path), Some((revision, tables))) = (snapshot, written) else {
         return;
     };

@@ -29,17 +29,17 @@ use {
 /// What a fleet source reports, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Update {
-    /// Every flag's table at `revision` (flag name, table text): replaces the whole fleet layer.
+    /// Every flag's table at `revision`: replaces the whole fleet layer.
     Snapshot {
         revision: i64,
-        entries: Vec<(String, String)>,
+        entries: Vec<Table>,
         /// Read from the local snapshot file rather than the store.
         from_file: bool,
     },
-    /// The changes that bring the fleet to `revision`, in order: a table, or `None` for a deleted key.
+    /// The changes that bring the fleet to `revision`, in order: a table, or a deleted key's flag name.
     Changes {
         revision: i64,
-        changes: Vec<(String, Option<String>)>,
+        changes: Vec<Result<Table, String>>,
     },
     /// The store is out of reach (the source's last revision is not needed: the layer knows what it
     /// applied).
@@ -48,6 +48,18 @@ pub(crate) enum Update {
     /// The store answers again.
     #[cfg_attr(not(feature = "etcd"), allow(dead_code))]
     Resumed,
+}
+
+/// One flag's table as the store holds it.
+#[cfg(any(test, feature = "etcd"))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Table {
+    /// The flag's name (the key without the prefix).
+    pub name: String,
+    /// The table's text.
+    pub text: String,
+    /// The revision that last wrote the key.
+    pub revision: i64,
 }
 
 /// The fleet source's state, from [`fleet_status`].
@@ -92,10 +104,7 @@ pub fn fleet_status() -> Option<FleetStatus> {
 #[cfg(any(test, feature = "etcd"))]
 /// Applies one update under the registry's lock. Returns the fleet layer's tables after it, when the update
 /// applied a revision (for the snapshot file).
-pub(crate) fn apply(
-    registry: &mut Registry,
-    update: Update,
-) -> Option<(i64, Vec<(String, String)>)> {
+pub(crate) fn apply(registry: &mut Registry, update: Update) -> Option<(i64, Vec<Table>)> {
     let prefix = registry
         .fleet_status()
         .map(|status| status.prefix.clone())
@@ -107,10 +116,7 @@ pub(crate) fn apply(
             from_file,
         } => (
             revision,
-            entries
-                .into_iter()
-                .map(|(name, text)| (name, Some(text)))
-                .collect(),
+            entries.into_iter().map(Ok).collect(),
             true,
             from_file,
         ),
@@ -143,9 +149,12 @@ pub(crate) fn apply(
         }
     };
     // The last change of each flag in the batch is the one that counts.
-    let mut last: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for (name, text) in changes {
-        last.insert(name, text);
+    let mut last: BTreeMap<String, Option<Table>> = BTreeMap::new();
+    for change in changes {
+        match change {
+            Ok(table) => last.insert(table.name.clone(), Some(table)),
+            Err(deleted) => last.insert(deleted, None),
+        };
     }
     let mut batch: Vec<(usize, Option<(FleetEntry, Accepted)>)> = Vec::new();
     if replace_all {
@@ -156,19 +165,24 @@ pub(crate) fn apply(
         }
     }
     let mut problems = Vec::new();
-    for (name, text) in last {
-        let key = format!("{prefix}{name}");
-        let refused = |message: String| Error::Fleet {
-            key: key.clone(),
-            revision,
-            message,
-        };
-        let Some(text) = text else {
+    for (name, table) in last {
+        let Some(Table {
+            text,
+            revision: key_revision,
+            ..
+        }) = table
+        else {
             // A deleted key of a flag this program does not know changes nothing here.
             if let Ok(id) = registry.find(&name) {
                 batch.push((id, None));
             }
             continue;
+        };
+        let key = format!("{prefix}{name}");
+        let refused = |message: String| Error::Fleet {
+            key: key.clone(),
+            revision: key_revision,
+            message,
         };
         let state = match flag_manifest::parse_flag_table(&name, &text) {
             Ok(state) => state,
@@ -188,7 +202,7 @@ pub(crate) fn apply(
                     FleetEntry {
                         state,
                         text,
-                        revision,
+                        revision: key_revision,
                     },
                     accepted,
                 )),
@@ -207,8 +221,11 @@ pub(crate) fn apply(
             .flags()
             .iter()
             .filter_map(|flag| {
-                flag.fleet()
-                    .map(|fleet| (flag.decl().name.to_owned(), fleet.text.clone()))
+                flag.fleet().map(|fleet| Table {
+                    name: flag.decl().name.to_owned(),
+                    text: fleet.text.clone(),
+                    revision: fleet.revision,
+                })
             })
             .collect(),
     ))
@@ -239,6 +256,14 @@ mod tests {
         })
     }
 
+    fn table(name: &str, text: &str, revision: i64) -> Table {
+        Table {
+            name: name.into(),
+            text: text.into(),
+            revision,
+        }
+    }
+
     fn apply_now(update: Update) {
         registry::with(|registry| apply(registry, update));
     }
@@ -254,10 +279,11 @@ mod tests {
         apply_now(Update::Snapshot {
             revision: 10,
             entries: vec![
-                ("fleet_test_plain".into(), "default = true\n".into()),
-                (
-                    "fleet_test_split".into(),
-                    "[[variants]]\nname = \"b\"\nweight = 1\n".into(),
+                table("fleet_test_plain", "default = true\n", 9),
+                table(
+                    "fleet_test_split",
+                    "[[variants]]\nname = \"b\"\nweight = 1\n",
+                    10,
                 ),
             ],
             from_file: false,
@@ -265,7 +291,11 @@ mod tests {
         let plain = info("fleet_test_plain");
         assert!(plain.enabled);
         assert_eq!(plain.layer, Layer::Fleet);
-        assert_eq!(plain.fleet.as_ref().unwrap().revision, 10);
+        assert_eq!(
+            plain.fleet.as_ref().unwrap().revision,
+            9,
+            "the revision that wrote the key, not the snapshot's"
+        );
         let user_7 = Context::new().user_id("7");
         let variant = cell.evaluate_with(&user_7, |outcome| {
             outcome.variant.map(|v| v.name.to_owned())
@@ -289,12 +319,13 @@ mod tests {
         apply_now(Update::Changes {
             revision: 11,
             changes: vec![
-                ("fleet_test_plain".into(), Some("default = false\n".into())),
-                (
-                    "fleet_test_split".into(),
-                    Some("[[variants]]\nname = \"c\"\nweight = 1\n".into()),
-                ),
-                ("fleet_test_nope".into(), Some("default = true\n".into())),
+                Ok(table("fleet_test_plain", "default = false\n", 11)),
+                Ok(table(
+                    "fleet_test_split",
+                    "[[variants]]\nname = \"c\"\nweight = 1\n",
+                    11,
+                )),
+                Ok(table("fleet_test_nope", "default = true\n", 11)),
             ],
         });
         crate::report::swap_reporter_for_tests(before);
@@ -340,7 +371,7 @@ mod tests {
         // A deleted key falls back to the layers below; a snapshot without a key deletes it too.
         apply_now(Update::Changes {
             revision: 12,
-            changes: vec![("fleet_test_plain".into(), None)],
+            changes: vec![Err("fleet_test_plain".into())],
         });
         assert_eq!(info("fleet_test_plain").layer, Layer::Compiled);
         apply_now(Update::Snapshot {

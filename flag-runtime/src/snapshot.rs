@@ -12,14 +12,17 @@
 //! prefix = "/flags/checkout/prod/"
 //! revision = 42
 //!
-//! [flags]
-//! fast_search = "default = true\n"
+//! [flags.fast_search]
+//! revision = 40
+//! table = "default = true\n"
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::fleet::Table;
 
 /// The only format written and read.
 const FORMAT: u32 = 1;
@@ -30,7 +33,24 @@ struct Snapshot {
     format: u32,
     prefix: String,
     revision: i64,
-    flags: BTreeMap<String, String>,
+    flags: BTreeMap<String, Key>,
+}
+
+/// One flag's key: the revision that wrote it and its table.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Key {
+    revision: i64,
+    table: String,
+}
+
+/// What reading a snapshot file gave.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// The fleet's tables as of a revision.
+    Tables(i64, Vec<Table>),
+    /// No file yet (a first start): nothing to report.
+    Missing,
 }
 
 /// Writes the fleet's `tables` at `revision` to `path`, atomically.
@@ -38,13 +58,24 @@ pub(crate) fn write(
     path: &Path,
     prefix: &str,
     revision: i64,
-    tables: &[(String, String)],
+    tables: &[Table],
 ) -> Result<(), String> {
     let snapshot = Snapshot {
         format: FORMAT,
         prefix: prefix.to_owned(),
         revision,
-        flags: tables.iter().cloned().collect(),
+        flags: tables
+            .iter()
+            .map(|table| {
+                (
+                    table.name.clone(),
+                    Key {
+                        revision: table.revision,
+                        table: table.text.clone(),
+                    },
+                )
+            })
+            .collect(),
     };
     let text = toml::to_string(&snapshot).map_err(|error| error.to_string())?;
     let text =
@@ -63,10 +94,14 @@ pub(crate) fn write(
 }
 
 /// Reads the snapshot at `path` of the fleet at `prefix`: its revision and tables.
-pub(crate) fn read(path: &Path, prefix: &str) -> Result<(i64, Vec<(String, String)>), String> {
+pub(crate) fn read(path: &Path, prefix: &str) -> Result<Read, String> {
     let describe =
         |message: String| format!("fleet snapshot {}: {message}; ignored", path.display());
-    let text = std::fs::read_to_string(path).map_err(|error| describe(error.to_string()))?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Read::Missing),
+        Err(error) => return Err(describe(error.to_string())),
+    };
     let snapshot: Snapshot = toml::from_str(&text)
         .map_err(|error| describe(format!("not a snapshot: {}", error.message().trim())))?;
     if snapshot.format != FORMAT {
@@ -81,7 +116,16 @@ pub(crate) fn read(path: &Path, prefix: &str) -> Result<(i64, Vec<(String, Strin
             snapshot.prefix
         )));
     }
-    Ok((snapshot.revision, snapshot.flags.into_iter().collect()))
+    let tables = snapshot
+        .flags
+        .into_iter()
+        .map(|(name, key)| Table {
+            name,
+            text: key.table,
+            revision: key.revision,
+        })
+        .collect();
+    Ok(Read::Tables(snapshot.revision, tables))
 }
 
 #[cfg(test)]
@@ -94,14 +138,20 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("fleet.toml");
         let tables = vec![
-            ("a".to_owned(), "default = true\n".to_owned()),
-            (
-                "b".to_owned(),
-                "[[rules]]\nrollout = { percent = 5 }\n".to_owned(),
-            ),
+            Table {
+                name: "a".into(),
+                text: "default = true\n".into(),
+                revision: 40,
+            },
+            Table {
+                name: "b".into(),
+                text: "[[rules]]\nrollout = { percent = 5 }\n".into(),
+                revision: 42,
+            },
         ];
+        assert_eq!(read(&path, "/flags/x/"), Ok(Read::Missing), "a first start");
         write(&path, "/flags/x/", 42, &tables).unwrap();
-        assert_eq!(read(&path, "/flags/x/").unwrap(), (42, tables));
+        assert_eq!(read(&path, "/flags/x/"), Ok(Read::Tables(42, tables)));
 
         let foreign = read(&path, "/flags/y/").unwrap_err();
         assert!(
@@ -111,8 +161,7 @@ mod tests {
         std::fs::write(&path, "revision = \"many\"\n").unwrap();
         let corrupt = read(&path, "/flags/x/").unwrap_err();
         assert!(corrupt.contains("not a snapshot"), "{corrupt}");
-        let missing = read(&dir.join("none.toml"), "/flags/x/").unwrap_err();
-        assert!(missing.ends_with("; ignored"), "{missing}");
+        assert!(corrupt.ends_with("; ignored"), "{corrupt}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
