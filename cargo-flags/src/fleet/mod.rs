@@ -2,7 +2,7 @@
 //! the command line, each write checked against `flags.toml` as the runtime checks it.
 //!
 //! The etcd protocol (keys, compare-and-swap transactions, audit records, presence) is `flag-etcd`'s
-//! ([`flag_etcd::FleetClient`]); the rules a table must follow are `flag-manifest`'s
+//! (`flag_etcd::FleetClient`); the rules a table must follow are `flag-manifest`'s
 //! ([`flag_manifest::parse_flag_table`], [`flag_manifest::Built::check`]). This module holds the command
 //! line ([`args`]), the tables ([`table`], compiled without etcd so that it is tested everywhere) and, with
 //! the `fleet` feature, the commands themselves.
