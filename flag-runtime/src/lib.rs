@@ -39,6 +39,7 @@
 //!   | --- | --- |
 //!   | compiled-in default | the manifest's `default`, profile and `FEATURE_FLAGS` at build time |
 //!   | runtime file | [`load_file`], [`watch_file`], or `FEATURE_FLAGS_FILE` (watched every second) |
+//!   | fleet | one table per flag in etcd, shared by every instance (the `etcd` feature: `FEATURE_FLAGS_ETCD` or [`Builder::etcd`]) |
 //!   | `FEATURE_FLAGS` | read once, on first use, at run time: `name=on,-other` |
 //!   | [`set`] / [`reset`] | the string API, for admin endpoints |
 //!   | [`override_global`] | process-wide, until the guard drops (tests) |

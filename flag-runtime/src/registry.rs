@@ -3,8 +3,8 @@
 //! Flags are keyed by name in a process-wide registry, created on first use from every linked
 //! [`Catalog`](crate::catalog::Catalog) and the start-up sources (`FEATURE_FLAGS_FILE`, `FEATURE_FLAGS`).
 //!
-//! A flag's state is a stack of [`Layer`]s, lowest first: what was compiled in, the runtime file,
-//! `FEATURE_FLAGS` at start-up, [`set`](crate::set), process-wide overrides (and, per thread, thread-local
+//! A flag's state is a stack of [`Layer`]s, lowest first: what was compiled in, the runtime file, the
+//! fleet, `FEATURE_FLAGS` at start-up, [`set`](crate::set), process-wide overrides (and, per thread, thread-local
 //! overrides, which live with their thread). Each source replaces its own layer through one method of
 //! [`Registry`] (`replace_file`, `set_env`, `set_api`, `push_override`, ...), which recomputes what the change
 //! affects: the flag's targeting when its rules or variants changed, then every flag's state (applying
