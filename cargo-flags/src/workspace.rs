@@ -11,12 +11,9 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, Manifest};
+use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY, Manifest};
 
 use crate::CliError;
-
-/// The variable that pins "today" for expiry checks, as `YYYY-MM-DD`.
-pub const ENV_TODAY: &str = "FEATURE_FLAGS_TODAY";
 
 /// What the process environment says, read once so that commands (and their tests) get it explicitly.
 #[derive(Debug, Clone, Default)]

@@ -206,7 +206,7 @@ fn check_passes_on_a_healthy_workspace_and_fails_once_a_flag_expires() {
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(
         out.stderr,
-        "error: FEATURE_FLAGS_TODAY=\"next tuesday\" is not a date: expected YYYY-MM-DD, such as 2026-03-01\nhelp: \
+        "error: FEATURE_FLAGS_TODAY=\"next tuesday\" is not a date: write it as YYYY-MM-DD, such as 2027-03-01\nhelp: \
          fix it, or unset FEATURE_FLAGS_TODAY to use the system clock\n"
     );
 }

@@ -9,73 +9,17 @@
 //! reproducible builds. The variable is tracked like the others; the clock is not, so a flag that expires
 //! between two builds warns from the next rebuild of the crate on.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use syn::LitStr;
 
 use crate::load::Build;
-use flag_manifest::Date;
+use flag_manifest::{Date, ENV_TODAY};
 use flag_syntax::FlagExpr;
-
-/// Pins the date that expiry is judged against.
-pub const ENV_TODAY: &str = "FEATURE_FLAGS_TODAY";
 
 /// Today's date: `FEATURE_FLAGS_TODAY` if set, else the system clock in UTC.
 pub fn today() -> Result<Date, String> {
-    match std::env::var(ENV_TODAY) {
-        Ok(value) if !value.trim().is_empty() => parse_date(value.trim()).ok_or_else(|| {
-            format!(
-                "{ENV_TODAY}={value:?} is not a date: write it as YYYY-MM-DD, such as 2027-03-01"
-            )
-        }),
-        _ => {
-            let seconds = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_secs());
-            Ok(civil_date(seconds / 86_400))
-        }
-    }
-}
-
-fn parse_date(text: &str) -> Option<Date> {
-    let mut parts = text.splitn(3, '-');
-    let year = parts.next()?.parse().ok()?;
-    let month = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|m| (1..=12).contains(m))?;
-    let day = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|d| (1..=31).contains(d))?;
-    Some(Date { year, month, day })
-}
-
-/// The calendar date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_date(days: u64) -> Date {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    Date {
-        year: u16::try_from(year).unwrap_or(u16::MAX),
-        month: month as u8,
-        day: day as u8,
-    }
+    Date::today(std::env::var(ENV_TODAY).ok().as_deref())
 }
 
 /// One use of an expired flag: where it is and what to say.
@@ -140,52 +84,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates() {
+    fn the_macros_read_dates_as_cargo_flags_does() {
+        // One parser (flag_manifest::Date): dates cargo flags refuses are refused here too.
+        for bad in ["2026-02-31", "2026-3-1", "+2026-03-01", "yesterday"] {
+            assert!(Date::today(Some(bad)).is_err(), "{bad}");
+        }
         assert_eq!(
-            civil_date(0),
-            Date {
-                year: 1970,
-                month: 1,
-                day: 1
-            }
-        );
-        assert_eq!(
-            civil_date(11_016),
-            Date {
-                year: 2000,
-                month: 2,
-                day: 29
-            }
-        );
-        assert_eq!(
-            civil_date(20_781),
-            Date {
-                year: 2026,
-                month: 11,
-                day: 24
-            }
-        );
-        assert_eq!(
-            civil_date(20_819),
-            Date {
-                year: 2027,
-                month: 1,
-                day: 1
-            }
-        );
-    }
-
-    #[test]
-    fn parses_pinned_dates() {
-        assert_eq!(
-            parse_date("2026-10-01"),
-            Some(Date {
+            Date::today(Some("2026-10-01")),
+            Ok(Date {
                 year: 2026,
                 month: 10,
                 day: 1
             })
         );
-        assert_eq!(parse_date("2026-13-01"), None);
-        assert_eq!(parse_date("yesterday"), None);
     }
 }

@@ -18,8 +18,7 @@ use std::sync::{Mutex, PoisonError};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::expiry::ENV_TODAY;
-use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE};
+use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY};
 
 /// The variables a build reads; each is tracked.
 pub const TRACKED_VARIABLES: [&str; 4] = [ENV_MANIFEST, ENV_PROFILE, ENV_OVERRIDES, ENV_TODAY];

@@ -10,6 +10,8 @@ pub const ENV_MANIFEST: &str = "FEATURE_FLAGS_MANIFEST";
 pub const ENV_PROFILE: &str = "FEATURE_FLAGS_PROFILE";
 /// Per-build overrides such as `new_ui=on,-legacy`, applied on top of the profile.
 pub const ENV_OVERRIDES: &str = "FEATURE_FLAGS";
+/// The variable that pins the date expiry is judged against, as `YYYY-MM-DD` (else the clock, in UTC).
+pub const ENV_TODAY: &str = "FEATURE_FLAGS_TODAY";
 
 /// Finds the manifest for the crate in `crate_dir`: `explicit` (the value of `FEATURE_FLAGS_MANIFEST`,
 /// relative to `crate_dir`) when given, else the nearest `flags.toml` in `crate_dir` or one of its parents.

@@ -42,7 +42,9 @@ mod table;
 pub mod targeting;
 
 pub use diagnostic::{Diagnostic, Location};
-pub use discover::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, locate_manifest};
+pub use discover::{
+    ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY, MANIFEST_FILE_NAME, locate_manifest,
+};
 pub use model::{Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Settings};
 pub use overrides::{Override, parse_overrides};
 pub use parse::{FileState, FixedKeys, parse_flag_table, parse_state_file};

@@ -101,6 +101,108 @@ pub struct Date {
     pub day: u8,
 }
 
+impl Date {
+    /// Parses `YYYY-MM-DD`: four, two and two digits, a real month and a real day of it (`2026-02-29` is
+    /// not one, `2028-02-29` is). The one reading of a date given as text, for `FEATURE_FLAGS_TODAY` in the
+    /// macros and in `cargo flags` alike.
+    ///
+    /// ```
+    /// use flag_manifest::Date;
+    /// assert_eq!(Date::parse("2028-02-29"), Some(Date { year: 2028, month: 2, day: 29 }));
+    /// for bad in ["2026-02-31", "2026-3-1", "+2026-03-01", "2026-03-01x", "tomorrow", ""] {
+    ///     assert_eq!(Date::parse(bad), None, "{bad}");
+    /// }
+    /// ```
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.split('-');
+        let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+        let digits = |part: &str, len: usize| {
+            part.len() == len && part.bytes().all(|byte| byte.is_ascii_digit())
+        };
+        if parts.next().is_some() || !digits(year, 4) || !digits(month, 2) || !digits(day, 2) {
+            return None;
+        }
+        let date = Date {
+            year: year.parse().ok()?,
+            month: month.parse().ok()?,
+            day: day.parse().ok()?,
+        };
+        let real = (1..=12).contains(&date.month)
+            && (1..=days_in_month(date.year, date.month)).contains(&date.day);
+        real.then_some(date)
+    }
+
+    /// The civil date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    ///
+    /// ```
+    /// use flag_manifest::Date;
+    /// assert_eq!(Date::from_days_since_epoch(0), Date { year: 1970, month: 1, day: 1 });
+    /// assert_eq!(Date::from_days_since_epoch(11_016), Date { year: 2000, month: 2, day: 29 });
+    /// assert_eq!(Date::from_days_since_epoch(-1), Date { year: 1969, month: 12, day: 31 });
+    /// ```
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date {
+            year: u16::try_from(year.clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX),
+            month: u8::try_from(month).unwrap_or(1),
+            day: u8::try_from(day).unwrap_or(1),
+        }
+    }
+
+    /// Today: `pinned` (the value of `FEATURE_FLAGS_TODAY`, [`ENV_TODAY`](crate::ENV_TODAY)) when it is
+    /// given and not blank, else the system clock's date in UTC. An error says what is wrong with `pinned`.
+    ///
+    /// ```
+    /// use flag_manifest::Date;
+    /// assert_eq!(Date::today(Some("2026-11-24")), Ok(Date { year: 2026, month: 11, day: 24 }));
+    /// assert!(Date::today(None).unwrap().year >= 2024);
+    /// assert_eq!(
+    ///     Date::today(Some("2026-02-31")).unwrap_err(),
+    ///     "FEATURE_FLAGS_TODAY=\"2026-02-31\" is not a date: write it as YYYY-MM-DD, such as 2027-03-01"
+    /// );
+    /// ```
+    pub fn today(pinned: Option<&str>) -> Result<Date, String> {
+        match pinned.map(str::trim).filter(|value| !value.is_empty()) {
+            Some(value) => Date::parse(value).ok_or_else(|| {
+                format!(
+                    "{}={value:?} is not a date: write it as YYYY-MM-DD, such as 2027-03-01",
+                    crate::ENV_TODAY
+                )
+            }),
+            None => {
+                let seconds = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |elapsed| elapsed.as_secs());
+                Ok(Date::from_days_since_epoch(
+                    i64::try_from(seconds / 86_400).unwrap_or(0),
+                ))
+            }
+        }
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)

@@ -28,8 +28,8 @@ use crate::cli::{MatrixFormat, MatrixOptions};
 use crate::commands::matrix::{Plan, plan, rows_table};
 use crate::matrix::diagnose::suspects;
 use crate::output;
-use crate::workspace::ENV_TODAY;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session};
+use flag_manifest::ENV_TODAY;
 
 /// The JSON document of `test`.
 #[derive(Debug, Serialize)]

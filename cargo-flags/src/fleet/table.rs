@@ -11,8 +11,6 @@ use flag_manifest::{
 };
 use serde::Serialize;
 
-use crate::date::civil_from_days;
-
 /// What the runtime makes of a key's table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
@@ -262,7 +260,7 @@ pub fn one_line(text: Option<&str>) -> String {
 /// Seconds since the Unix epoch as an ISO 8601 date-time in UTC (`2026-11-24T09:41:07Z`).
 pub fn iso_utc(seconds: u64) -> String {
     let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
-    let date = civil_from_days(seconds.div_euclid(86_400));
+    let date = flag_manifest::Date::from_days_since_epoch(seconds.div_euclid(86_400));
     let time = seconds.rem_euclid(86_400);
     format!(
         "{date}T{:02}:{:02}:{:02}Z",
