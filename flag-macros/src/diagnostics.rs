@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use std::fmt::Display;
 use std::sync::{Mutex, PoisonError};
 
-/// Errors found so far in one macro invocation.
+/// Errors found so far in one macro invocation. Emit them with [`Errors::into_compile_errors`]: a collector
+/// dropped with errors in it fails this crate's tests.
 #[derive(Default)]
 pub struct Errors {
     combined: Option<syn::Error>,
@@ -46,10 +47,23 @@ impl Errors {
     }
 
     /// The recorded errors as `compile_error!` invocations (empty when there are none).
-    pub fn into_compile_errors(self) -> TokenStream {
+    pub fn into_compile_errors(mut self) -> TokenStream {
         self.combined
+            .take()
             .map(syn::Error::into_compile_error)
             .unwrap_or_default()
+    }
+}
+
+/// In this crate's tests, a collector dropped with errors it never emitted fails the test (serde_derive's
+/// `Ctxt` check): an error recorded and then lost would be a mistake the user never sees. Never in a
+/// user's build, where a macro must not panic.
+#[cfg(test)]
+impl Drop for Errors {
+    fn drop(&mut self) {
+        if self.combined.is_some() && !std::thread::panicking() {
+            panic!("an Errors collector was dropped without emitting its errors");
+        }
     }
 }
 
