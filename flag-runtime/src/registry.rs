@@ -286,6 +286,15 @@ impl Flag {
         targeting
     }
 
+    /// Whether a runtime file or the fleet replaces any part of the flag's targeting.
+    fn replaces_targeting(&self) -> bool {
+        let file = self.layers.file.as_ref();
+        let fleet = self.layers.fleet.as_ref().map(|fleet| &fleet.state);
+        file.into_iter()
+            .chain(fleet)
+            .any(FileState::changes_targeting)
+    }
+
     /// The layers that gave the flag its rules and its variants.
     pub fn targeting_layers(&self) -> (Layer, Layer) {
         let file = self.layers.file.as_ref();
@@ -442,6 +451,11 @@ impl Registry {
                 Err(message) => registry.report(Error::Catalog { message }),
             }
         }
+        // What every flag was compiled with, built once (every flag is declared: `requires` can point at
+        // any of them), before a source may replace it.
+        for id in 0..registry.flags.len() {
+            registry.keep_compiled_targeting(id);
+        }
         settings.apply(&mut registry);
         for id in 0..registry.flags.len() {
             registry.compile_targeting_of(id);
@@ -520,6 +534,17 @@ impl Registry {
     /// and leaves the flag without targeting (only compiled-in rules can get here with one: anything from
     /// outside was compiled before it was accepted).
     pub fn compile_targeting_of(&mut self, id: usize) {
+        if !self.flags[id].cell.slot().has_compiled() {
+            self.keep_compiled_targeting(id);
+        }
+        let flag = &self.flags[id];
+        if !flag.replaces_targeting() {
+            // What was compiled in, built once at start (none when it had nothing, or failed and was
+            // reported then).
+            self.flags[id].targeted = flag.cell.slot().compiled().cloned();
+            self.flags[id].publish();
+            return;
+        }
         let targeting = self.flags[id].targeting().into_owned();
         match self.build_targeted(id, &targeting) {
             Ok(targeted) => self.flags[id].targeted = targeted,
@@ -532,6 +557,26 @@ impl Registry {
             }
         }
         self.flags[id].publish();
+    }
+
+    /// Builds flag `id`'s compiled-in targeting into its cell, once (a problem is reported, and the flag
+    /// then has none).
+    fn keep_compiled_targeting(&mut self, id: usize) {
+        let compiled = self.flags[id]
+            .compiled_targeting
+            .clone()
+            .unwrap_or_default();
+        let kept = match self.build_targeted(id, &compiled) {
+            Ok(targeted) => targeted,
+            Err(message) => {
+                self.report(Error::Rules {
+                    flag: self.flags[id].decl.name.to_owned(),
+                    message,
+                });
+                None
+            }
+        };
+        self.flags[id].cell.slot().set_compiled(kept);
     }
 
     /// Each `requires` entry of flag `id` with the cell of the flag it names.
