@@ -410,8 +410,15 @@ mod tests {
                 })
             })
             .collect();
+        // Fresh targetings each time, as a runtime file or the fleet would publish: the replaced path, whose
+        // old targetings are freed while readers may still be caching them.
+        let rules = flag_manifest::parse_flag_rules(DECL.targeting).unwrap();
         for _ in 0..3 {
-            registry::with(|registry| registry.compile_targeting_of(id));
+            registry::with(|registry| {
+                let fresh = registry.build_targeted(id, &rules).unwrap();
+                assert!(fresh.is_some());
+                registry.flag(id).cell().slot().set(fresh);
+            });
         }
         for reader in readers {
             assert!(reader.join().expect("a reader panicked"));
