@@ -301,19 +301,33 @@ impl Fleet<'_> {
         }
     }
 
+    /// The report of a write that sent nothing (`unchanged`, `dry_run`, `invalid`).
+    fn unsent(
+        &self,
+        outcome: &'static str,
+        keys: Vec<KeyWrite>,
+        problems: Vec<String>,
+    ) -> WriteReport {
+        WriteReport {
+            outcome,
+            prefix: self.prefix().to_owned(),
+            revision: None,
+            actor: None,
+            reason: None,
+            keys,
+            problems,
+        }
+    }
+
     /// A table the runtime would refuse: nothing is sent.
     fn invalid(&self, name: &str, old: Option<&Entry>, new: &str, verdict: &Verdict) -> Outcome {
         let problems = match verdict {
             Verdict::Refused { problems } => problems.clone(),
             other => vec![other.line()],
         };
-        let report = WriteReport {
-            outcome: "invalid",
-            prefix: self.prefix().to_owned(),
-            revision: None,
-            actor: None,
-            reason: None,
-            keys: vec![KeyWrite {
+        let report = self.unsent(
+            "invalid",
+            vec![KeyWrite {
                 name: name.to_owned(),
                 key: self.key(name),
                 old: old.map(|entry| entry.value.clone()),
@@ -324,8 +338,8 @@ impl Fleet<'_> {
                 current: None,
                 diff: String::new(),
             }],
-            problems: problems.clone(),
-        };
+            problems.clone(),
+        );
         let mut stderr = String::new();
         for problem in &problems {
             stderr.push_str(&format!("error: {problem}\n"));
@@ -483,15 +497,7 @@ impl Fleet<'_> {
                 "Nothing to write: the fleet already says what {} says.\n",
                 "flags.toml"
             ));
-            let report = WriteReport {
-                outcome: "unchanged",
-                prefix: self.prefix().to_owned(),
-                revision: None,
-                actor: None,
-                reason: None,
-                keys,
-                problems: Vec::new(),
-            };
+            let report = self.unsent("unchanged", keys, Vec::new());
             return Ok(self.print(&report, table, String::new(), EXIT_OK));
         }
         let Some(audit) = audit else {
@@ -502,15 +508,7 @@ impl Fleet<'_> {
                 "\nDry run: {} would be written in one transaction; nothing was written.\n",
                 output::count(keys.len(), "key", "keys")
             ));
-            let report = WriteReport {
-                outcome: "dry_run",
-                prefix: self.prefix().to_owned(),
-                revision: None,
-                actor: None,
-                reason: None,
-                keys,
-                problems: Vec::new(),
-            };
+            let report = self.unsent("dry_run", keys, Vec::new());
             return Ok(self.print(&report, table, String::new(), EXIT_OK));
         };
         let mut outcome = self.write(client, keys, audit).await?;
@@ -773,15 +771,7 @@ impl Fleet<'_> {
                     ),
                 )
             };
-            let report = WriteReport {
-                outcome,
-                prefix: self.prefix().to_owned(),
-                revision: None,
-                actor: None,
-                reason: None,
-                keys: vec![change],
-                problems: Vec::new(),
-            };
+            let report = self.unsent(outcome, vec![change], Vec::new());
             return Ok(self.print(&report, text, String::new(), EXIT_OK));
         };
         let mut outcome = self.write(client, vec![change], audit).await?;
