@@ -640,20 +640,27 @@ impl Registry {
                 None => (None, None),
             };
             self.flags[id].layers.file = state;
-            if self.flags[id].targeting().as_ref() == &before {
-                continue;
-            }
-            match targeted {
-                Some(targeted) => {
-                    self.flags[id].targeted = targeted;
-                    self.flags[id].publish();
-                }
-                None => self.compile_targeting_of(id),
-            }
-            #[cfg(feature = "tracing")]
-            tracing::info!(target: "flag_runtime", flag = self.flags[id].decl.name, "flag rules changed");
+            self.retarget(id, &before, targeted);
         }
         self.recompute();
+    }
+
+    /// After a table of flag `id` changed (its targeting was `before`): publishes `accepted`, the targeting
+    /// compiled when the table was checked, or compiles it from the layers when the table went away; nothing
+    /// when the targeting is the same.
+    fn retarget(&mut self, id: usize, before: &Targeting, accepted: Option<Option<Arc<Targeted>>>) {
+        if self.flags[id].targeting().as_ref() == before {
+            return;
+        }
+        match accepted {
+            Some(targeted) => {
+                self.flags[id].targeted = targeted;
+                self.flags[id].publish();
+            }
+            None => self.compile_targeting_of(id),
+        }
+        #[cfg(feature = "tracing")]
+        tracing::info!(target: "flag_runtime", flag = self.flags[id].decl.name, "flag rules changed");
     }
 
     #[cfg(any(test, feature = "etcd"))]
@@ -677,16 +684,7 @@ impl Registry {
                     None
                 }
             };
-            if self.flags[id].targeting().as_ref() == &before {
-                continue;
-            }
-            match targeted {
-                Some(targeted) => {
-                    self.flags[id].targeted = targeted;
-                    self.flags[id].publish();
-                }
-                None => self.compile_targeting_of(id),
-            }
+            self.retarget(id, &before, targeted);
         }
         self.update_fleet_status(|status| {
             status.revision = revision;
