@@ -8,7 +8,7 @@ use crate::targeting::Context;
 
 /// A flag decided for one context, by [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evaluated {
+pub struct Evaluation {
     /// Whether the flag is on for the context.
     pub enabled: bool,
     /// The variant chosen for the context, when the flag is on and has variants.
@@ -28,9 +28,9 @@ pub struct Evaluated {
 /// assert!(!everyone.enabled);
 /// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
 /// ```
-pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluated, Error> {
+pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
     let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
-    Ok(cell.evaluate_with(ctx, |outcome| Evaluated {
+    Ok(cell.evaluate_with(ctx, |outcome| Evaluation {
         enabled: outcome.enabled,
         variant: outcome.variant.map(|variant| variant.name.to_owned()),
         payload: outcome.variant.and_then(|variant| variant.payload.cloned()),

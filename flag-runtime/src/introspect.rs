@@ -45,7 +45,7 @@ pub struct FlagInfo {
     /// (`FEATURE_FLAGS`, `set`, an override) decides, so that both values can be seen.
     pub fleet: Option<FleetValue>,
     /// How often it was evaluated while counting was on (see [`count_evaluations`](crate::count_evaluations)).
-    pub evaluations: Evaluations,
+    pub evaluations: EvaluationCounts,
 }
 
 /// What decides a dynamic flag per context: its rules and variants as they are now, and where they came from.
@@ -141,7 +141,7 @@ pub struct FleetValue {
 /// Evaluation counts of one flag.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
-pub struct Evaluations {
+pub struct EvaluationCounts {
     /// Checks that found it on.
     pub on: u64,
     /// Checks that found it off.
@@ -221,7 +221,7 @@ fn info(flag: &Flag) -> FlagInfo {
         }),
         evaluations: {
             let (on, off, variants) = flag.cell().counts.read();
-            Evaluations {
+            EvaluationCounts {
                 on,
                 off,
                 variants: decl.variants.iter().copied().zip(variants).collect(),

@@ -74,11 +74,11 @@ mod subscribe;
 mod targeted;
 mod targeting;
 
-pub use control::{Evaluated, evaluate, is_enabled, reset, set};
+pub use control::{Evaluation, evaluate, is_enabled, reset, set};
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
 pub use fleet::{FleetStatus, fleet_status};
-pub use introspect::{Evaluations, FlagInfo, FleetValue, Mode, TargetingInfo, flag_info, flags};
+pub use introspect::{EvaluationCounts, FlagInfo, FleetValue, Mode, TargetingInfo, flag_info, flags};
 pub use overrides::{
     GlobalOverride, GlobalOverridesLock, LocalOverride, lock_global_overrides, override_global,
     override_global_variant, override_local, override_local_variant,
@@ -214,7 +214,7 @@ pub mod __private {
 /// The targeting engine, for the integration tests (`tests/tests/unleash_spec.rs`, `targeting_alloc.rs`) and
 /// benchmarks. Not a stable API.
 pub mod __targeting_for_tests {
-    pub use crate::targeting::{CompiledTargeting, Evaluation, VariantChoice, murmur3_x86_32};
+    pub use crate::targeting::{CompiledTargeting, Outcome, VariantChoice, murmur3_x86_32};
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -16,7 +16,7 @@ use arc_swap::ArcSwapOption;
 use flag_manifest::Requirement;
 
 use crate::registry::{FlagCell, Forced, ForcedVariant};
-use crate::targeting::{CompiledTargeting, Context, Evaluation, VariantChoice};
+use crate::targeting::{CompiledTargeting, Context, Outcome, VariantChoice};
 
 /// A flag's targeting, compiled and ready to evaluate.
 #[derive(Debug)]
@@ -96,25 +96,6 @@ impl Targeted {
                     })
                 }
             })
-    }
-}
-
-/// A flag's state and variant for one context.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Outcome<'t> {
-    pub enabled: bool,
-    pub variant: Option<VariantChoice<'t>>,
-    /// The variant's index in the compiled-in enum (see `flag_variants!`).
-    pub enum_index: Option<usize>,
-}
-
-impl Outcome<'_> {
-    fn plain(enabled: bool) -> Self {
-        Outcome {
-            enabled,
-            variant: None,
-            enum_index: None,
-        }
     }
 }
 
@@ -280,16 +261,16 @@ impl FlagCell {
 impl Targeted {
     /// The flag's state and variant for `ctx`, for the flag of `cell`, which published this targeting.
     fn evaluate(&self, ctx: &Context<'_>, cell: &FlagCell) -> Outcome<'_> {
-        let Evaluation { enabled, variant } = match (&self.forced, &self.compiled) {
-            (Some(forced), _) => Evaluation {
+        let Outcome {
+            enabled, variant, ..
+        } = match (&self.forced, &self.compiled) {
+            (Some(forced), _) => Outcome {
                 enabled: cell.layered(),
                 variant: Some(forced.choice()),
+                enum_index: None,
             },
             (None, Some(compiled)) => compiled.evaluate(ctx, cell.layered()),
-            (None, None) => Evaluation {
-                enabled: cell.layered(),
-                variant: None,
-            },
+            (None, None) => Outcome::plain(cell.layered()),
         };
         let enabled = enabled
             && self.requirements.iter().all(|(parent, requirement)| {

@@ -74,13 +74,28 @@ pub struct VariantChoice<'t> {
     pub payload: Option<&'t Payload>,
 }
 
-/// A flag's state and variant for one context, from one evaluation.
+/// A flag's state and variant for one context, borrowed from the targeting that decided them: what
+/// [`crate::evaluate`] copies into an owned [`crate::Evaluation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Evaluation<'t> {
+pub struct Outcome<'t> {
     /// Whether the flag is on.
     pub enabled: bool,
     /// The variant, when the flag is on and has variants for this context.
     pub variant: Option<VariantChoice<'t>>,
+    /// The variant's index in the program's enum (see `flag_variants!`). Targeting alone never knows it
+    /// (`None`): the flag's cell, which knows the enum, fills it in.
+    pub enum_index: Option<usize>,
+}
+
+impl Outcome<'_> {
+    /// A flag that is `enabled` or not, without a variant.
+    pub fn plain(enabled: bool) -> Self {
+        Outcome {
+            enabled,
+            variant: None,
+            enum_index: None,
+        }
+    }
 }
 
 impl CompiledTargeting {
@@ -150,7 +165,7 @@ impl CompiledTargeting {
     /// The flag's state and variant for `ctx` in one pass (with `random` stickiness, separate calls to
     /// [`CompiledTargeting::is_enabled`] and [`CompiledTargeting::variant`] draw separately).
     #[inline]
-    pub fn evaluate(&self, ctx: &Context<'_>, default: bool) -> Evaluation<'_> {
+    pub fn evaluate(&self, ctx: &Context<'_>, default: bool) -> Outcome<'_> {
         let (enabled, rule) = if self.rules.is_empty() {
             (default, None)
         } else {
@@ -160,10 +175,7 @@ impl CompiledTargeting {
             }
         };
         if !enabled {
-            return Evaluation {
-                enabled,
-                variant: None,
-            };
+            return Outcome::plain(false);
         }
         let rule_variant = rule
             .and_then(|rule| rule.variants.as_ref())
@@ -179,7 +191,11 @@ impl CompiledTargeting {
                 name: &self.variant_names[variant.index],
                 payload: variant.payload.as_ref(),
             });
-        Evaluation { enabled, variant }
+        Outcome {
+            enabled,
+            variant,
+            enum_index: None,
+        }
     }
 
     /// Whether the flag has rules (without rules, its plain state decides).

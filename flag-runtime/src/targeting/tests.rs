@@ -783,10 +783,7 @@ weight = 0
     let off = targeting.evaluate(&Context::new().user_id("3"), true);
     assert_eq!(
         off,
-        Evaluation {
-            enabled: false,
-            variant: None
-        }
+        Outcome::plain(false)
     );
 }
 
