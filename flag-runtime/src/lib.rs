@@ -78,7 +78,9 @@ pub use control::{Evaluation, evaluate, is_enabled, reset, set};
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
 pub use fleet::{FleetStatus, fleet_status};
-pub use introspect::{EvaluationCounts, FlagInfo, FleetValue, Mode, TargetingInfo, flag_info, flags};
+pub use introspect::{
+    EvaluationCounts, FlagInfo, FleetValue, Mode, TargetingInfo, flag_info, flags,
+};
 pub use overrides::{
     GlobalOverride, GlobalOverridesLock, LocalOverride, lock_global_overrides, override_global,
     override_global_variant, override_local, override_local_variant,

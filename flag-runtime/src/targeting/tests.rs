@@ -781,10 +781,7 @@ weight = 0
     assert!(plain.enabled);
     assert_eq!(plain.variant.unwrap().name, "plain");
     let off = targeting.evaluate(&Context::new().user_id("3"), true);
-    assert_eq!(
-        off,
-        Outcome::plain(false)
-    );
+    assert_eq!(off, Outcome::plain(false));
 }
 
 #[test]
