@@ -56,7 +56,7 @@ impl Field {
         }
     }
 
-    #[inline(never)]
+    #[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
     fn builtin<'a>(&self, ctx: &Context<'a>) -> Option<&'a str> {
         match self {
             Field::UserId => ctx.user(),
@@ -289,7 +289,7 @@ impl CompiledConstraint {
     }
 
     /// Whether the constraint's test holds for `ctx`, before `inverted`.
-    #[inline(never)]
+    #[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
     fn holds(&self, ctx: &Context<'_>) -> bool {
         let value = self.field.get(ctx);
         match &self.test {
@@ -370,6 +370,9 @@ impl CompiledConstraint {
 /// already may be tested again).
 #[inline]
 pub(crate) fn all_hold(constraints: &[CompiledConstraint], ctx: &Context<'_>) -> bool {
+    if cfg!(flag_runtime_without = "out_of_line") {
+        return all_hold_in_full(constraints, ctx);
+    }
     for constraint in constraints {
         match constraint.quick_match(ctx) {
             Some(true) => {}
@@ -380,7 +383,7 @@ pub(crate) fn all_hold(constraints: &[CompiledConstraint], ctx: &Context<'_>) ->
     true
 }
 
-#[inline(never)]
+#[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
 fn all_hold_in_full(constraints: &[CompiledConstraint], ctx: &Context<'_>) -> bool {
     constraints.iter().all(|constraint| constraint.matches(ctx))
 }

@@ -8,7 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::short_str::ShortStr;
 
-const INLINE_PROPERTIES: usize = 8;
+/// How many properties a context holds without allocating (none when `scripts/trick-cost` measures the
+/// context without its inline array).
+const INLINE_PROPERTIES: usize = if cfg!(flag_runtime_without = "inline_properties") {
+    0
+} else {
+    8
+};
 
 /// Who and what a dynamic flag is decided for: a user id, a session id, a remote address, the current time,
 /// the environment, the application's name and any string properties.

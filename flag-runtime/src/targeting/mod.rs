@@ -258,7 +258,7 @@ impl CompiledRule {
         })
     }
 
-    #[inline(never)]
+    #[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
     fn matches(&self, ctx: &Context<'_>) -> bool {
         (self.constraints.is_empty() || constraint::all_hold(&self.constraints, ctx))
             && self.user_ids.as_ref().is_none_or(|ids| is_listed(ids, ctx))
@@ -270,13 +270,13 @@ impl CompiledRule {
 }
 
 /// Whether any of `rules` matches `ctx`.
-#[inline(never)]
+#[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
 fn any_matches(rules: &[CompiledRule], ctx: &Context<'_>) -> bool {
     rules.iter().any(|rule| rule.matches(ctx))
 }
 
 /// Whether the context's user id is one of `ids`.
-#[inline(never)]
+#[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
 fn is_listed(ids: &[Box<str>], ctx: &Context<'_>) -> bool {
     ctx.user()
         .is_some_and(|user| ids.iter().any(|id| **id == *user))
@@ -312,59 +312,36 @@ fn group_prefix(group: &str, seed: u32) -> Murmur3 {
     prefix
 }
 
+/// The hash of the kept `prefix` state continued with `bytes`: [`Murmur3::finish_with`], or (for
+/// `scripts/trick-cost`) the general `write` and `finish`.
+#[inline]
+fn finish(prefix: Murmur3, bytes: &[u8]) -> u32 {
+    if cfg!(flag_runtime_without = "finish_with") {
+        let mut hasher = prefix;
+        hasher.write(bytes);
+        hasher.finish()
+    } else {
+        prefix.finish_with(bytes)
+    }
+}
+
 /// The hash a bucket is taken from: `murmur3("{group}:{key}")` continued from the group's `prefix` state, or
 /// a random draw without a key.
 ///
-/// The caller reduces it (with its [`BucketLimit`] for a rollout, `% total_weight + 1` for variants): a
-/// modulus passed in here would need a hardware division that costs as much as the hash.
+/// The caller reduces it (`% 100` for a rollout, `% total_weight + 1` for variants): a modulus passed in
+/// here would need a hardware division that costs as much as the hash, where a constant one compiles to
+/// multiplications.
 #[inline]
 fn sticky_hash(prefix: Murmur3, key: Option<&str>) -> u32 {
     match key {
-        Some(key) => prefix.finish_with(key.as_bytes()),
+        Some(key) => finish(prefix, key.as_bytes()),
         None => random::next_u32(),
-    }
-}
-
-/// A rollout's test of a hash, `percent > 0 && bucket <= percent` with `bucket = hash % 100 + 1`, that is
-/// `hash % 100 < percent`, as one multiplication and one comparison.
-///
-/// The remainder by a constant compiles to two multiplications and a subtraction, on the path from the hash
-/// to the answer; this is shorter. With `c = ceil(2^64 / 100)`, the low 64 bits of `c * hash` are the
-/// fractional part of `hash / 100` scaled by `2^64`, exactly enough for every 32-bit `hash` that
-/// `hash % 100 = floor(low * 100 / 2^64)` (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
-/// 2019). So `hash % 100 < percent` exactly when `low * 100 < percent * 2^64`, that is when
-/// `low < ceil(percent * 2^64 / 100)`, the limit computed here once. For 100% (or more) that limit is
-/// `2^64`, held as `u64::MAX`: no 32-bit hash has a `low` of `u64::MAX` (only a 64-bit one does), so
-/// every hash is still admitted.
-#[derive(Debug, Clone, Copy)]
-struct BucketLimit {
-    limit: u64,
-}
-
-/// `ceil(2^64 / 100)`.
-const HUNDREDTH: u64 = u64::MAX / 100 + 1;
-
-impl BucketLimit {
-    fn new(percent: u32) -> BucketLimit {
-        let limit = if percent >= 100 {
-            u64::MAX
-        } else {
-            ((u128::from(percent) << 64).div_ceil(100)) as u64
-        };
-        BucketLimit { limit }
-    }
-
-    /// Whether `hash % 100 < percent`.
-    #[inline]
-    fn admits(self, hash: u32) -> bool {
-        u64::from(hash).wrapping_mul(HUNDREDTH) < self.limit
     }
 }
 
 #[derive(Debug)]
 struct CompiledRollout {
     percent: u32,
-    limit: BucketLimit,
     sticky: Sticky,
     /// The hash state after `"{group}:"` with seed 0.
     prefix: Murmur3,
@@ -374,7 +351,6 @@ impl CompiledRollout {
     fn new(flag_name: &str, rollout: &Rollout) -> Self {
         CompiledRollout {
             percent: u32::from(rollout.percent),
-            limit: BucketLimit::new(u32::from(rollout.percent)),
             sticky: Sticky::new(&rollout.stickiness),
             prefix: group_prefix(rollout.group.as_deref().unwrap_or(flag_name), 0),
         }
@@ -385,8 +361,11 @@ impl CompiledRollout {
     /// The common cases, `default` or `user_id` stickiness with an id of four bytes or more, are evaluated
     /// here; every other one is a tail call to [`CompiledRollout::matches_in_full`], so that
     /// this needs no stack frame.
-    #[inline(never)]
+    #[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
     fn matches(&self, ctx: &Context<'_>) -> bool {
+        if cfg!(flag_runtime_without = "out_of_line") {
+            return self.matches_in_full(ctx);
+        }
         let key = if let Sticky::Default = self.sticky {
             match (ctx.user(), ctx.session()) {
                 (Some(user), _) => user,
@@ -401,10 +380,10 @@ impl CompiledRollout {
         if key.len() < 4 {
             return self.matches_in_full(ctx);
         }
-        self.limit.admits(self.prefix.finish_with(key.as_bytes()))
+        self.admits(finish(self.prefix, key.as_bytes()))
     }
 
-    #[inline(never)]
+    #[cfg_attr(not(flag_runtime_without = "out_of_line"), inline(never))]
     fn matches_in_full(&self, ctx: &Context<'_>) -> bool {
         if self.percent == 0 {
             return false;
@@ -426,7 +405,15 @@ impl CompiledRollout {
                 None => return false,
             },
         };
-        self.limit.admits(sticky_hash(self.prefix, key))
+        self.admits(sticky_hash(self.prefix, key))
+    }
+
+    /// Whether a bucket's hash is within the percentage: Unleash's `percent > 0 && hash % 100 + 1 <=
+    /// percent`. (A multiply-and-compare form of this remainder, Lemire's, measured no fewer instructions
+    /// in `scripts/trick-cost`: the compiler already turns `% 100` into multiplications.)
+    #[inline]
+    fn admits(&self, hash: u32) -> bool {
+        hash % 100 < self.percent
     }
 }
 

@@ -547,54 +547,6 @@ fn default_stickiness_buckets_every_key_length_like_unleash() {
     }
 }
 
-/// Whether `limit` admits exactly the hashes whose remainder by 100 is under its percentage, for every
-/// percentage at once: the limits grow with the percentage, so it is enough that the hash's own remainder
-/// `r` is the first percentage whose limit admits it (`r + 1`) and the last that does not (`r`).
-fn assert_limits_agree(limits: &[BucketLimit], hash: u32) {
-    let remainder = (hash % 100) as usize;
-    assert!(
-        limits[remainder + 1].admits(hash),
-        "{hash} at {}%",
-        remainder + 1
-    );
-    assert!(!limits[remainder].admits(hash), "{hash} at {remainder}%");
-}
-
-fn bucket_limits() -> Vec<BucketLimit> {
-    let limits: Vec<BucketLimit> = (0..=100).map(BucketLimit::new).collect();
-    assert!(limits.windows(2).all(|pair| pair[0].limit < pair[1].limit));
-    limits
-}
-
-#[test]
-fn bucket_limits_agree_with_the_remainder() {
-    let limits = bucket_limits();
-    let mut state: u64 = 0x853c_49e6_748f_ea9b;
-    let sampled = (0..100_000).map(|_| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 32) as u32
-    });
-    for hash in (0..20_000)
-        .chain(u32::MAX - 20_000..=u32::MAX)
-        .chain(sampled)
-    {
-        assert_limits_agree(&limits, hash);
-    }
-    assert!(BucketLimit::new(101).admits(u32::MAX));
-}
-
-/// Every 32-bit hash: `cargo test -p flag-runtime --release --lib every_hash -- --ignored` (a few seconds).
-#[test]
-#[ignore = "4 billion hashes: run in release"]
-fn bucket_limits_agree_with_the_remainder_for_every_hash() {
-    let limits = bucket_limits();
-    for hash in 0..=u32::MAX {
-        assert_limits_agree(&limits, hash);
-    }
-}
-
 fn rollout_random(percent: u32) -> CompiledTargeting {
     compile(&format!(
         "[[rules]]\nrollout = {{ percent = {percent}, stickiness = \"random\" }}\n"
