@@ -48,7 +48,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use crate::parse::RawManifest;
-use crate::targeting::{CONTEXT_FIELDS, Operator, PayloadKind, RawVariant, UNLEASH_FIELD_NAMES};
+use crate::targeting::{
+    CONTEXT_FIELDS, Operator, PayloadKind, RawVariant, UNLEASH_FIELD_NAMES, ValueKind,
+};
 
 /// The JSON Schema (draft 7) of `flags.toml`, as pretty-printed JSON with a trailing newline.
 ///
@@ -552,44 +554,7 @@ impl JsonSchema for Stickiness {
     }
 }
 
-/// What an operator does, for the schema's descriptions.
-fn operator_description(operator: Operator) -> &'static str {
-    match operator {
-        Operator::In => "The field equals one of the values.",
-        Operator::NotIn => "The field equals none of the values (or is missing).",
-        Operator::StrStartsWith => "The field starts with one of the values.",
-        Operator::StrEndsWith => "The field ends with one of the values.",
-        Operator::StrContains => "The field contains one of the values.",
-        Operator::NumEq => "The field, as a number, equals the value.",
-        Operator::NumGt => "The field, as a number, is greater than the value.",
-        Operator::NumGte => "The field, as a number, is greater than or equal to the value.",
-        Operator::NumLt => "The field, as a number, is less than the value.",
-        Operator::NumLte => "The field, as a number, is less than or equal to the value.",
-        Operator::DateAfter => {
-            "The instant (`current_time`, or the field as RFC 3339) is after the value."
-        }
-        Operator::DateBefore => {
-            "The instant (`current_time`, or the field as RFC 3339) is before the value."
-        }
-        Operator::SemverEq => "The field, as a semantic version, equals the value.",
-        Operator::SemverGt => "The field, as a semantic version, is greater than the value.",
-        Operator::SemverGte => {
-            "The field, as a semantic version, is greater than or equal to the value."
-        }
-        Operator::SemverLt => "The field, as a semantic version, is less than the value.",
-        Operator::SemverLte => {
-            "The field, as a semantic version, is less than or equal to the value."
-        }
-        Operator::Regex => {
-            "The field matches the regular expression; needs the `regex` feature of flag-runtime."
-        }
-        Operator::InCidr => {
-            "The field, as an IP address, lies in one of the blocks (or is one of the addresses)."
-        }
-    }
-}
-
-/// The values of the operators whose values have a syntax (`targeting::raw::ValueKind`): each operator's
+/// The values of the operators whose values have a syntax (`targeting::ValueKind`): each operator's
 /// values are strings or numbers, and some must also parse as one of these.
 macro_rules! value_kinds {
     ($($(#[doc = $doc:literal])* $kind:ident = $schema:expr;)*) => {
@@ -636,25 +601,12 @@ value_kinds! {
 
 /// The schema of the values `operator` compares with, when they need more than to be strings or numbers.
 fn operator_value(operator: Operator, generator: &mut SchemaGenerator) -> Option<Schema> {
-    match operator {
-        Operator::In
-        | Operator::NotIn
-        | Operator::StrStartsWith
-        | Operator::StrEndsWith
-        | Operator::StrContains
-        | Operator::Regex => None,
-        Operator::NumEq
-        | Operator::NumGt
-        | Operator::NumGte
-        | Operator::NumLt
-        | Operator::NumLte => Some(generator.subschema_for::<Number>()),
-        Operator::DateAfter | Operator::DateBefore => Some(generator.subschema_for::<Instant>()),
-        Operator::SemverEq
-        | Operator::SemverGt
-        | Operator::SemverGte
-        | Operator::SemverLt
-        | Operator::SemverLte => Some(generator.subschema_for::<SemVer>()),
-        Operator::InCidr => Some(generator.subschema_for::<IpBlock>()),
+    match operator.value_kind() {
+        ValueKind::Text | ValueKind::Pattern => None,
+        ValueKind::Number => Some(generator.subschema_for::<Number>()),
+        ValueKind::Instant => Some(generator.subschema_for::<Instant>()),
+        ValueKind::Version => Some(generator.subschema_for::<SemVer>()),
+        ValueKind::Network => Some(generator.subschema_for::<IpBlock>()),
     }
 }
 
@@ -690,7 +642,7 @@ impl JsonSchema for OperatorName {
         let choices: Vec<Value> = Operator::ALL
             .iter()
             .map(|&operator| {
-                json!({ "const": operator.as_str(), "description": operator_description(operator) })
+                json!({ "const": operator.as_str(), "description": operator.meaning() })
             })
             .collect();
         schema(json!({

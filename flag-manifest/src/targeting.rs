@@ -32,13 +32,14 @@
 //! A targeting travels as TOML text: [`rules_to_toml`] writes a flag's targeting and [`parse_flag_rules`]
 //! reads it back, with the manifest's checks, into an equal [`Targeting`].
 
+mod operator;
 mod raw;
 mod summary;
+mod value_kind;
 mod values;
 
 use std::fmt;
 use std::ops::Range;
-use std::str::FromStr;
 
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
@@ -46,10 +47,13 @@ use serde::{Serialize, Serializer};
 use crate::diagnostic::Diagnostic;
 use crate::model::Flag;
 
+pub use operator::Operator;
 #[cfg(feature = "schema")]
 pub(crate) use raw::UNLEASH_FIELD_NAMES;
 pub(crate) use raw::{RawRule, RawVariant, build_requirement, build_targeting, has_targeting};
 pub use summary::VariantsSummary;
+#[cfg(feature = "schema")]
+pub(crate) use value_kind::ValueKind;
 pub use values::{Cidr, SemVer, parse_number, parse_rfc3339};
 
 /// The context fields the runtime knows by name. Any other name in a constraint, a stickiness or an override
@@ -200,134 +204,6 @@ impl Serialize for Constraint {
             out.serialize_field("inverted", &true)?;
         }
         out.end()
-    }
-}
-
-macro_rules! operators {
-    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal, list: $list:literal;)*) => {
-        /// How a constraint compares a context field with its values (snake_case in the manifest).
-        ///
-        /// ```
-        /// use flag_manifest::Operator;
-        /// assert_eq!("str_ends_with".parse::<Operator>(), Ok(Operator::StrEndsWith));
-        /// assert!(Operator::In.takes_list());
-        /// assert!(!Operator::NumGt.takes_list());
-        /// ```
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operator {
-            $($(#[doc = $doc])* $variant,)*
-        }
-
-        impl Operator {
-            /// Every operator, in the order of the documentation.
-            pub const ALL: &'static [Operator] = &[$(Operator::$variant),*];
-
-            /// The operator's name in the manifest.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Operator::$variant => $name,)*
-                }
-            }
-
-            /// Whether the operator takes a list of `values` (else a single `value`).
-            pub fn takes_list(self) -> bool {
-                match self {
-                    $(Operator::$variant => $list,)*
-                }
-            }
-        }
-    };
-}
-
-operators! {
-    /// The field equals one of the values.
-    In = "in", list: true;
-    /// The field equals none of the values (or is missing).
-    NotIn = "not_in", list: true;
-    /// The field starts with one of the values.
-    StrStartsWith = "str_starts_with", list: true;
-    /// The field ends with one of the values.
-    StrEndsWith = "str_ends_with", list: true;
-    /// The field contains one of the values.
-    StrContains = "str_contains", list: true;
-    /// The field, as a number, equals the value.
-    NumEq = "num_eq", list: false;
-    /// The field, as a number, is greater than the value.
-    NumGt = "num_gt", list: false;
-    /// The field, as a number, is greater than or equal to the value.
-    NumGte = "num_gte", list: false;
-    /// The field, as a number, is less than the value.
-    NumLt = "num_lt", list: false;
-    /// The field, as a number, is less than or equal to the value.
-    NumLte = "num_lte", list: false;
-    /// The instant (`current_time`, or the field as RFC 3339) is strictly after the value.
-    DateAfter = "date_after", list: false;
-    /// The instant (`current_time`, or the field as RFC 3339) is strictly before the value.
-    DateBefore = "date_before", list: false;
-    /// The field, as a semantic version, equals the value.
-    SemverEq = "semver_eq", list: false;
-    /// The field, as a semantic version, is greater than the value.
-    SemverGt = "semver_gt", list: false;
-    /// The field, as a semantic version, is greater than or equal to the value.
-    SemverGte = "semver_gte", list: false;
-    /// The field, as a semantic version, is less than the value.
-    SemverLt = "semver_lt", list: false;
-    /// The field, as a semantic version, is less than or equal to the value.
-    SemverLte = "semver_lte", list: false;
-    /// The field matches the regular expression (anywhere, unless anchored); needs the `regex` feature.
-    Regex = "regex", list: false;
-    /// The field, as an IP address, lies in one of the CIDR blocks (or equals one of the addresses).
-    InCidr = "in_cidr", list: true;
-}
-
-impl Operator {
-    /// Whether `case_insensitive = true` means something for this operator: the string comparisons and
-    /// `regex`.
-    ///
-    /// ```
-    /// use flag_manifest::Operator;
-    /// assert!(Operator::StrContains.honours_case_insensitive());
-    /// assert!(!Operator::NumGt.honours_case_insensitive());
-    /// ```
-    pub fn honours_case_insensitive(self) -> bool {
-        matches!(
-            self,
-            Operator::In
-                | Operator::NotIn
-                | Operator::StrStartsWith
-                | Operator::StrEndsWith
-                | Operator::StrContains
-                | Operator::Regex
-        )
-    }
-
-    /// The operator's names, for "did you mean" suggestions.
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        Operator::ALL.iter().map(|operator| operator.as_str())
-    }
-}
-
-impl FromStr for Operator {
-    type Err = ();
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Operator::ALL
-            .iter()
-            .copied()
-            .find(|operator| operator.as_str() == name)
-            .ok_or(())
-    }
-}
-
-impl fmt::Display for Operator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Operator {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
     }
 }
 
