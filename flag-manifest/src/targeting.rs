@@ -29,28 +29,21 @@
 //! overrides = [{ context = "user_id", values = ["42"] }]
 //! ```
 //!
-//! A targeting travels as TOML text: [`rules_to_toml`] writes a flag's targeting and [`parse_flag_rules`]
-//! reads it back, with the manifest's checks, into an equal [`Targeting`].
+//! A targeting travels as TOML text: [`targeting_to_toml`] writes it and
+//! [`parse_flag_rules`](crate::parse_flag_rules) reads it back, with the manifest's checks, into an equal
+//! [`Targeting`].
 
 mod operator;
-mod raw;
 mod summary;
 mod value_kind;
 mod values;
 
 use std::fmt;
-use std::ops::Range;
 
-use serde::ser::{SerializeMap, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::diagnostic::Diagnostic;
-use crate::model::Flag;
-
 pub use operator::Operator;
-#[cfg(feature = "schema")]
-pub(crate) use raw::UNLEASH_FIELD_NAMES;
-pub(crate) use raw::{RawRule, RawVariant, build_requirement, build_targeting, has_targeting};
 pub use summary::VariantsSummary;
 #[cfg(feature = "schema")]
 pub(crate) use value_kind::ValueKind;
@@ -65,6 +58,15 @@ pub const CONTEXT_FIELDS: [&str; 6] = [
     "current_time",
     "environment",
     "app_name",
+];
+
+/// The names Unleash gives the context's fields, and ours.
+pub(crate) const UNLEASH_FIELD_NAMES: [(&str, &str); 5] = [
+    ("userId", "user_id"),
+    ("sessionId", "session_id"),
+    ("remoteAddress", "remote_address"),
+    ("currentTime", "current_time"),
+    ("appName", "app_name"),
 ];
 
 /// Everything that decides a dynamic flag per context: its rules, its variants and their stickiness.
@@ -357,105 +359,12 @@ pub struct VariantOverride {
     pub values: Vec<String>,
 }
 
-/// One entry of a flag's `requires`: another flag's state that this flag needs.
-///
-/// `requires = ["new_api"]` needs `new_api` on. A dynamic flag may also write a table:
-/// `{ flag = "legacy", enabled = false }` needs `legacy` off, and `{ flag = "checkout", variants = ["blue"] }`
-/// needs `checkout` on with one of those variants (Unleash's dependent features).
-///
-/// ```
-/// let manifest = flag_manifest::Manifest::parse(r#"
-/// [flags.legacy]
-/// mode = "dynamic"
-/// [flags.modern]
-/// mode = "dynamic"
-/// requires = [{ flag = "legacy", enabled = false }]
-/// "#).unwrap();
-/// let requirement = &manifest.flag("modern").unwrap().requirements[0];
-/// assert!(requirement.is_met(false, None));
-/// assert!(!requirement.is_met(true, None));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    /// The required flag.
-    pub flag: String,
-    /// The state it must be in.
-    pub enabled: bool,
-    /// When not empty, the required flag must be on with one of these variants.
-    pub variants: Vec<String>,
-    /// The bytes of the entry in the manifest, for diagnostics.
-    pub span: Range<usize>,
-}
-
-impl Requirement {
-    /// Whether the required flag, being `enabled` with `variant` for a context, satisfies this requirement.
-    pub fn is_met(&self, enabled: bool, variant: Option<&str>) -> bool {
-        if !self.enabled {
-            return !enabled;
-        }
-        enabled
-            && (self.variants.is_empty()
-                || variant.is_some_and(|name| self.variants.iter().any(|wanted| wanted == name)))
-    }
-}
-
-impl Serialize for Requirement {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.enabled && self.variants.is_empty() {
-            return serializer.serialize_str(&self.flag);
-        }
-        let mut out = serializer.serialize_map(None)?;
-        out.serialize_entry("flag", &self.flag)?;
-        if !self.enabled {
-            out.serialize_entry("enabled", &false)?;
-        }
-        if !self.variants.is_empty() {
-            out.serialize_entry("variants", &self.variants)?;
-        }
-        out.end()
-    }
-}
-
-/// The flag's targeting as TOML text, which [`parse_flag_rules`] reads back into an equal [`Targeting`]:
-/// how generated code and other processes carry a flag's rules.
-///
-/// ```
-/// let manifest = flag_manifest::Manifest::parse(r#"
-/// [flags.checkout_v2]
-/// mode = "dynamic"
-/// [[flags.checkout_v2.rules]]
-/// rollout = { percent = 25 }
-/// "#).unwrap();
-/// let flag = manifest.flag("checkout_v2").unwrap();
-/// let text = flag_manifest::rules_to_toml(flag);
-/// assert_eq!(flag_manifest::parse_flag_rules(&text).unwrap(), flag.targeting);
-/// ```
-pub fn rules_to_toml(flag: &Flag) -> String {
-    targeting_to_toml(&flag.targeting)
-}
-
-/// [`Targeting`] as TOML text: `variant_stickiness`, `[[rules]]` and `[[variants]]` at the top level.
+/// [`Targeting`] as TOML text: `variant_stickiness`, `[[rules]]` and `[[variants]]` at the top level, which
+/// [`parse_flag_rules`](crate::parse_flag_rules) reads back into an equal [`Targeting`].
 pub fn targeting_to_toml(targeting: &Targeting) -> String {
     // Every field of the model is a string, an integer, a boolean, an array or a table, all of which TOML
     // represents, so serialising does not fail. Were it ever to, the text says so in a form that
     // `parse_flag_rules` refuses, rather than passing for an empty targeting (a flag without its rules).
     toml::to_string(targeting)
         .unwrap_or_else(|error| format!("unserialisable = {:?}\n", error.to_string()))
-}
-
-/// Reads a targeting written by [`rules_to_toml`] (or by hand, in the same shape as a flag's table:
-/// `variant_stickiness`, `[[rules]]`, `[[variants]]`), with every check the manifest applies.
-///
-/// ```
-/// let targeting = flag_manifest::parse_flag_rules(r#"
-/// [[rules]]
-/// constraints = [{ context = "country", operator = "in", values = ["NZ"] }]
-/// "#).unwrap();
-/// assert_eq!(targeting.rules.len(), 1);
-///
-/// let errors = flag_manifest::parse_flag_rules("[[rules]]\nconstraints = [{ context = \"x\", operator = \"inn\", values = [] }]\n").unwrap_err();
-/// assert!(errors[0].message.contains("did you mean `in`?"), "{}", errors[0].message);
-/// ```
-pub fn parse_flag_rules(text: &str) -> Result<Targeting, Vec<Diagnostic>> {
-    raw::parse_document(text)
 }
