@@ -225,18 +225,41 @@ pub struct Flag {
     pub owner: Option<String>,
     /// The date after which the flag should be gone from the code.
     pub expires: Option<Date>,
-    /// Flags that must be on wherever this one is on: every entry of `requires` except those that need the
-    /// other flag off (see [`Flag::requirements`]).
-    pub requires: Vec<String>,
     /// The bytes of the flag's name in its table header, for diagnostics.
     pub span: Range<usize>,
-    /// The bytes of each entry of `requires`, index-aligned with it, for diagnostics.
-    pub requires_spans: Vec<Range<usize>>,
-    /// Every entry of `requires`, in order, with the state it needs: on (the plain form), off, or on with
-    /// one of some variants. Only a dynamic flag may need another flag off or on with a variant.
+    /// Every entry of `requires`, in order, with the state it needs (on in the plain form, off, or on with
+    /// one of some variants) and its bytes in the manifest. Only a dynamic flag may need another flag off
+    /// or on with a variant. [`Flag::requires`] lists the flags that must be on.
     pub requirements: Vec<Requirement>,
     /// The flag's rules, variants and variant stickiness (always empty for a static flag).
     pub targeting: Targeting,
+}
+
+impl Flag {
+    /// The flags that must be on wherever this one is on, in the order of `requires`: every entry of
+    /// [`Flag::requirements`] except those that need the other flag off.
+    ///
+    /// ```
+    /// let manifest = flag_manifest::Manifest::parse(r#"
+    /// [flags.api]
+    /// mode = "dynamic"
+    /// [flags.legacy]
+    /// mode = "dynamic"
+    /// [flags.ui]
+    /// mode = "dynamic"
+    /// requires = ["api", { flag = "legacy", enabled = false }]
+    /// "#).unwrap();
+    /// let ui = manifest.flag("ui").unwrap();
+    /// assert_eq!(ui.requires(), ["api"]);
+    /// assert_eq!(ui.requirements.len(), 2);
+    /// ```
+    pub fn requires(&self) -> Vec<&str> {
+        self.requirements
+            .iter()
+            .filter(|requirement| requirement.enabled)
+            .map(|requirement| requirement.flag.as_str())
+            .collect()
+    }
 }
 
 /// The manifest's `[settings]` table: choices that apply to the whole manifest.

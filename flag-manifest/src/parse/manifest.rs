@@ -97,11 +97,6 @@ impl Manifest {
                     requirements.push(requirement);
                 }
             }
-            let (requires, requires_spans) = requirements
-                .iter()
-                .filter(|requirement| requirement.enabled)
-                .map(|requirement| (requirement.flag.clone(), requirement.span.clone()))
-                .unzip();
             let targeting = match (mode, raw_flag.targeting_key(name)) {
                 (Mode::Static, Some((key, key_span))) => {
                     errors.push(static_targeting_error(text, name.get_ref(), key, key_span));
@@ -116,9 +111,7 @@ impl Manifest {
                 mode,
                 owner: raw_flag.owner.clone(),
                 expires,
-                requires,
                 span,
-                requires_spans,
                 requirements,
                 targeting,
             });

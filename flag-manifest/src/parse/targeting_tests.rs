@@ -117,7 +117,7 @@ fn parses_the_whole_syntax() {
 
     let child = manifest.flag("child").unwrap();
     assert_eq!(
-        child.requires,
+        child.requires(),
         ["parent", "checkout_v2"],
         "only what must be on"
     );
@@ -567,10 +567,7 @@ fn a_static_flag_without_targeting_is_unchanged() {
     let manifest = Manifest::parse("[flags.a]\nrequires = [\"b\"]\n[flags.b]\n").unwrap();
     let flag = manifest.flag("a").unwrap();
     assert_eq!(flag.mode, Mode::Static);
-    assert_eq!(flag.requires, ["b"]);
-    assert_eq!(
-        flag.requires_spans.as_slice(),
-        &[Range { start: 22, end: 25 }]
-    );
+    assert_eq!(flag.requires(), ["b"]);
+    assert_eq!(flag.requirements[0].span, Range { start: 22, end: 25 });
     assert!(flag.targeting.is_empty());
 }

@@ -46,7 +46,7 @@ new_api = true
             day: 1
         })
     );
-    assert_eq!(flag.requires, ["new_api"]);
+    assert_eq!(flag.requires(), ["new_api"]);
     let api = manifest.flag("new_api").unwrap();
     assert!(!api.default);
     assert_eq!(api.mode, Mode::Static);
