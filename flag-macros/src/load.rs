@@ -267,7 +267,7 @@ fn parse_and_resolve(key: &Key) -> Loaded {
             std::env::var("CARGO_CRATE_NAME").unwrap_or_default()
         );
     }
-    let manifest = Manifest::parse(&text).map_err(fail)?;
+    let manifest = Manifest::parse(&text).map_err(|error| fail(error.into_diagnostics()))?;
     let earliest_expiry = manifest.flags.iter().filter_map(|flag| flag.expires).min();
     let build = |manifest, resolution| {
         Arc::new(Build {

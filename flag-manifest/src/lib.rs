@@ -63,7 +63,7 @@ mod suggest;
 mod table;
 pub mod targeting;
 
-pub use diagnostic::{Diagnostic, Location};
+pub use diagnostic::{Diagnostic, Location, ParseError};
 pub use discover::{
     ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY, MANIFEST_FILE_NAME, locate_manifest,
 };

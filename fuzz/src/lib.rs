@@ -59,8 +59,8 @@ pub fn manifest(data: &[u8]) -> String {
             }
         }
         Err(errors) => {
-            check(&text, &errors, &[]);
-            format!("parse: {}", shape(&errors[0].message))
+            check(&text, errors.diagnostics(), &[]);
+            format!("parse: {}", shape(&errors.diagnostics()[0].message))
         }
     }
 }

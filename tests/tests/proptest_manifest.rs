@@ -108,7 +108,7 @@ fn parse_everything(
                 }
             }
         }
-        Err(errors) => check_diagnostics(text, &errors, &[])?,
+        Err(errors) => check_diagnostics(text, errors.diagnostics(), &[])?,
     }
     match parse_state_file(text) {
         Ok(states) => {
@@ -750,7 +750,7 @@ proptest! {
                 check_parsed(&model, &manifest)?;
             }
             Err(errors) => {
-                check_diagnostics(&text, &errors, &[])?;
+                check_diagnostics(&text, errors.diagnostics(), &[])?;
                 prop_assert!(
                     model.has_cycle,
                     "refused a valid manifest:\n{}\n{:#?}",

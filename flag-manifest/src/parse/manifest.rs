@@ -4,7 +4,7 @@ use crate::check::{
     build_requirement, check_cycles, check_name, check_required_variants, flag_targeting,
     static_targeting_error, to_date,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, ParseError};
 use crate::model::{ExpiredPolicy, Flag, Manifest, Mode, Profile, Requirement, Settings};
 use crate::raw::{RawExpired, RawManifest, RawMode};
 use crate::suggest::did_you_mean;
@@ -15,20 +15,21 @@ use super::deserialize;
 impl Manifest {
     /// Parses and validates the text of a `flags.toml`.
     ///
-    /// On failure, returns every problem found (at least one), each pointing at its place in `text`.
+    /// On failure, the error holds every problem found (at least one), each pointing at its place in
+    /// `text`.
     ///
     /// ```
     /// use flag_manifest::Manifest;
     ///
-    /// let errors = Manifest::parse(r#"
+    /// let error = Manifest::parse(r#"
     /// [flags.new_ui]
     /// requires = ["new_apj"]
     /// [flags.new_api]
     /// "#).unwrap_err();
-    /// assert_eq!(errors[0].message, "flag `new_ui` requires `new_apj`, which is not declared; did you mean `new_api`?");
+    /// assert_eq!(error.diagnostics()[0].message, "flag `new_ui` requires `new_apj`, which is not declared; did you mean `new_api`?");
     /// ```
-    pub fn parse(text: &str) -> Result<Manifest, Vec<Diagnostic>> {
-        let raw: RawManifest = deserialize(text)?;
+    pub fn parse(text: &str) -> Result<Manifest, ParseError> {
+        let raw: RawManifest = deserialize(text).map_err(ParseError::new)?;
         let mut errors = Vec::new();
 
         let declared: Vec<&str> = raw
@@ -167,7 +168,7 @@ impl Manifest {
         if errors.is_empty() {
             Ok(manifest)
         } else {
-            Err(errors)
+            Err(ParseError::new(errors))
         }
     }
 }
