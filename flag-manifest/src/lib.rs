@@ -65,7 +65,8 @@ pub mod targeting;
 
 pub use diagnostic::{Diagnostic, Location, ParseError};
 pub use discover::{
-    ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY, MANIFEST_FILE_NAME, locate_manifest,
+    ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY, FoundManifest, MANIFEST_FILE_NAME,
+    env_var, find_manifest, locate_manifest,
 };
 pub use model::{
     Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Requirement, Settings, rules_to_toml,
