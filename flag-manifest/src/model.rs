@@ -378,8 +378,8 @@ impl Serialize for Requirement {
     }
 }
 
-/// The flag's targeting as TOML text, which [`parse_flag_rules`](crate::parse_flag_rules) reads back into an equal [`Targeting`]:
-/// how generated code and other processes carry a flag's rules.
+/// The flag's targeting as TOML text, which [`parse_flag_rules`](crate::parse_flag_rules) reads back into an
+/// equal [`Targeting`]: how generated code and other processes carry a flag's rules.
 ///
 /// ```
 /// let manifest = flag_manifest::Manifest::parse(r#"

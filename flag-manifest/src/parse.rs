@@ -39,8 +39,8 @@ fn toml_message(error: &toml::de::Error) -> String {
     message.lines().next().unwrap_or(message).to_owned()
 }
 
-/// Reads a targeting written by [`rules_to_toml`](crate::rules_to_toml) (or by hand, in the same shape as a flag's table:
-/// `variant_stickiness`, `[[rules]]`, `[[variants]]`), with every check the manifest applies.
+/// Reads a targeting written by [`rules_to_toml`](crate::rules_to_toml) (or by hand, in the same shape as a
+/// flag's table: `variant_stickiness`, `[[rules]]`, `[[variants]]`), with every check the manifest applies.
 ///
 /// ```
 /// let targeting = flag_manifest::parse_flag_rules(r#"

@@ -122,7 +122,7 @@ impl JsonSchema for Requirements {
     }
 }
 
-/// One entry of `requires` (`targeting::build_requirement`): a name, or a table.
+/// One entry of `requires` (`check::build_requirement`): a name, or a table.
 struct Requirement;
 
 impl JsonSchema for Requirement {
@@ -288,7 +288,7 @@ pub(crate) fn payload_rules(schema: &mut Schema) {
     );
 }
 
-/// What only a dynamic flag may have (`parse::static_targeting_error` and the static check of
+/// What only a dynamic flag may have (`check::static_targeting_error` and the static check of
 /// `requires`): targeting keys, even empty, and `requires` entries that need a flag off or a variant.
 pub(crate) fn flag_rules(schema: &mut Schema) {
     // Validators name the schema a value fails: a `not` whose schema is only a description reads as the

@@ -3,7 +3,7 @@
 //! `tests/schema.rs` compare it with.
 
 /// Flag, profile and variant names: a lowercase letter, then lowercase letters, digits and `_` (see
-/// `parse::check_name`).
+/// `check::check_name`).
 pub(crate) const NAME_PATTERN: &str = "^[a-z][a-z0-9_]*$";
 
 // The value syntaxes of `targeting::values`, as ECMA-262 patterns (the dialect of JSON Schema), written
