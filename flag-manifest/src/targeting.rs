@@ -45,7 +45,6 @@ use serde::{Serialize, Serializer};
 
 pub use operator::Operator;
 pub use summary::VariantsSummary;
-#[cfg(feature = "schema")]
 pub(crate) use value_kind::ValueKind;
 pub use values::{Cidr, SemVer, parse_number, parse_rfc3339};
 

@@ -16,7 +16,7 @@ use crate::raw::{RawConstraint, RawFlag, RawPayload, RawRollout, RawRule, RawVar
 use crate::suggest::did_you_mean;
 use crate::targeting::{
     CONTEXT_FIELDS, Constraint, Operator, Payload, PayloadKind, Rollout, Rule, Stickiness,
-    Targeting, UNLEASH_FIELD_NAMES, Variant, VariantOverride, parse_number,
+    Targeting, UNLEASH_FIELD_NAMES, ValueKind, Variant, VariantOverride, parse_number,
 };
 
 /// Checks and converts the targeting keys of a flag's table.
@@ -137,7 +137,7 @@ impl Checker<'_> {
         let context = self.context_name(&raw.context, errors);
         let operator = self.operator(&raw.operator, errors);
         let (context, operator) = (context?, operator?);
-        let is_date = matches!(operator, Operator::DateAfter | Operator::DateBefore);
+        let is_date = operator.value_kind() == ValueKind::Instant;
         let mut valid = true;
         if context == "current_time" && !is_date {
             errors.push(

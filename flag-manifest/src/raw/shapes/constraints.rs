@@ -242,12 +242,13 @@ impl<T: JsonSchema> JsonSchema for Constraints<T> {
         fn operator_in(names: Vec<&'static str>) -> Value {
             json!({ "properties": { "operator": { "enum": names } }, "required": ["operator"] })
         }
+        let instants = operator_names(|operator| operator.value_kind() == ValueKind::Instant);
         let mut entry = vec![
             generator.subschema_for::<T>().to_value(),
             // `current_time` is an instant: only the date operators compare it.
             json!({
                 "if": { "properties": { "context": { "const": "current_time" } }, "required": ["context"] },
-                "then": { "properties": { "operator": { "enum": ["date_after", "date_before"] } } },
+                "then": { "properties": { "operator": { "enum": instants } } },
             }),
             // `case_insensitive = true` only with the string operators.
             json!({
