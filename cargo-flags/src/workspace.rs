@@ -33,11 +33,7 @@ pub struct Env {
 impl Env {
     /// The variables of this process; empty values count as unset, as in the macros.
     pub fn from_process() -> Env {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        };
+        let var = flag_manifest::env_var;
         Env {
             manifest: var(ENV_MANIFEST),
             profile: var(ENV_PROFILE),

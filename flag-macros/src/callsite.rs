@@ -161,7 +161,7 @@ fn packed_catalog(build: &Build) -> String {
             description: flag.description.as_deref(),
             owner: flag.owner.as_deref(),
             expires: expiries[index].as_deref(),
-            requires: flag.requires.iter().map(String::as_str).collect(),
+            requires: flag.requires(),
             requirements: flag
                 .requirements
                 .iter()

@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use flag_manifest::{
-    Date, Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, MANIFEST_FILE_NAME, Manifest,
-    Resolution, locate_manifest, resolve,
+    Date, Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, FoundManifest, Manifest,
+    Resolution, env_var, find_manifest, resolve,
 };
 
 /// What every use in this compilation needs from the manifest.
@@ -145,16 +145,10 @@ pub fn load() -> Loaded {
         .unwrap_or_default();
     load_from(
         &crate_dir,
-        env(ENV_MANIFEST).as_deref(),
-        env(ENV_PROFILE),
-        env(ENV_OVERRIDES),
+        env_var(ENV_MANIFEST).as_deref(),
+        env_var(ENV_PROFILE),
+        env_var(ENV_OVERRIDES),
     )
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }
 
 /// [`load`] with its inputs given, for tests.
@@ -177,8 +171,8 @@ pub fn load_from(
     }
     #[cfg(test)]
     SEARCHES.fetch_add(1, Ordering::Relaxed);
-    let path = match locate_manifest(crate_dir, explicit_manifest) {
-        Ok(path) => path,
+    let FoundManifest { path, passed } = match find_manifest(crate_dir, explicit_manifest) {
+        Ok(found) => found,
         Err(message) => {
             return Err(Arc::new(LoadError {
                 messages: vec![message],
@@ -212,7 +206,7 @@ pub fn load_from(
     *last = metadata.filter(std::fs::Metadata::is_file).map(|_| Last {
         crate_dir: crate_dir.to_path_buf(),
         explicit_manifest: explicit_manifest.map(str::to_owned),
-        passed: passed_candidates(crate_dir, explicit_manifest, &key.path),
+        passed,
         path: key.path,
         stamp: key.stamp,
         profile: key.profile,
@@ -220,24 +214,6 @@ pub fn load_from(
         loaded: loaded.clone(),
     });
     loaded
-}
-
-/// The candidates [`locate_manifest`] looked at, and found no file at, before `found`: the `flags.toml` of
-/// each directory from the crate's up to, not including, the one it was found in. None when the manifest is
-/// named explicitly.
-fn passed_candidates(
-    crate_dir: &Path,
-    explicit_manifest: Option<&str>,
-    found: &Path,
-) -> Vec<PathBuf> {
-    if explicit_manifest.is_some_and(|explicit| !explicit.is_empty()) {
-        return Vec::new();
-    }
-    crate_dir
-        .ancestors()
-        .map(|dir| dir.join(MANIFEST_FILE_NAME))
-        .take_while(|candidate| candidate.as_os_str() != found.as_os_str())
-        .collect()
 }
 
 fn parse_and_resolve(key: &Key) -> Loaded {
@@ -267,7 +243,7 @@ fn parse_and_resolve(key: &Key) -> Loaded {
             std::env::var("CARGO_CRATE_NAME").unwrap_or_default()
         );
     }
-    let manifest = Manifest::parse(&text).map_err(fail)?;
+    let manifest = Manifest::parse(&text).map_err(|error| fail(error.into_diagnostics()))?;
     let earliest_expiry = manifest.flags.iter().filter_map(|flag| flag.expires).min();
     let build = |manifest, resolution| {
         Arc::new(Build {
@@ -402,7 +378,7 @@ mod tests {
         let missing = found(&member).unwrap_err();
         assert_eq!(
             missing.messages,
-            [locate_manifest(&member, None).unwrap_err()],
+            [flag_manifest::locate_manifest(&member, None).unwrap_err()],
         );
         // Created later: found by the next use (a failed search is not remembered).
         std::fs::write(dir.join("flags.toml"), "[flags.root]\n").unwrap();
@@ -418,27 +394,6 @@ mod tests {
             gone.messages[0].contains("which is not a file"),
             "{:?}",
             gone.messages
-        );
-    }
-
-    #[test]
-    fn passed_candidates_are_the_directories_below_the_manifest() {
-        let crate_dir = Path::new("/ws/crates/app");
-        assert_eq!(
-            passed_candidates(crate_dir, None, Path::new("/ws/flags.toml")),
-            [
-                PathBuf::from("/ws/crates/app/flags.toml"),
-                PathBuf::from("/ws/crates/flags.toml")
-            ]
-        );
-        assert!(passed_candidates(crate_dir, None, &crate_dir.join("flags.toml")).is_empty());
-        assert!(
-            passed_candidates(crate_dir, Some("../f.toml"), Path::new("/ws/crates/f.toml"))
-                .is_empty()
-        );
-        assert_eq!(
-            passed_candidates(crate_dir, Some(""), Path::new("/ws/crates/flags.toml")),
-            [PathBuf::from("/ws/crates/app/flags.toml")]
         );
     }
 

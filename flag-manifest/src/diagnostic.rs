@@ -36,8 +36,8 @@ pub enum Location {
 /// One problem, with a message that says what is wrong and, where there is one, a hint at the fix.
 ///
 /// ```
-/// let errors = flag_manifest::Manifest::parse("[flags.new_ui]\ndefualt = true\n").unwrap_err();
-/// let text = errors[0].render(std::path::Path::new("flags.toml"));
+/// let error = flag_manifest::Manifest::parse("[flags.new_ui]\ndefualt = true\n").unwrap_err();
+/// let text = error.diagnostics()[0].render(std::path::Path::new("flags.toml"));
 /// assert!(text.starts_with("flags.toml:2:1: unknown field `defualt`"), "{text}");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +130,94 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// Why a text was refused: every problem found in it (at least one), each with its place.
+///
+/// [`Manifest::parse`](crate::Manifest::parse) reports all the problems of a manifest at once, so that an
+/// author with three typos sees three errors. `Display` lists them, one [`Diagnostic`] after the other as
+/// `flags.toml:line:col: message`; [`ParseError::diagnostics`] (or iterating) gives each with its
+/// [`Location`], for a caller that renders them its own way.
+///
+/// ```
+/// let error = flag_manifest::Manifest::parse("[flags.new_ui]\ndefualt = true\n").unwrap_err();
+/// assert_eq!(error.diagnostics().len(), 1);
+/// let flag_manifest::Location::Manifest { line, column, .. } = error.diagnostics()[0].location else {
+///     panic!("not in the manifest");
+/// };
+/// assert_eq!((line, column), (2, 1));
+/// assert!(error.to_string().starts_with("flags.toml:2:1: unknown field `defualt`"), "{error}");
+///
+/// let error = flag_manifest::Manifest::parse("[flags.A]\n[flags.b]\nrequires = [\"c\"]\n").unwrap_err();
+/// let lines: Vec<String> = error.iter().map(ToString::to_string).collect();
+/// assert!(lines[0].starts_with("flags.toml:1:8: flag name `A`"), "{error}");
+/// assert!(lines[1].starts_with("flags.toml:3:13: flag `b` requires `c`"), "{error}");
+/// let boxed: Box<dyn std::error::Error> = Box::new(error);
+/// assert!(boxed.to_string().contains("requires `c`"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl ParseError {
+    /// An error of these problems; `diagnostics` should not be empty.
+    pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        ParseError { diagnostics }
+    }
+
+    /// Every problem, in the order found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Every problem, in the order found.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.diagnostics.iter()
+    }
+
+    /// The problems, owned.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, diagnostic) in self.diagnostics.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            fmt::Display::fmt(diagnostic, f)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+impl From<ParseError> for Vec<Diagnostic> {
+    fn from(error: ParseError) -> Self {
+        error.diagnostics
+    }
+}
+
+impl IntoIterator for ParseError {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ParseError {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.diagnostics.iter()
+    }
+}
 
 /// The 1-based line and character column of byte `offset` in `text`.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
-use crate::targeting::{Requirement, Targeting};
+use crate::targeting::{Targeting, targeting_to_toml};
 
 /// A parsed and validated `flags.toml`.
 ///
@@ -224,18 +225,41 @@ pub struct Flag {
     pub owner: Option<String>,
     /// The date after which the flag should be gone from the code.
     pub expires: Option<Date>,
-    /// Flags that must be on wherever this one is on: every entry of `requires` except those that need the
-    /// other flag off (see [`Flag::requirements`]).
-    pub requires: Vec<String>,
     /// The bytes of the flag's name in its table header, for diagnostics.
     pub span: Range<usize>,
-    /// The bytes of each entry of `requires`, index-aligned with it, for diagnostics.
-    pub requires_spans: Vec<Range<usize>>,
-    /// Every entry of `requires`, in order, with the state it needs: on (the plain form), off, or on with
-    /// one of some variants. Only a dynamic flag may need another flag off or on with a variant.
+    /// Every entry of `requires`, in order, with the state it needs (on in the plain form, off, or on with
+    /// one of some variants) and its bytes in the manifest. Only a dynamic flag may need another flag off
+    /// or on with a variant. [`Flag::requires`] lists the flags that must be on.
     pub requirements: Vec<Requirement>,
     /// The flag's rules, variants and variant stickiness (always empty for a static flag).
     pub targeting: Targeting,
+}
+
+impl Flag {
+    /// The flags that must be on wherever this one is on, in the order of `requires`: every entry of
+    /// [`Flag::requirements`] except those that need the other flag off.
+    ///
+    /// ```
+    /// let manifest = flag_manifest::Manifest::parse(r#"
+    /// [flags.api]
+    /// mode = "dynamic"
+    /// [flags.legacy]
+    /// mode = "dynamic"
+    /// [flags.ui]
+    /// mode = "dynamic"
+    /// requires = ["api", { flag = "legacy", enabled = false }]
+    /// "#).unwrap();
+    /// let ui = manifest.flag("ui").unwrap();
+    /// assert_eq!(ui.requires(), ["api"]);
+    /// assert_eq!(ui.requirements.len(), 2);
+    /// ```
+    pub fn requires(&self) -> Vec<&str> {
+        self.requirements
+            .iter()
+            .filter(|requirement| requirement.enabled)
+            .map(|requirement| requirement.flag.as_str())
+            .collect()
+    }
 }
 
 /// The manifest's `[settings]` table: choices that apply to the whole manifest.
@@ -293,4 +317,81 @@ impl Profile {
             .find(|(name, _)| name == flag)
             .map(|&(_, on)| on)
     }
+}
+
+/// One entry of a flag's `requires`: another flag's state that this flag needs.
+///
+/// `requires = ["new_api"]` needs `new_api` on. A dynamic flag may also write a table:
+/// `{ flag = "legacy", enabled = false }` needs `legacy` off, and `{ flag = "checkout", variants = ["blue"] }`
+/// needs `checkout` on with one of those variants (Unleash's dependent features).
+///
+/// ```
+/// let manifest = flag_manifest::Manifest::parse(r#"
+/// [flags.legacy]
+/// mode = "dynamic"
+/// [flags.modern]
+/// mode = "dynamic"
+/// requires = [{ flag = "legacy", enabled = false }]
+/// "#).unwrap();
+/// let requirement = &manifest.flag("modern").unwrap().requirements[0];
+/// assert!(requirement.is_met(false, None));
+/// assert!(!requirement.is_met(true, None));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// The required flag.
+    pub flag: String,
+    /// The state it must be in.
+    pub enabled: bool,
+    /// When not empty, the required flag must be on with one of these variants.
+    pub variants: Vec<String>,
+    /// The bytes of the entry in the manifest, for diagnostics.
+    pub span: Range<usize>,
+}
+
+impl Requirement {
+    /// Whether the required flag, being `enabled` with `variant` for a context, satisfies this requirement.
+    pub fn is_met(&self, enabled: bool, variant: Option<&str>) -> bool {
+        if !self.enabled {
+            return !enabled;
+        }
+        enabled
+            && (self.variants.is_empty()
+                || variant.is_some_and(|name| self.variants.iter().any(|wanted| wanted == name)))
+    }
+}
+
+impl Serialize for Requirement {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.enabled && self.variants.is_empty() {
+            return serializer.serialize_str(&self.flag);
+        }
+        let mut out = serializer.serialize_map(None)?;
+        out.serialize_entry("flag", &self.flag)?;
+        if !self.enabled {
+            out.serialize_entry("enabled", &false)?;
+        }
+        if !self.variants.is_empty() {
+            out.serialize_entry("variants", &self.variants)?;
+        }
+        out.end()
+    }
+}
+
+/// The flag's targeting as TOML text, which [`parse_flag_rules`](crate::parse_flag_rules) reads back into an
+/// equal [`Targeting`]: how generated code and other processes carry a flag's rules.
+///
+/// ```
+/// let manifest = flag_manifest::Manifest::parse(r#"
+/// [flags.checkout_v2]
+/// mode = "dynamic"
+/// [[flags.checkout_v2.rules]]
+/// rollout = { percent = 25 }
+/// "#).unwrap();
+/// let flag = manifest.flag("checkout_v2").unwrap();
+/// let text = flag_manifest::rules_to_toml(flag);
+/// assert_eq!(flag_manifest::parse_flag_rules(&text).unwrap(), flag.targeting);
+/// ```
+pub fn rules_to_toml(flag: &Flag) -> String {
+    targeting_to_toml(&flag.targeting)
 }

@@ -180,7 +180,9 @@ fn check_requires(manifest: &Manifest, states: &[FlagState], errors: &mut Vec<Di
         if !states[index].enabled || flag.mode == crate::Mode::Dynamic {
             continue;
         }
-        for (required, span) in flag.requires.iter().zip(&flag.requires_spans) {
+        // A static flag's requirements all need the other flag on.
+        for requirement in &flag.requirements {
+            let (required, span) = (&requirement.flag, &requirement.span);
             let Some(required_index) = manifest.flag_index(required) else {
                 continue;
             };

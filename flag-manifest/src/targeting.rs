@@ -29,27 +29,23 @@
 //! overrides = [{ context = "user_id", values = ["42"] }]
 //! ```
 //!
-//! A targeting travels as TOML text: [`rules_to_toml`] writes a flag's targeting and [`parse_flag_rules`]
-//! reads it back, with the manifest's checks, into an equal [`Targeting`].
+//! A targeting travels as TOML text: [`targeting_to_toml`] writes it and
+//! [`parse_flag_rules`](crate::parse_flag_rules) reads it back, with the manifest's checks, into an equal
+//! [`Targeting`].
 
-mod raw;
+mod operator;
 mod summary;
+mod value_kind;
 mod values;
 
 use std::fmt;
-use std::ops::Range;
-use std::str::FromStr;
 
-use serde::ser::{SerializeMap, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::diagnostic::Diagnostic;
-use crate::model::Flag;
-
-#[cfg(feature = "schema")]
-pub(crate) use raw::UNLEASH_FIELD_NAMES;
-pub(crate) use raw::{RawRule, RawVariant, build_requirement, build_targeting, has_targeting};
+pub use operator::Operator;
 pub use summary::VariantsSummary;
+pub(crate) use value_kind::ValueKind;
 pub use values::{Cidr, SemVer, parse_number, parse_rfc3339};
 
 /// The context fields the runtime knows by name. Any other name in a constraint, a stickiness or an override
@@ -61,6 +57,15 @@ pub const CONTEXT_FIELDS: [&str; 6] = [
     "current_time",
     "environment",
     "app_name",
+];
+
+/// The names Unleash gives the context's fields, and ours.
+pub(crate) const UNLEASH_FIELD_NAMES: [(&str, &str); 5] = [
+    ("userId", "user_id"),
+    ("sessionId", "session_id"),
+    ("remoteAddress", "remote_address"),
+    ("currentTime", "current_time"),
+    ("appName", "app_name"),
 ];
 
 /// Everything that decides a dynamic flag per context: its rules, its variants and their stickiness.
@@ -200,134 +205,6 @@ impl Serialize for Constraint {
             out.serialize_field("inverted", &true)?;
         }
         out.end()
-    }
-}
-
-macro_rules! operators {
-    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal, list: $list:literal;)*) => {
-        /// How a constraint compares a context field with its values (snake_case in the manifest).
-        ///
-        /// ```
-        /// use flag_manifest::Operator;
-        /// assert_eq!("str_ends_with".parse::<Operator>(), Ok(Operator::StrEndsWith));
-        /// assert!(Operator::In.takes_list());
-        /// assert!(!Operator::NumGt.takes_list());
-        /// ```
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operator {
-            $($(#[doc = $doc])* $variant,)*
-        }
-
-        impl Operator {
-            /// Every operator, in the order of the documentation.
-            pub const ALL: &'static [Operator] = &[$(Operator::$variant),*];
-
-            /// The operator's name in the manifest.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Operator::$variant => $name,)*
-                }
-            }
-
-            /// Whether the operator takes a list of `values` (else a single `value`).
-            pub fn takes_list(self) -> bool {
-                match self {
-                    $(Operator::$variant => $list,)*
-                }
-            }
-        }
-    };
-}
-
-operators! {
-    /// The field equals one of the values.
-    In = "in", list: true;
-    /// The field equals none of the values (or is missing).
-    NotIn = "not_in", list: true;
-    /// The field starts with one of the values.
-    StrStartsWith = "str_starts_with", list: true;
-    /// The field ends with one of the values.
-    StrEndsWith = "str_ends_with", list: true;
-    /// The field contains one of the values.
-    StrContains = "str_contains", list: true;
-    /// The field, as a number, equals the value.
-    NumEq = "num_eq", list: false;
-    /// The field, as a number, is greater than the value.
-    NumGt = "num_gt", list: false;
-    /// The field, as a number, is greater than or equal to the value.
-    NumGte = "num_gte", list: false;
-    /// The field, as a number, is less than the value.
-    NumLt = "num_lt", list: false;
-    /// The field, as a number, is less than or equal to the value.
-    NumLte = "num_lte", list: false;
-    /// The instant (`current_time`, or the field as RFC 3339) is strictly after the value.
-    DateAfter = "date_after", list: false;
-    /// The instant (`current_time`, or the field as RFC 3339) is strictly before the value.
-    DateBefore = "date_before", list: false;
-    /// The field, as a semantic version, equals the value.
-    SemverEq = "semver_eq", list: false;
-    /// The field, as a semantic version, is greater than the value.
-    SemverGt = "semver_gt", list: false;
-    /// The field, as a semantic version, is greater than or equal to the value.
-    SemverGte = "semver_gte", list: false;
-    /// The field, as a semantic version, is less than the value.
-    SemverLt = "semver_lt", list: false;
-    /// The field, as a semantic version, is less than or equal to the value.
-    SemverLte = "semver_lte", list: false;
-    /// The field matches the regular expression (anywhere, unless anchored); needs the `regex` feature.
-    Regex = "regex", list: false;
-    /// The field, as an IP address, lies in one of the CIDR blocks (or equals one of the addresses).
-    InCidr = "in_cidr", list: true;
-}
-
-impl Operator {
-    /// Whether `case_insensitive = true` means something for this operator: the string comparisons and
-    /// `regex`.
-    ///
-    /// ```
-    /// use flag_manifest::Operator;
-    /// assert!(Operator::StrContains.honours_case_insensitive());
-    /// assert!(!Operator::NumGt.honours_case_insensitive());
-    /// ```
-    pub fn honours_case_insensitive(self) -> bool {
-        matches!(
-            self,
-            Operator::In
-                | Operator::NotIn
-                | Operator::StrStartsWith
-                | Operator::StrEndsWith
-                | Operator::StrContains
-                | Operator::Regex
-        )
-    }
-
-    /// The operator's names, for "did you mean" suggestions.
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        Operator::ALL.iter().map(|operator| operator.as_str())
-    }
-}
-
-impl FromStr for Operator {
-    type Err = ();
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Operator::ALL
-            .iter()
-            .copied()
-            .find(|operator| operator.as_str() == name)
-            .ok_or(())
-    }
-}
-
-impl fmt::Display for Operator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Operator {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -481,105 +358,12 @@ pub struct VariantOverride {
     pub values: Vec<String>,
 }
 
-/// One entry of a flag's `requires`: another flag's state that this flag needs.
-///
-/// `requires = ["new_api"]` needs `new_api` on. A dynamic flag may also write a table:
-/// `{ flag = "legacy", enabled = false }` needs `legacy` off, and `{ flag = "checkout", variants = ["blue"] }`
-/// needs `checkout` on with one of those variants (Unleash's dependent features).
-///
-/// ```
-/// let manifest = flag_manifest::Manifest::parse(r#"
-/// [flags.legacy]
-/// mode = "dynamic"
-/// [flags.modern]
-/// mode = "dynamic"
-/// requires = [{ flag = "legacy", enabled = false }]
-/// "#).unwrap();
-/// let requirement = &manifest.flag("modern").unwrap().requirements[0];
-/// assert!(requirement.is_met(false, None));
-/// assert!(!requirement.is_met(true, None));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    /// The required flag.
-    pub flag: String,
-    /// The state it must be in.
-    pub enabled: bool,
-    /// When not empty, the required flag must be on with one of these variants.
-    pub variants: Vec<String>,
-    /// The bytes of the entry in the manifest, for diagnostics.
-    pub span: Range<usize>,
-}
-
-impl Requirement {
-    /// Whether the required flag, being `enabled` with `variant` for a context, satisfies this requirement.
-    pub fn is_met(&self, enabled: bool, variant: Option<&str>) -> bool {
-        if !self.enabled {
-            return !enabled;
-        }
-        enabled
-            && (self.variants.is_empty()
-                || variant.is_some_and(|name| self.variants.iter().any(|wanted| wanted == name)))
-    }
-}
-
-impl Serialize for Requirement {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.enabled && self.variants.is_empty() {
-            return serializer.serialize_str(&self.flag);
-        }
-        let mut out = serializer.serialize_map(None)?;
-        out.serialize_entry("flag", &self.flag)?;
-        if !self.enabled {
-            out.serialize_entry("enabled", &false)?;
-        }
-        if !self.variants.is_empty() {
-            out.serialize_entry("variants", &self.variants)?;
-        }
-        out.end()
-    }
-}
-
-/// The flag's targeting as TOML text, which [`parse_flag_rules`] reads back into an equal [`Targeting`]:
-/// how generated code and other processes carry a flag's rules.
-///
-/// ```
-/// let manifest = flag_manifest::Manifest::parse(r#"
-/// [flags.checkout_v2]
-/// mode = "dynamic"
-/// [[flags.checkout_v2.rules]]
-/// rollout = { percent = 25 }
-/// "#).unwrap();
-/// let flag = manifest.flag("checkout_v2").unwrap();
-/// let text = flag_manifest::rules_to_toml(flag);
-/// assert_eq!(flag_manifest::parse_flag_rules(&text).unwrap(), flag.targeting);
-/// ```
-pub fn rules_to_toml(flag: &Flag) -> String {
-    targeting_to_toml(&flag.targeting)
-}
-
-/// [`Targeting`] as TOML text: `variant_stickiness`, `[[rules]]` and `[[variants]]` at the top level.
+/// [`Targeting`] as TOML text: `variant_stickiness`, `[[rules]]` and `[[variants]]` at the top level, which
+/// [`parse_flag_rules`](crate::parse_flag_rules) reads back into an equal [`Targeting`].
 pub fn targeting_to_toml(targeting: &Targeting) -> String {
     // Every field of the model is a string, an integer, a boolean, an array or a table, all of which TOML
     // represents, so serialising does not fail. Were it ever to, the text says so in a form that
     // `parse_flag_rules` refuses, rather than passing for an empty targeting (a flag without its rules).
     toml::to_string(targeting)
         .unwrap_or_else(|error| format!("unserialisable = {:?}\n", error.to_string()))
-}
-
-/// Reads a targeting written by [`rules_to_toml`] (or by hand, in the same shape as a flag's table:
-/// `variant_stickiness`, `[[rules]]`, `[[variants]]`), with every check the manifest applies.
-///
-/// ```
-/// let targeting = flag_manifest::parse_flag_rules(r#"
-/// [[rules]]
-/// constraints = [{ context = "country", operator = "in", values = ["NZ"] }]
-/// "#).unwrap();
-/// assert_eq!(targeting.rules.len(), 1);
-///
-/// let errors = flag_manifest::parse_flag_rules("[[rules]]\nconstraints = [{ context = \"x\", operator = \"inn\", values = [] }]\n").unwrap_err();
-/// assert!(errors[0].message.contains("did you mean `in`?"), "{}", errors[0].message);
-/// ```
-pub fn parse_flag_rules(text: &str) -> Result<Targeting, Vec<Diagnostic>> {
-    raw::parse_document(text)
 }

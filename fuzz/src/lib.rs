@@ -59,8 +59,8 @@ pub fn manifest(data: &[u8]) -> String {
             }
         }
         Err(errors) => {
-            check(&text, &errors, &[]);
-            format!("parse: {}", shape(&errors[0].message))
+            check(&text, errors.diagnostics(), &[]);
+            format!("parse: {}", shape(&errors.diagnostics()[0].message))
         }
     }
 }
@@ -142,7 +142,7 @@ fn check_requires(manifest: &Manifest, resolution: &Resolution) {
     assert_eq!(resolution.states.len(), manifest.flags.len());
     for (flag, state) in manifest.flags.iter().zip(&resolution.states) {
         if state.enabled && flag.mode == Mode::Static {
-            for required in &flag.requires {
+            for required in flag.requires() {
                 assert!(
                     resolution.is_enabled(manifest, required),
                     "resolve accepted `{}` on while it requires `{required}`, which is off",

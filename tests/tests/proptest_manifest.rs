@@ -108,7 +108,7 @@ fn parse_everything(
                 }
             }
         }
-        Err(errors) => check_diagnostics(text, &errors, &[])?,
+        Err(errors) => check_diagnostics(text, errors.diagnostics(), &[])?,
     }
     match parse_state_file(text) {
         Ok(states) => {
@@ -131,7 +131,7 @@ fn check_requires_hold(
         if !state.enabled || flag.mode == Mode::Dynamic {
             continue;
         }
-        for required in &flag.requires {
+        for required in flag.requires() {
             let index = manifest.flag_index(required);
             prop_assert!(
                 index.is_some_and(|index| states[index].enabled),
@@ -382,7 +382,7 @@ fn check_parsed(model: &ManifestModel, manifest: &Manifest) -> Result<(), TestCa
             .iter()
             .map(|&i| model.flags[i].name.as_str())
             .collect();
-        prop_assert_eq!(&flag.requires, &requires);
+        prop_assert_eq!(&flag.requires(), &requires);
         prop_assert_eq!(
             manifest.source.get(flag.span.clone()),
             Some(flag.name.as_str())
@@ -750,7 +750,7 @@ proptest! {
                 check_parsed(&model, &manifest)?;
             }
             Err(errors) => {
-                check_diagnostics(&text, &errors, &[])?;
+                check_diagnostics(&text, errors.diagnostics(), &[])?;
                 prop_assert!(
                     model.has_cycle,
                     "refused a valid manifest:\n{}\n{:#?}",

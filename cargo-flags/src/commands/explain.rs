@@ -214,17 +214,17 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         declared_at: chain[0].note.clone(),
         chain,
         requires: flag
-            .requires
-            .iter()
+            .requires()
+            .into_iter()
             .map(|required| Related {
-                name: required.clone(),
+                name: required.to_owned(),
                 enabled: state_of(required),
             })
             .collect(),
         required_by: manifest
             .flags
             .iter()
-            .filter(|other| other.requires.iter().any(|required| required == name))
+            .filter(|other| other.requires().contains(&name))
             .map(|other| Related {
                 name: other.name.clone(),
                 enabled: state_of(&other.name),

@@ -86,7 +86,7 @@ pub fn run(session: &Session, profile: Option<&str>) -> Result<Outcome, CliError
             owner: flag.owner.clone(),
             expires: flag.expires.map(|date| date.to_string()),
             expired: flag.expires.is_some_and(|expires| expires < today),
-            requires: flag.requires.clone(),
+            requires: flag.requires().into_iter().map(str::to_owned).collect(),
             references: scan.references_to(&flag.name).count(),
         })
         .collect();

@@ -294,7 +294,7 @@ impl Runner {
             manifest
                 .flags
                 .iter()
-                .any(|flag| flag.mode == Mode::Static && flag.requires.iter().any(|r| r == name))
+                .any(|flag| flag.mode == Mode::Static && flag.requires().contains(&name))
         };
         let runtime_only: Vec<bool> = plan
             .selection

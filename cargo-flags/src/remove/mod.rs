@@ -109,14 +109,13 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
         for dependent in manifest
             .flags
             .iter()
-            .filter(|f| f.requires.iter().any(|r| r == name))
+            .filter(|f| f.requires().contains(&name))
         {
             let offset = dependent
-                .requires
+                .requirements
                 .iter()
-                .position(|r| r == name)
-                .and_then(|i| dependent.requires_spans.get(i))
-                .map_or(dependent.span.start, |span| span.start);
+                .find(|r| r.enabled && r.flag == name)
+                .map_or(dependent.span.start, |r| r.span.start);
             report.refused.push(at(
                 &manifest_display,
                 &manifest.source,
@@ -408,11 +407,11 @@ fn notes(
             ));
         }
     }
-    if on && !flag.requires.is_empty() {
+    if on && !flag.requires().is_empty() {
         report.notes.push(format!(
             "`{name}` required {}: its code is now always compiled in, so keep {} on (nothing checks it any more)",
-            flag.requires.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
-            if flag.requires.len() == 1 { "it" } else { "them" }
+            flag.requires().iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
+            if flag.requires().len() == 1 { "it" } else { "them" }
         ));
     }
     for profile in &manifest.profiles {
