@@ -300,91 +300,97 @@ fn flag_page(
             (mode_badge(flag)) " " (state_pill(flag.enabled)) " " (expiry_badge(flag))
         }
         @if let Some(description) = &flag.description { p.lead { (description) } }
-        dl.facts {
-            dt { "Owner" } dd { (flag.owner.as_deref().unwrap_or("—")) }
-            dt { "State" } dd { (state_pill(flag.enabled)) " " (decided_by(flag)) }
-            dt { "Expires" } dd { (flag.expires.as_deref().unwrap_or("never")) " " (expiry_badge(flag)) }
-            @if !flag.requirements.is_empty() { dt { "Requires" } dd { (flag.requirements.join(" and ")) } }
-            dt { "Version" } dd { (flag.version) }
-            @if let Some(counts) = &flag.evaluations {
-                dt { "Evaluations" }
-                dd {
-                    (counts.on) " on · " (counts.off) " off"
-                    @for (variant, n) in &counts.variants { " · " (variant) " " (n) }
-                }
-            }
-        }
-        section.card {
-            h2 { "Rules" }
-            @if flag.rules.is_empty() { p.muted { "No rules: the state above holds for every context." } }
-            @else {
-                ol.rules { @for rule in &flag.rules { li { (rule) } } }
-                @if !flag.rules_apply { p.muted { "Held by " (flag.source) " for every context: the rules apply again after a reset." } }
-            }
-            @if let Some(variants) = &flag.variants { p { "Variants: " (variants) } }
-        }
-        @if !flag.is_dynamic() {
-            section.card.readonly {
-                h2 { "Read-only: a static flag" }
-                p { (static_message_of(flag)) }
-            }
-        } @else if editable {
-            section.card.actions {
-                h2 { "Change" }
-                form.action-row method="post" action=(action("switch")) {
-                    input type="hidden" name="version" value=(flag.version);
-                    input type="hidden" name="on" value=(if flag.enabled { "false" } else { "true" });
-                    (reason_input())
-                    @if flag.enabled {
-                        button.btn.danger type="submit" { "Switch off…" }
-                    } @else {
-                        button.btn.primary type="submit" { "Switch on…" }
+        div.flag-grid {
+            div.main-col {
+                dl.facts {
+                    dt { "Owner" } dd { (flag.owner.as_deref().unwrap_or("—")) }
+                    dt { "State" } dd { (state_pill(flag.enabled)) " " (decided_by(flag)) }
+                    dt { "Expires" } dd { (flag.expires.as_deref().unwrap_or("never")) " " (expiry_badge(flag)) }
+                    @if !flag.requirements.is_empty() { dt { "Requires" } dd { (flag.requirements.join(" and ")) } }
+                    dt { "Version" } dd { (flag.version) }
+                    @if let Some(counts) = &flag.evaluations {
+                        dt { "Evaluations" }
+                        dd {
+                            (counts.on) " on · " (counts.off) " off"
+                            @for (variant, n) in &counts.variants { " · " (variant) " " (n) }
+                        }
                     }
                 }
-                form.action-row method="post" action=(action("rollout")) {
-                    input type="hidden" name="version" value=(flag.version);
-                    @let percents = rollouts(&flag.name);
-                    label.field {
-                        span { "Rule" }
-                        select name="rule" {
-                            @if percents.is_empty() { option value="1" { "new rule: everyone" } }
-                            @for (index, percent) in percents.iter().enumerate() {
-                                option value=(index + 1) {
-                                    "rule " (index + 1) ": " (percent.map_or("no rollout".to_owned(), |p| format!("{p}%")))
+                section.card {
+                    h2 { "Rules" }
+                    @if flag.rules.is_empty() { p.muted { "No rules: the state above holds for every context." } }
+                    @else {
+                        ol.rules { @for rule in &flag.rules { li { (rule) } } }
+                        @if !flag.rules_apply { p.muted { "Held by " (flag.source) " for every context: the rules apply again after a reset." } }
+                    }
+                    @if let Some(variants) = &flag.variants { p { "Variants: " (variants) } }
+                }
+                section.card {
+                    h2 { "History" }
+                    @if history.is_empty() {
+                        p.muted { "No change made here since the program started." }
+                    } @else {
+                        table.history {
+                            thead { tr { th { "When" } th { "Who" } th { "Action" } th { "Change" } th { "Reason" } } }
+                            tbody {
+                                @for change in history {
+                                    tr {
+                                        td.nowrap { time datetime=(change.at) { (change.at.replace('T', " ").trim_end_matches('Z')) } }
+                                        td { (change.actor) }
+                                        td.nowrap { (change.action) }
+                                        td { span.old { (change.old) } " → " span.new { (change.new) } }
+                                        td.reason { (change.reason) }
+                                    }
                                 }
                             }
                         }
                     }
-                    label.field.narrow {
-                        span { "Rollout %" }
-                        input type="number" name="percent" min="0" max="100" required value=(percents.iter().flatten().next().copied().unwrap_or(0));
-                    }
-                    (reason_input())
-                    button.btn type="submit" { "Set rollout…" }
-                }
-                form.action-row method="post" action=(action("reset")) {
-                    input type="hidden" name="version" value=(flag.version);
-                    (reason_input())
-                    button.btn.ghost type="submit" { "Reset to layers below…" }
                 }
             }
-        }
-        section.card {
-            h2 { "History" }
-            @if history.is_empty() {
-                p.muted { "No change made here since the program started." }
-            } @else {
-                table.history {
-                    thead { tr { th { "When" } th { "Who" } th { "Action" } th { "Change" } th { "Reason" } } }
-                    tbody {
-                        @for change in history {
-                            tr {
-                                td.nowrap { time datetime=(change.at) { (change.at.replace('T', " ").trim_end_matches('Z')) } }
-                                td { (change.actor) }
-                                td.nowrap { (change.action) }
-                                td { span.old { (change.old) } " → " span.new { (change.new) } }
-                                td.reason { (change.reason) }
+            aside.side-col {
+                @if !flag.is_dynamic() {
+                    section.card.readonly {
+                        h2 { "Read-only: a static flag" }
+                        p { (static_message_of(flag)) }
+                    }
+                } @else if editable {
+                    section.card.actions {
+                        h2 { "Change" }
+                        form.action-row method="post" action=(action("switch")) {
+                            input type="hidden" name="version" value=(flag.version);
+                            input type="hidden" name="on" value=(if flag.enabled { "false" } else { "true" });
+                            (reason_input())
+                            @if flag.enabled {
+                                button.btn.danger type="submit" { "Switch off…" }
+                            } @else {
+                                button.btn.primary type="submit" { "Switch on…" }
                             }
+                        }
+                        form.action-row method="post" action=(action("rollout")) {
+                            input type="hidden" name="version" value=(flag.version);
+                            @let percents = rollouts(&flag.name);
+                            label.field {
+                                span { "Rule" }
+                                select name="rule" {
+                                    @if percents.is_empty() { option value="1" { "new rule: everyone" } }
+                                    @for (index, percent) in percents.iter().enumerate() {
+                                        option value=(index + 1) {
+                                            "rule " (index + 1) ": " (percent.map_or("no rollout".to_owned(), |p| format!("{p}%")))
+                                        }
+                                    }
+                                }
+                            }
+                            label.field.narrow {
+                                span { "Rollout %" }
+                                input type="number" name="percent" min="0" max="100" required value=(percents.iter().flatten().next().copied().unwrap_or(0));
+                            }
+                            (reason_input())
+                            button.btn type="submit" { "Set rollout…" }
+                        }
+                        form.action-row method="post" action=(action("reset")) {
+                            input type="hidden" name="version" value=(flag.version);
+                            (reason_input())
+                            button.btn.ghost type="submit" { "Reset to layers below…" }
                         }
                     }
                 }

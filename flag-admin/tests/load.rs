@@ -62,10 +62,17 @@ async fn a_thousand_concurrent_switches_and_reads() {
     assert_eq!(accepted.len() + refused, 750);
     let detail = send(&app, Method::GET, FLAG, &[BOB], "").await.json();
     let history = detail["history"].as_array().cloned().unwrap_or_default();
-    assert_eq!(history.len(), accepted.len(), "the history holds every accepted write");
+    assert_eq!(
+        history.len(),
+        accepted.len(),
+        "the history holds every accepted write"
+    );
     assert_eq!(detail["version"].as_u64(), Some(accepted.len() as u64));
     // Versions 1..=n, each once: no two accepted writes were made against the same state.
-    let mut versions: Vec<u64> = accepted.iter().filter_map(|change| change["version"].as_u64()).collect();
+    let mut versions: Vec<u64> = accepted
+        .iter()
+        .filter_map(|change| change["version"].as_u64())
+        .collect();
     versions.sort_unstable();
     assert_eq!(versions, (1..=accepted.len() as u64).collect::<Vec<_>>());
     // Newest first, each entry's "old" is the previous entry's "new".
@@ -73,7 +80,11 @@ async fn a_thousand_concurrent_switches_and_reads() {
         assert_eq!(pair[0]["old"], pair[1]["new"], "{pair:?}");
     }
     // The final state is the last accepted write's.
-    let last = accepted.iter().max_by_key(|change| change["version"].as_u64()).cloned().unwrap_or_default();
+    let last = accepted
+        .iter()
+        .max_by_key(|change| change["version"].as_u64())
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(history[0], last);
     let last_on = last["action"] == "switch on";
     assert_eq!(detail["enabled"].as_bool(), Some(last_on));
