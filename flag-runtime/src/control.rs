@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::Error;
-use crate::registry;
+use crate::entry;
+use crate::registry::{self, Layer};
 use crate::targeting::Context;
 
 /// A flag decided for one context, by [`evaluate`].
@@ -76,7 +77,7 @@ pub fn set(name: &str, on: bool) -> Result<(), Error> {
     })
 }
 
-/// Undoes [`set`]: the flag goes back to what the lower sources say.
+/// Undoes [`set`] and [`set_table`]: the flag goes back to what the lower sources say.
 ///
 /// ```
 /// # let _ = flag_runtime::flag!("dark_mode"); // links the crate's catalog of flags
@@ -87,7 +88,68 @@ pub fn set(name: &str, on: bool) -> Result<(), Error> {
 pub fn reset(name: &str) -> Result<(), Error> {
     registry::with(|registry| {
         let id = registry.find_dynamic(name)?;
-        registry.set_api(id, None);
+        registry.set_api_table(id, None);
         Ok(())
+    })
+}
+
+/// Applies a table to the dynamic flag `name` for the whole process, as [`set`] does a state: `text` is the
+/// flag's table in the runtime file's syntax (`default`, `[[rules]]`, `[[variants]]`,
+/// `variant_stickiness`), and each part it gives replaces that part of the runtime file's and the fleet's,
+/// until [`reset`] or the next `set_table`. Its `default`, if given, is [`set`]'s state, which holds for
+/// every context. The table is checked as a runtime file's is (the rules `cargo flags fleet` applies before
+/// it writes); a refused one changes nothing.
+///
+/// ```
+/// use flag_runtime::Context;
+///
+/// # let _ = flag_runtime::flag!("search_ranking"); // links the crate's catalog of flags
+/// let pro = Context::new().user_id("8").property("plan", "pro");
+/// flag_runtime::set_table("search_ranking", "[[rules]]\nrollout = { percent = 100 }\n")?;
+/// assert!(flag_runtime::evaluate("search_ranking", &pro)?.enabled);
+/// assert_eq!(flag_runtime::targeting_toml("search_ranking")?, "[[rules]]\n\n[rules.rollout]\npercent = 100\n");
+///
+/// let error = flag_runtime::set_table("search_ranking", "[[rules]]\nrollout = { percent = 101 }\n");
+/// assert!(error.is_err(), "refused: {error:?}");
+/// flag_runtime::reset("search_ranking")?;
+/// assert!(flag_runtime::targeting_toml("search_ranking")?.contains("percent = 25"));
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn set_table(name: &str, text: &str) -> Result<(), Error> {
+    let state =
+        flag_manifest::parse_flag_table(name, text).map_err(|diagnostics| Error::Entry {
+            flag: name.to_owned(),
+            message: diagnostics
+                .iter()
+                .map(crate::sources::describe_one)
+                .collect::<Vec<_>>()
+                .join("; "),
+        })?;
+    registry::with(|registry| {
+        let id = registry.find_dynamic(name)?;
+        match entry::check(registry, state, Layer::Set)? {
+            Some(accepted) => registry.set_api_table(id, Some(accepted)),
+            None => registry.set_api_table(id, None),
+        }
+        Ok(())
+    })
+}
+
+/// The rules, variants and variant stickiness of flag `name` as they apply now, every layer merged, as TOML
+/// in the runtime file's syntax: what [`set_table`] accepts, so that a tool can change one part and write it
+/// back.
+///
+/// ```
+/// # let _ = flag_runtime::flag!("search_ranking"); // links the crate's catalog of flags
+/// let rules = flag_runtime::targeting_toml("search_ranking")?;
+/// assert!(rules.contains("[[rules]]") && rules.contains("percent = 25"), "{rules}");
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn targeting_toml(name: &str) -> Result<String, Error> {
+    registry::with(|registry| {
+        let id = registry.find(name)?;
+        Ok(flag_manifest::targeting_to_toml(
+            &registry.flag(id).targeting(),
+        ))
     })
 }

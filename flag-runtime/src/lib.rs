@@ -74,7 +74,7 @@ mod subscribe;
 mod targeted;
 mod targeting;
 
-pub use control::{Evaluation, evaluate, is_enabled, reset, set};
+pub use control::{Evaluation, evaluate, is_enabled, reset, set, set_table, targeting_toml};
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
 pub use fleet::{FleetStatus, fleet_status};

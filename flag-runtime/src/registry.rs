@@ -112,7 +112,7 @@ pub enum Layer {
     Fleet,
     /// `FEATURE_FLAGS` at run time, read once at start-up.
     Env,
-    /// [`set`](crate::set).
+    /// [`set`](crate::set) and [`set_table`](crate::set_table).
     Set,
     /// A process-wide override ([`override_global`](crate::override_global)).
     Override,
@@ -200,6 +200,9 @@ struct Layers {
     fleet: Option<FleetEntry>,
     env: Option<bool>,
     set: Option<bool>,
+    /// The table given by [`set_table`](crate::set_table): its rules, variants and stickiness replace the
+    /// file's and the fleet's; its `default` is in `set`.
+    table: Option<FileState>,
     /// Process-wide override guards, innermost last: (guard id, what it forces).
     overrides: Vec<(u64, Forced)>,
 }
@@ -261,8 +264,8 @@ impl Flag {
         self.targeting_with(Layer::Compiled, None)
     }
 
-    /// The targeting that would apply with `state` as the table of `layer` (`File` or `Fleet`; with any
-    /// other layer, the tables the flag has).
+    /// The targeting that would apply with `state` as the table of `layer` (`File`, `Fleet` or `Set`; with
+    /// any other layer, the tables the flag has).
     pub fn targeting_with(&self, layer: Layer, state: Option<&FileState>) -> Cow<'_, Targeting> {
         let file = if layer == Layer::File {
             state
@@ -274,11 +277,16 @@ impl Flag {
         } else {
             self.layers.fleet.as_ref().map(|fleet| &fleet.state)
         };
+        let table = if layer == Layer::Set {
+            state
+        } else {
+            self.layers.table.as_ref()
+        };
         let mut targeting = match &self.compiled_targeting {
             Some(targeting) => Cow::Borrowed(targeting),
             None => Cow::Owned(Targeting::default()),
         };
-        for table in [file, fleet].into_iter().flatten() {
+        for table in [file, fleet, table].into_iter().flatten() {
             if table.changes_targeting() {
                 targeting = Cow::Owned(table.targeting_over(&targeting));
             }
@@ -286,12 +294,14 @@ impl Flag {
         targeting
     }
 
-    /// Whether a runtime file or the fleet replaces any part of the flag's targeting.
+    /// Whether a runtime file, the fleet or [`set_table`](crate::set_table) replaces any part of the flag's
+    /// targeting.
     fn replaces_targeting(&self) -> bool {
         let file = self.layers.file.as_ref();
         let fleet = self.layers.fleet.as_ref().map(|fleet| &fleet.state);
         file.into_iter()
             .chain(fleet)
+            .chain(self.layers.table.as_ref())
             .any(FileState::changes_targeting)
     }
 
@@ -299,8 +309,11 @@ impl Flag {
     pub fn targeting_layers(&self) -> (Layer, Layer) {
         let file = self.layers.file.as_ref();
         let fleet = self.layers.fleet.as_ref().map(|fleet| &fleet.state);
+        let table = self.layers.table.as_ref();
         let from = |gives: fn(&FileState) -> bool| {
-            if fleet.is_some_and(gives) {
+            if table.is_some_and(gives) {
+                Layer::Set
+            } else if fleet.is_some_and(gives) {
                 Layer::Fleet
             } else if file.is_some_and(gives) {
                 Layer::File
@@ -720,6 +733,27 @@ impl Registry {
     /// Sets or clears flag `id`'s [`set`](crate::set) layer. Recomputes.
     pub fn set_api(&mut self, id: usize, on: Option<bool>) {
         self.flags[id].layers.set = on;
+        self.recompute();
+    }
+
+    /// Replaces the table of flag `id` given by [`set_table`](crate::set_table) (accepted by
+    /// `entry::check`, or `None` to remove it and `set`'s state with it).
+    pub fn set_api_table(&mut self, id: usize, table: Option<crate::entry::Accepted>) {
+        let before = self.flags[id].targeting().into_owned();
+        let layers = &mut self.flags[id].layers;
+        let targeted = match table {
+            Some(accepted) => {
+                layers.set = accepted.state.enabled.or(layers.set);
+                layers.table = Some(accepted.state);
+                Some(accepted.targeted)
+            }
+            None => {
+                layers.set = None;
+                layers.table = None;
+                None
+            }
+        };
+        self.retarget(id, &before, targeted);
         self.recompute();
     }
 

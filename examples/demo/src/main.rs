@@ -5,7 +5,10 @@
 //! FEATURE_FLAGS_PROFILE=beta cargo run -p flag-demo        # another build: static flags change
 //! FEATURE_FLAGS=fast_search=on target/debug/flag-demo      # same binary: dynamic flags change
 //! target/debug/flag-demo --watch demo-flags.toml 30        # edit the file while it runs
+//! cargo run -p flag-demo -- --serve 127.0.0.1:8080         # the operators' page, JSON API and OFREP
 //! ```
+
+mod serve;
 
 use std::time::{Duration, Instant};
 
@@ -194,11 +197,14 @@ fn main() {
             Ok(seconds) => follow(seconds),
             Err(_) => eprintln!("not a number of seconds: {seconds}"),
         },
+        [flag, address] if flag == "--serve" => serve::serve(address),
         [flag, path] if flag == "--watch" => watch(path, 20),
         [flag, path, seconds] if flag == "--watch" => match seconds.parse() {
             Ok(seconds) => watch(path, seconds),
             Err(_) => eprintln!("not a number of seconds: {seconds}"),
         },
-        _ => eprintln!("usage: flag-demo [--watch FILE [SECONDS] | --follow SECONDS]"),
+        _ => eprintln!(
+            "usage: flag-demo [--watch FILE [SECONDS] | --follow SECONDS | --serve ADDRESS:PORT]"
+        ),
     }
 }

@@ -1,0 +1,180 @@
+//! The operators' page of a program's feature flags, inside the program: an [`axum::Router`] that the host
+//! nests wherever it likes, with the list of every flag compiled in, each flag's page and history, switches
+//! for dynamic flags, a JSON API beside the pages, and OpenFeature's remote evaluation protocol (OFREP).
+//!
+//! The router cannot be built without choosing how requests are authenticated ([`Auth`]): there is no
+//! default that lets everyone in.
+//!
+//! ```
+//! use axum::Router;
+//! use flag_admin::{Admin, Auth};
+//!
+//! let admin = Admin::new(Auth::bearer("s3cret-token")).environment("production");
+//! let app: Router = Router::new()
+//!     .nest("/admin/flags", admin.router())  // pages, and the JSON API under /admin/flags/api/v1
+//!     .merge(admin.ofrep());                 // POST /ofrep/v1/evaluate/flags[/{key}]
+//! # let _ = app;
+//! ```
+//!
+//! Writes change this process's flags ([`flag_runtime::set`], [`flag_runtime::set_table`],
+//! [`flag_runtime::reset`]) and are recorded, with who made them, when, what changed and why, in a history
+//! kept in memory. Every write names the version of the flag it was made against; a write against a stale
+//! version is refused with the current state (HTTP 409), so two operators never overwrite each other unseen.
+
+mod api;
+mod assets;
+mod auth;
+mod base;
+mod guard;
+mod ledger;
+mod model;
+mod ofrep;
+mod pages;
+mod respond;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use api::{FlagWrite, WriteAction, WriteOutcome};
+pub use auth::{Actor, Auth, Role};
+pub use ledger::Change;
+pub use model::{Evaluations, Expiry, FlagView, FleetView};
+pub use ofrep::{OfrepFailure, OfrepSuccess};
+
+/// The largest request body accepted by default, in bytes: forms and JSON bodies are small.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The operators' page, configured: build it with [`Admin::new`] and an [`Auth`], then take its
+/// [`router`](Admin::router) (pages and JSON API) and [`ofrep`](Admin::ofrep) (OFREP) routers.
+///
+/// ```
+/// use flag_admin::{Actor, Admin, Auth, Role};
+///
+/// // Who is asking is up to the host: here, a header set by its own login layer.
+/// let auth = Auth::custom(|parts| {
+///     let user = parts.headers.get("x-user")?.to_str().ok()?;
+///     Some(Actor::new(user, if user == "oncall" { Role::Editor } else { Role::ReadOnly }))
+/// });
+/// let admin = Admin::new(auth).read_only(false).environment("staging").body_limit(16 * 1024);
+/// let _router: axum::Router = admin.router();
+/// ```
+#[derive(Clone)]
+pub struct Admin {
+    auth: Auth,
+    read_only: bool,
+    environment: Option<String>,
+    body_limit: usize,
+    ledger: Arc<ledger::Ledger>,
+}
+
+/// What every handler reads.
+pub(crate) struct Shared {
+    pub auth: Auth,
+    pub read_only: bool,
+    pub environment: Option<String>,
+    pub ledger: Arc<ledger::Ledger>,
+}
+
+impl Admin {
+    /// The operators' page, authenticating each request with `auth`. Writes are allowed to editors; see
+    /// [`Admin::read_only`].
+    pub fn new(auth: Auth) -> Admin {
+        Admin {
+            auth,
+            read_only: false,
+            environment: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            ledger: Arc::default(),
+        }
+    }
+
+    /// With `true`, nobody may change a flag here, editors included: the pages show no actions and writes
+    /// get 403.
+    pub fn read_only(mut self, read_only: bool) -> Admin {
+        self.read_only = read_only;
+        self
+    }
+
+    /// A banner on every page naming the environment (`production`), so that nobody mistakes it for
+    /// staging.
+    pub fn environment(mut self, name: impl Into<String>) -> Admin {
+        self.environment = Some(name.into());
+        self
+    }
+
+    /// The largest request body accepted, in bytes ([`DEFAULT_BODY_LIMIT`] unless set): larger ones get 413.
+    pub fn body_limit(mut self, bytes: usize) -> Admin {
+        self.body_limit = bytes;
+        self
+    }
+
+    fn shared(&self) -> Arc<Shared> {
+        Arc::new(Shared {
+            auth: self.auth.clone(),
+            read_only: self.read_only,
+            environment: self.environment.clone(),
+            ledger: self.ledger.clone(),
+        })
+    }
+
+    /// The pages and the JSON API, to nest where the host likes (`.nest("/admin/flags", admin.router())`):
+    /// every link and redirect is made under that prefix.
+    ///
+    /// | route | what |
+    /// | --- | --- |
+    /// | `GET /` | the list of flags, filtered by `?q=&owner=&state=&mode=&expiry=` |
+    /// | `GET /flags/{name}` | a flag's page, with its history |
+    /// | `POST /flags/{name}/switch`, `/rollout`, `/reset` | the forms' actions (confirmed, with a reason) |
+    /// | `GET /api/v1/flags`, `GET`/`PUT /api/v1/flags/{name}` | the JSON API ([`FlagView`], [`FlagWrite`]) |
+    /// | `GET /login`, `POST /login`, `POST /logout` | a browser's session for [`Auth::bearer`] |
+    pub fn router(&self) -> Router {
+        let shared = self.shared();
+        let protected = Router::new()
+            .route("/", get(pages::list))
+            .route("/flags/{name}", get(pages::flag))
+            .route("/flags/{name}/{action}", post(pages::act))
+            .route("/api/v1/flags", get(api::list))
+            .route("/api/v1/flags/{name}", get(api::get).put(api::put))
+            .route_layer(middleware::from_fn_with_state(
+                shared.clone(),
+                auth::require_actor,
+            ));
+        Router::new()
+            .merge(protected)
+            .route("/login", get(pages::login_form_page).post(pages::login))
+            .route("/logout", post(pages::logout))
+            .route("/assets/{file}", get(assets::serve))
+            .fallback(respond::not_found)
+            .layer(middleware::from_fn(guard::same_origin_writes))
+            .layer(middleware::from_fn(guard::security_headers))
+            .layer(RequestBodyLimitLayer::new(self.body_limit))
+            .with_state(shared)
+    }
+
+    /// OFREP, OpenFeature's remote evaluation protocol, at its own paths (`/ofrep/v1/evaluate/flags/{key}`
+    /// and `/ofrep/v1/evaluate/flags`): merge it at the root of the host's router, so that OpenFeature SDKs
+    /// in any language evaluate the program's flags. Requests are authenticated as the pages' are; the
+    /// read-only role is enough.
+    pub fn ofrep(&self) -> Router {
+        let shared = self.shared();
+        Router::new()
+            .route("/ofrep/v1/evaluate/flags/{key}", post(ofrep::evaluate_one))
+            .route("/ofrep/v1/evaluate/flags", post(ofrep::evaluate_all))
+            .route_layer(middleware::from_fn_with_state(
+                shared.clone(),
+                auth::require_actor,
+            ))
+            .layer(RequestBodyLimitLayer::new(self.body_limit))
+            .with_state(shared)
+    }
+}
+
+#[doc(hidden)]
+/// For the benchmarks: the list page rendered from views. Not a stable API.
+pub mod __bench {
+    pub use crate::pages::render_list_for_bench as render_list;
+}

@@ -1,0 +1,697 @@
+//! The HTML pages: the list of flags, a flag's page with its history and actions, the confirmation of an
+//! action, login, and failures. Rendered on the server with maud, which escapes every string it is given
+//! (names, descriptions, rules, reasons, the host's banner), so the pages work without JavaScript and
+//! nothing from the manifest, the fleet or a user can become markup.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+
+use crate::Shared;
+use crate::api::{perform, read_body};
+use crate::auth::{self, Actor, NAME_COOKIE, Role, TOKEN_COOKIE};
+use crate::base::Base;
+use crate::ledger::{Change, Write, static_message};
+use crate::model::{self, Expiry, Filter, FlagView};
+use crate::respond::Failure;
+
+/// The frame of every page: the environment banner, the header with who is signed in, the content.
+fn layout(
+    base: &Base,
+    shared: &Shared,
+    actor: Option<&Actor>,
+    title: &str,
+    content: Markup,
+) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Feature flags" }
+                link rel="stylesheet" href=(base.at("/assets/admin.css"));
+                script defer src=(base.at("/assets/admin.js")) {}
+            }
+            body {
+                @if let Some(environment) = &shared.environment {
+                    div.env-banner data-env=(environment.to_lowercase()) { (environment) }
+                }
+                header.topbar {
+                    a.brand href=(base.home()) { span.logo { "⚑" } " Feature flags" }
+                    @if shared.read_only { span.badge.badge-muted { "read-only" } }
+                    span.spacer {}
+                    @if let Some(actor) = actor {
+                        span.who {
+                            (actor.name) " · "
+                            (match actor.role { Role::Editor => "editor", Role::ReadOnly => "read-only" })
+                        }
+                        @if shared.auth.uses_token() {
+                            form.inline method="post" action=(base.at("/logout")) {
+                                button.link type="submit" { "Log out" }
+                            }
+                        }
+                    }
+                }
+                main { (content) }
+            }
+        }
+    }
+}
+
+fn page(markup: Markup) -> Response {
+    Html(markup.into_string()).into_response()
+}
+
+fn actor(request: &Request) -> Option<Actor> {
+    request.extensions().get::<Actor>().cloned()
+}
+
+fn state_pill(on: bool) -> Markup {
+    html! {
+        @if on { span.pill.on { "on" } } @else { span.pill.off { "off" } }
+    }
+}
+
+fn mode_badge(flag: &FlagView) -> Markup {
+    html! { span class={ "badge mode-" (flag.mode) } { (flag.mode) } }
+}
+
+fn expiry_badge(flag: &FlagView) -> Markup {
+    html! {
+        @match flag.expiry {
+            Expiry::Expired => span.badge.badge-danger title="past its expiry date: remove it (cargo flags remove)" { "expired" },
+            Expiry::Soon => span.badge.badge-warn title="expires within 14 days" { "expiring soon" },
+            _ => {},
+        }
+    }
+}
+
+/// Where the state came from, with the fleet's value where a higher layer masks it.
+fn decided_by(flag: &FlagView) -> Markup {
+    html! {
+        span.muted { "by " (flag.source) }
+        @if let Some(fleet) = &flag.fleet {
+            @if let (Some(masked_by), Some(on)) = (&fleet.masked_by, fleet.enabled) {
+                div.masked {
+                    "fleet says " (if on { "on" } else { "off" }) " (rev " (fleet.revision) "), masked by " (masked_by)
+                }
+            }
+        }
+    }
+}
+
+fn change_line(change: &Change) -> Markup {
+    html! {
+        span.who-when { (change.actor) } br;
+        time.muted datetime=(change.at) { (change.at.replace('T', " ").trim_end_matches('Z')) " UTC" }
+    }
+}
+
+/// The list of flags, filtered.
+fn list_page(
+    base: &Base,
+    shared: &Shared,
+    actor: Option<&Actor>,
+    flags: &[FlagView],
+    filter: &Filter,
+) -> Markup {
+    let owners: BTreeSet<&str> = flags
+        .iter()
+        .filter_map(|flag| flag.owner.as_deref())
+        .collect();
+    let shown: Vec<&FlagView> = flags.iter().filter(|flag| filter.keeps(flag)).collect();
+    let counting = flags.iter().any(|flag| flag.evaluations.is_some());
+    let dynamic = flags.iter().filter(|flag| flag.is_dynamic()).count();
+    let on = flags.iter().filter(|flag| flag.enabled).count();
+    let expired = flags
+        .iter()
+        .filter(|flag| flag.expiry == Expiry::Expired)
+        .count();
+    let soon = flags
+        .iter()
+        .filter(|flag| flag.expiry == Expiry::Soon)
+        .count();
+    let select = |name: &str, label: &str, current: &str, options: &[(&str, &str)]| {
+        html! {
+            label.field {
+                span { (label) }
+                select name=(name) data-filter=(name) {
+                    @for (value, text) in options {
+                        option value=(value) selected[*value == current] { (text) }
+                    }
+                }
+            }
+        }
+    };
+    let mut owner_options = vec![("", "any owner")];
+    owner_options.extend(owners.iter().map(|owner| (*owner, *owner)));
+    let content = html! {
+        div.page-head {
+            h1 { "Flags" }
+            p.stats {
+                span { b { (flags.len()) } " flags" }
+                span { b { (dynamic) } " dynamic" }
+                span { b { (on) } " on" }
+                @if expired > 0 { span.stat-danger { b { (expired) } " expired" } }
+                @if soon > 0 { span.stat-warn { b { (soon) } " expiring soon" } }
+            }
+        }
+        form.filters method="get" action=(base.home()) {
+            label.field.grow {
+                span { "Name" }
+                input type="search" name="q" value=(filter.q) placeholder="Filter by name or description" data-filter="q" autocomplete="off";
+            }
+            (select("owner", "Owner", &filter.owner, &owner_options))
+            (select("state", "State", &filter.state, &[("", "on or off"), ("on", "on"), ("off", "off")]))
+            (select("mode", "Mode", &filter.mode, &[("", "any mode"), ("dynamic", "dynamic"), ("static", "static")]))
+            (select("expiry", "Expiry", &filter.expiry, &[("", "any expiry"), ("soon", "expiring or expired"), ("expired", "expired"), ("none", "no expiry")]))
+            button.btn type="submit" { "Filter" }
+        }
+        table.flags {
+            thead {
+                tr {
+                    th { "Flag" } th { "Owner" } th { "Mode" } th { "State" } th { "Rules" } th { "Expires" }
+                    @if counting { th.num { "Evaluations" } }
+                    th { "Last change" }
+                }
+            }
+            tbody {
+                @for flag in flags {
+                    tr hidden[!filter.keeps(flag)] data-name=(flag.name) data-text=(flag.description.as_deref().unwrap_or_default().to_lowercase())
+                        data-owner=(flag.owner.as_deref().unwrap_or_default())
+                        data-state=(if flag.enabled { "on" } else { "off" }) data-mode=(flag.mode)
+                        data-expiry=(match flag.expiry { Expiry::Expired => "expired", Expiry::Soon => "soon", Expiry::Later => "later", Expiry::None => "none" }) {
+                        td.name-cell {
+                            a.flag-name href=(base.at(&format!("/flags/{}", flag.name))) { (flag.name) }
+                            @if let Some(description) = &flag.description { div.desc { (description) } }
+                        }
+                        td { (flag.owner.as_deref().unwrap_or("—")) }
+                        td { (mode_badge(flag)) }
+                        td.state-cell { (state_pill(flag.enabled)) " " (decided_by(flag)) }
+                        td.rules-cell {
+                            @if flag.rules.is_empty() && flag.variants.is_none() { span.muted { "—" } }
+                            @for rule in &flag.rules { div.rule { (rule) } }
+                            @if let Some(variants) = &flag.variants { div.variants { "variants " (variants) } }
+                            @if !flag.rules.is_empty() && !flag.rules_apply { div.muted.small { "held by " (flag.source) ": rules not applied" } }
+                        }
+                        td.nowrap {
+                            @if let Some(expires) = &flag.expires { (expires) " " } @else { span.muted { "—" } }
+                            (expiry_badge(flag))
+                        }
+                        @if counting {
+                            td.num {
+                                @if let Some(counts) = &flag.evaluations { (counts.on) " on · " (counts.off) " off" } @else { span.muted { "—" } }
+                            }
+                        }
+                        td.small {
+                            @if let Some(change) = &flag.last_change { (change_line(change)) } @else { span.muted { "—" } }
+                        }
+                    }
+                }
+            }
+        }
+        p.empty hidden[!shown.is_empty()] data-empty { "No flag matches these filters." }
+    };
+    layout(base, shared, actor, "Flags", content)
+}
+
+/// `GET /`: the list.
+pub(crate) async fn list(
+    State(shared): State<Arc<Shared>>,
+    base: Base,
+    Query(filter): Query<Filter>,
+    request: Request,
+) -> Response {
+    let flags = model::all(&shared.ledger.heads());
+    page(list_page(
+        &base,
+        &shared,
+        actor(&request).as_ref(),
+        &flags,
+        &filter,
+    ))
+}
+
+/// The list page for `flags`, as the benchmark renders it.
+pub fn render_list_for_bench(flags: &[FlagView]) -> String {
+    let shared = Shared {
+        auth: crate::Auth::bearer("bench"),
+        read_only: false,
+        environment: Some("production".to_owned()),
+        ledger: Arc::default(),
+    };
+    let actor = Actor::new("bench", Role::Editor);
+    list_page(
+        &Base("/admin/flags".to_owned()),
+        &shared,
+        Some(&actor),
+        flags,
+        &Filter::default(),
+    )
+    .into_string()
+}
+
+/// The current rollout percentage of each rule of flag `name` (`None` for a rule without a rollout).
+fn rollouts(name: &str) -> Vec<Option<u8>> {
+    flag_runtime::targeting_toml(name)
+        .ok()
+        .and_then(|text| flag_manifest::parse_flag_table(name, &text).ok())
+        .and_then(|state| state.rules)
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|rule| rule.rollout.as_ref().map(|r| r.percent))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn reason_input() -> Markup {
+    html! {
+        label.field.grow {
+            span { "Reason" }
+            input type="text" name="reason" required placeholder="Why? (kept in the history)" maxlength="500";
+        }
+    }
+}
+
+/// A flag's page.
+fn flag_page(
+    base: &Base,
+    shared: &Shared,
+    actor: Option<&Actor>,
+    flag: &FlagView,
+    history: &[Change],
+    notice: Option<&str>,
+) -> Markup {
+    let editable = flag.is_dynamic() && !shared.read_only && actor.is_some_and(Actor::can_edit);
+    let action = |what: &str| base.at(&format!("/flags/{}/{what}", flag.name));
+    let content = html! {
+        nav.crumbs { a href=(base.home()) { "← All flags" } }
+        @if let Some(notice) = notice { div.notice.ok role="status" { (notice) } }
+        div.flag-head {
+            h1 { (flag.name) }
+            (mode_badge(flag)) " " (state_pill(flag.enabled)) " " (expiry_badge(flag))
+        }
+        @if let Some(description) = &flag.description { p.lead { (description) } }
+        div.flag-grid {
+            div.main-col {
+                dl.facts {
+                    dt { "Owner" } dd { (flag.owner.as_deref().unwrap_or("—")) }
+                    dt { "State" } dd { (state_pill(flag.enabled)) " " (decided_by(flag)) }
+                    dt { "Expires" } dd { (flag.expires.as_deref().unwrap_or("never")) " " (expiry_badge(flag)) }
+                    @if !flag.requirements.is_empty() { dt { "Requires" } dd { (flag.requirements.join(" and ")) } }
+                    dt { "Version" } dd { (flag.version) }
+                    @if let Some(counts) = &flag.evaluations {
+                        dt { "Evaluations" }
+                        dd {
+                            (counts.on) " on · " (counts.off) " off"
+                            @for (variant, n) in &counts.variants { " · " (variant) " " (n) }
+                        }
+                    }
+                }
+                section.card {
+                    h2 { "Rules" }
+                    @if flag.rules.is_empty() { p.muted { "No rules: the state above holds for every context." } }
+                    @else {
+                        ol.rules { @for rule in &flag.rules { li { (rule) } } }
+                        @if !flag.rules_apply { p.muted { "Held by " (flag.source) " for every context: the rules apply again after a reset." } }
+                    }
+                    @if let Some(variants) = &flag.variants { p { "Variants: " (variants) } }
+                }
+                section.card {
+                    h2 { "History" }
+                    @if history.is_empty() {
+                        p.muted { "No change made here since the program started." }
+                    } @else {
+                        table.history {
+                            thead { tr { th { "When" } th { "Who" } th { "Action" } th { "Change" } th { "Reason" } } }
+                            tbody {
+                                @for change in history {
+                                    tr {
+                                        td.nowrap { time datetime=(change.at) { (change.at.replace('T', " ").trim_end_matches('Z')) } }
+                                        td { (change.actor) }
+                                        td.nowrap { (change.action) }
+                                        td { span.old { (change.old) } " → " span.new { (change.new) } }
+                                        td.reason { (change.reason) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            aside.side-col {
+                @if !flag.is_dynamic() {
+                    section.card.readonly {
+                        h2 { "Read-only: a static flag" }
+                        p { (static_message_of(flag)) }
+                    }
+                } @else if editable {
+                    section.card.actions {
+                        h2 { "Change" }
+                        form.action-row method="post" action=(action("switch")) {
+                            input type="hidden" name="version" value=(flag.version);
+                            input type="hidden" name="on" value=(if flag.enabled { "false" } else { "true" });
+                            (reason_input())
+                            @if flag.enabled {
+                                button.btn.danger type="submit" { "Switch off…" }
+                            } @else {
+                                button.btn.primary type="submit" { "Switch on…" }
+                            }
+                        }
+                        form.action-row method="post" action=(action("rollout")) {
+                            input type="hidden" name="version" value=(flag.version);
+                            @let percents = rollouts(&flag.name);
+                            label.field {
+                                span { "Rule" }
+                                select name="rule" {
+                                    @if percents.is_empty() { option value="1" { "new rule: everyone" } }
+                                    @for (index, percent) in percents.iter().enumerate() {
+                                        option value=(index + 1) {
+                                            "rule " (index + 1) ": " (percent.map_or("no rollout".to_owned(), |p| format!("{p}%")))
+                                        }
+                                    }
+                                }
+                            }
+                            label.field.narrow {
+                                span { "Rollout %" }
+                                input type="number" name="percent" min="0" max="100" required value=(percents.iter().flatten().next().copied().unwrap_or(0));
+                            }
+                            (reason_input())
+                            button.btn type="submit" { "Set rollout…" }
+                        }
+                        form.action-row method="post" action=(action("reset")) {
+                            input type="hidden" name="version" value=(flag.version);
+                            (reason_input())
+                            button.btn.ghost type="submit" { "Reset to layers below…" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(base, shared, actor, &flag.name, content)
+}
+
+fn static_message_of(flag: &FlagView) -> String {
+    match flag_runtime::flag_info(&flag.name) {
+        Ok(info) => static_message(&info),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct FlagQuery {
+    /// The version just written, to say so.
+    changed: Option<u64>,
+}
+
+/// `GET /flags/{name}`.
+pub(crate) async fn flag(
+    State(shared): State<Arc<Shared>>,
+    base: Base,
+    Path(name): Path<String>,
+    Query(query): Query<FlagQuery>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    match model::one(&shared.ledger, &name) {
+        Ok(flag) => {
+            let history = shared.ledger.history(&name);
+            let notice = query
+                .changed
+                .map(|version| format!("Done: version {version} recorded in the history."));
+            page(flag_page(
+                &base,
+                &shared,
+                parts.extensions.get::<Actor>(),
+                &flag,
+                &history,
+                notice.as_deref(),
+            ))
+        }
+        Err(message) => Failure::NotFound(message).respond(&parts, &shared),
+    }
+}
+
+/// The fields of the action forms.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ActionForm {
+    reason: String,
+    version: String,
+    on: String,
+    rule: String,
+    percent: String,
+    confirm: String,
+}
+
+impl ActionForm {
+    fn write(&self, action: &str) -> Result<Write, Failure> {
+        let bad = |message: &str| Failure::BadRequest(message.to_owned());
+        match action {
+            "switch" => match self.on.as_str() {
+                "true" => Ok(Write::Switch(true)),
+                "false" => Ok(Write::Switch(false)),
+                _ => Err(bad("on: expected true or false")),
+            },
+            "reset" => Ok(Write::Reset),
+            "rollout" => {
+                let rule = self
+                    .rule
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|rule| rule.checked_sub(1));
+                let rule = rule.ok_or_else(|| bad("rule: expected a rule number, from 1"))?;
+                let percent = self
+                    .percent
+                    .trim()
+                    .parse::<u8>()
+                    .map_err(|_| bad("percent: expected a whole number from 0 to 100"))?;
+                Ok(Write::Rollout { rule, percent })
+            }
+            other => Err(Failure::NotFound(format!(
+                "no action `{other}`: switch, rollout or reset"
+            ))),
+        }
+    }
+
+    fn version(&self) -> Result<Option<u64>, Failure> {
+        match self.version.trim() {
+            "" => Ok(None),
+            text => text
+                .parse()
+                .map(Some)
+                .map_err(|_| Failure::BadRequest("version: expected a number".to_owned())),
+        }
+    }
+}
+
+/// `POST /flags/{name}/{action}`: without `confirm`, the confirmation page; with it, the write, then back
+/// to the flag's page.
+pub(crate) async fn act(
+    State(shared): State<Arc<Shared>>,
+    base: Base,
+    Path((name, action)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let outcome = async {
+        let body = read_body(body).await?;
+        let form: ActionForm = serde_urlencoded::from_bytes(&body)
+            .map_err(|error| Failure::BadRequest(format!("invalid form: {error}")))?;
+        let write = form.write(&action)?;
+        let version = form.version()?;
+        if form.confirm != "yes" {
+            let flag = model::one(&shared.ledger, &name).map_err(Failure::NotFound)?;
+            if form.reason.trim().is_empty() {
+                return Err(Failure::BadRequest(
+                    "a reason is required: say why, for the history".to_owned(),
+                ));
+            }
+            return Ok(page(confirm_page(
+                &base,
+                &shared,
+                parts.extensions.get::<Actor>(),
+                &flag,
+                &action,
+                &write,
+                &form,
+                version,
+            )));
+        }
+        let outcome = perform(&shared, &parts, &name, &write, &form.reason, version)?;
+        let target = base.at(&format!(
+            "/flags/{}?changed={}",
+            encode_path(&name),
+            outcome.change.version
+        ));
+        Ok(Redirect::to(&target).into_response())
+    }
+    .await;
+    outcome.unwrap_or_else(|failure| failure.respond(&parts, &shared))
+}
+
+/// `name` for a URL's path.
+fn encode_path(name: &str) -> String {
+    auth::encode(name).replace('+', "%20")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn confirm_page(
+    base: &Base,
+    shared: &Shared,
+    actor: Option<&Actor>,
+    flag: &FlagView,
+    action: &str,
+    write: &Write,
+    form: &ActionForm,
+    version: Option<u64>,
+) -> Markup {
+    let (question, button_class) = match write {
+        Write::Switch(on) => (
+            format!("Switch {} {}?", flag.name, if *on { "on" } else { "off" }),
+            if *on { "btn primary" } else { "btn danger" },
+        ),
+        Write::Rollout { rule, percent } => (
+            format!("Roll rule {} of {} out to {percent}%?", rule + 1, flag.name),
+            "btn primary",
+        ),
+        Write::Reset => (
+            format!("Reset {} to the layers below?", flag.name),
+            "btn danger",
+        ),
+        Write::Table(_) => (format!("Apply a table to {}?", flag.name), "btn primary"),
+    };
+    let content = html! {
+        nav.crumbs { a href=(base.at(&format!("/flags/{}", flag.name))) { "← " (flag.name) } }
+        section.card.confirm {
+            h1 { (question) }
+            p { "Now: " (state_pill(flag.enabled)) " " span.muted { "by " (flag.source) } }
+            p { "This changes every check of " b { (flag.name) } " in this process at once." }
+            p { "Reason: " q { (form.reason) } }
+            form method="post" action=(base.at(&format!("/flags/{}/{action}", flag.name))) {
+                input type="hidden" name="reason" value=(form.reason);
+                input type="hidden" name="version" value=(version.map(|v| v.to_string()).unwrap_or_default());
+                input type="hidden" name="on" value=(form.on);
+                input type="hidden" name="rule" value=(form.rule);
+                input type="hidden" name="percent" value=(form.percent);
+                input type="hidden" name="confirm" value="yes";
+                div.buttons {
+                    button class=(button_class) type="submit" autofocus { "Confirm" }
+                    a.btn.ghost href=(base.at(&format!("/flags/{}", flag.name))) { "Cancel" }
+                }
+            }
+        }
+    };
+    layout(base, shared, actor, "Confirm", content)
+}
+
+/// The page of a failure: what went wrong, the flag as it is now for a stale write, and a way on.
+pub(crate) fn failure(base: &Base, shared: &Shared, failure: &Failure) -> Html<String> {
+    let login = matches!(failure, Failure::Unauthenticated) && shared.auth.uses_token();
+    let content = html! {
+        section.card.failure {
+            h1 { (failure.status().as_u16()) " " (failure.status().canonical_reason().unwrap_or("")) }
+            p.error-message { (failure.message()) }
+            @if let Failure::Stale { current, .. } = failure {
+                p { "Now: " (state_pill(current.enabled)) " " span.muted { "by " (current.source) ", version " (current.version) } }
+                @if let Some(change) = &current.last_change {
+                    p.muted { "Last change: " (change.action) " by " (change.actor) " at " (change.at) ": " q { (change.reason) } }
+                }
+                p { a.btn href=(base.at(&format!("/flags/{}", current.name))) { "See " (current.name) " now" } }
+            } @else if login {
+                (login_form(base))
+            } @else {
+                p { a href=(base.home()) { "← All flags" } }
+            }
+        }
+    };
+    Html(layout(base, shared, None, "Error", content).into_string())
+}
+
+fn login_form(base: &Base) -> Markup {
+    html! {
+        form.login method="post" action=(base.at("/login")) {
+            label.field { span { "Access token" } input type="password" name="token" required autocomplete="current-password"; }
+            label.field { span { "Your name (for the history)" } input type="text" name="name" autocomplete="name"; }
+            button.btn.primary type="submit" { "Log in" }
+        }
+    }
+}
+
+/// `GET /login`.
+pub(crate) async fn login_form_page(State(shared): State<Arc<Shared>>, base: Base) -> Response {
+    if !shared.auth.uses_token() {
+        return (
+            StatusCode::NOT_FOUND,
+            "the host authenticates requests: there is no login here",
+        )
+            .into_response();
+    }
+    let content = html! { section.card.narrow-card { h1 { "Log in" } (login_form(&base)) } };
+    page(layout(&base, &shared, None, "Log in", content))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LoginForm {
+    token: String,
+    name: String,
+}
+
+/// `POST /login`: a session cookie for the bearer token.
+pub(crate) async fn login(
+    State(shared): State<Arc<Shared>>,
+    base: Base,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let form = match read_body(body).await {
+        Ok(body) => serde_urlencoded::from_bytes::<LoginForm>(&body).unwrap_or_default(),
+        Err(failure) => return failure.respond(&parts, &shared),
+    };
+    if !shared.auth.token_matches(&form.token) {
+        return Failure::Unauthenticated.respond(&parts, &shared);
+    }
+    let path = base.home();
+    let cookie = |name: &str, value: &str| {
+        HeaderValue::from_str(&format!(
+            "{name}={}; Path={path}; HttpOnly; SameSite=Strict",
+            auth::encode(value)
+        ))
+    };
+    let mut response = Redirect::to(&base.home()).into_response();
+    for (name, value) in [
+        (TOKEN_COOKIE, form.token.as_str()),
+        (NAME_COOKIE, form.name.trim()),
+    ] {
+        if let Ok(value) = cookie(name, value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// `POST /logout`: forgets the session cookie.
+pub(crate) async fn logout(base: Base) -> Response {
+    let path = base.home();
+    let mut response = Redirect::to(&base.at("/login")).into_response();
+    for name in [TOKEN_COOKIE, NAME_COOKIE] {
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "{name}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Strict"
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
