@@ -11,7 +11,6 @@
 //! reported by the first use in the crate only, and when only the variables are wrong every use expands under
 //! the manifest's defaults; `flag!` is still a `bool`, and `flag_variants!()` still a module.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
@@ -250,12 +249,11 @@ fn decided_variant(
         return none_with(errors.into_compile_errors());
     };
     let runtime = runtime_path();
-    let (catalog, site) = callsite::callsite(build, index, literal.span(), &runtime);
+    let site = callsite::callsite(build, index, literal.span());
     let enum_ident = variants::enum_ident(&name);
     let extras = extras.take();
     quote!({
         #extras
-        #catalog
         crate::flag_variants::#enum_ident::__from_index(#runtime::__private::variant_in(#site, #context))
     })
 }
@@ -277,11 +275,8 @@ pub fn flag_variants(input: TokenStream) -> TokenStream {
         return variants::failed_module(errors);
     };
     let module = variants::module(&build);
-    let tracking = track::claim().then(|| {
-        let statements = track::statements(Some(&build.manifest_path));
-        quote!(const _: () = { #statements };)
-    });
-    quote!(#load_errors #module #tracking)
+    let extras = track::claim().then(|| per_crate(&build, TokenStream::new()));
+    quote!(#load_errors #module #extras)
 }
 
 /// The build a use expands under, and the errors it shows. A broken manifest or variable is reported by
@@ -320,10 +315,10 @@ fn undecided_variant(
     })
 }
 
-/// What every expansion carries besides the item: the crate's rebuild tracking (once per crate) and a
-/// warning for each expired flag it names, as one `const _` item, which only some positions can take.
+/// What every expansion carries besides the item: the crate's rebuild tracking and catalog (once per crate,
+/// see [`track`]) and a warning for each expired flag it names, as items, which only some positions can take.
 struct Extras<'a> {
-    manifest: &'a Path,
+    build: &'a Build,
     warnings: TokenStream,
 }
 
@@ -353,10 +348,7 @@ impl<'a> Extras<'a> {
                 TokenStream::new()
             }
         };
-        Extras {
-            manifest: &build.manifest_path,
-            warnings,
-        }
+        Extras { build, warnings }
     }
 
     /// Whether there is anything to emit now (claiming nothing).
@@ -364,17 +356,25 @@ impl<'a> Extras<'a> {
         !self.warnings.is_empty() || !track::claimed()
     }
 
-    /// The `const _` item to emit at this position, empty when there is nothing to say. Call it only where a
-    /// const item can go: it claims the crate's tracking.
+    /// The items to emit at this position, empty when there is nothing to say. Call it only where an item can
+    /// go: it claims the crate's tracking and catalog.
     fn take(&self) -> TokenStream {
-        let tracking = track::claim().then(|| track::statements(Some(self.manifest)));
-        let warnings = &self.warnings;
-        if tracking.is_none() && warnings.is_empty() {
+        if track::claim() {
+            per_crate(self.build, self.warnings.clone())
+        } else if self.warnings.is_empty() {
             TokenStream::new()
         } else {
-            quote!(const _: () = { #tracking #warnings };)
+            let warnings = &self.warnings;
+            quote!(const _: () = { #warnings };)
         }
     }
+}
+
+/// What a crate carries once (see [`track`]): the tracking constant, with `warnings` in it, and the catalog.
+fn per_crate(build: &Build, warnings: TokenStream) -> TokenStream {
+    let tracking = track::statements(Some(&build.manifest_path));
+    let catalog = callsite::catalog(build, &runtime_path());
+    quote!(const _: () = { #tracking #warnings }; #catalog)
 }
 
 fn with_errors(item: TokenStream, errors: TokenStream) -> TokenStream {
