@@ -37,10 +37,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use syn::visit::{self, Visit};
 use syn::{
-    Attribute, Expr, ExprCall, ExprMethodCall, ForeignItem, ImplItem, Item, Macro, TraitItem,
+    Attribute, Expr, ExprCall, ExprMethodCall, ForeignItem, ImplItem, Item, LitStr, Macro,
+    TraitItem,
 };
 
-use crate::expr::{ExprKind, FlagExpr};
+use crate::expr::SynExpr;
 use crate::syntax::names::{FileNames, MacroKind, RuntimeCrates};
 use crate::syntax::{self, ApiCall, HitKind, MacroBody, ParsedFile};
 use crate::text::{LineIndex, line_column};
@@ -82,10 +83,9 @@ pub struct Reference {
     pub column: usize,
     /// Attribute, macro, variant or call.
     pub kind: RefKind,
-    /// The flag expression: a single name for `variant!` and calls.
-    pub expr: FlagExpr,
-    /// The 1-based line and column of each name in the expression, index-aligned with
-    /// [`FlagExpr::names`].
+    /// The flag names of the expression, in the order written: a single name for `variant!` and calls.
+    pub names: Vec<String>,
+    /// The 1-based line and column of each name in [`Reference::names`], index-aligned with it.
     pub name_positions: Vec<(usize, usize)>,
     /// The attribute or call as written, on one line.
     pub text: String,
@@ -103,13 +103,13 @@ pub struct Reference {
 impl Reference {
     /// Whether the reference's expression names `flag`.
     pub fn mentions(&self, flag: &str) -> bool {
-        self.expr.mentions(flag)
+        self.names.iter().any(|name| name == flag)
     }
 
     /// The flag a `variant!` or call names (its only name); `None` for attributes and `flag!`.
     pub fn single_flag(&self) -> Option<&str> {
-        match (&self.kind, &self.expr.kind) {
-            (RefKind::Variant | RefKind::Call, ExprKind::Flag(name)) => Some(name),
+        match (&self.kind, self.names.as_slice()) {
+            (RefKind::Variant | RefKind::Call, [name]) => Some(name),
             _ => None,
         }
     }
@@ -291,15 +291,15 @@ impl Scanner<'_> {
         });
     }
 
-    fn reference(&mut self, kind: RefKind, range: std::ops::Range<usize>, expr: FlagExpr) {
-        self.push_reference(kind, range, expr, None);
+    fn reference(&mut self, kind: RefKind, range: std::ops::Range<usize>, names: Vec<&LitStr>) {
+        self.push_reference(kind, range, names, None);
     }
 
     fn push_reference(
         &mut self,
         kind: RefKind,
         range: std::ops::Range<usize>,
-        expr: FlagExpr,
+        names: Vec<&LitStr>,
         call: Option<&ApiCall>,
     ) {
         let (line, column) = line_column(self.text, range.start);
@@ -311,17 +311,16 @@ impl Scanner<'_> {
                 column,
             }
         });
-        let name_positions = expr
-            .names()
+        let name_positions = names
             .iter()
-            .map(|(_, name)| line_column(self.text, name.start))
+            .map(|name| line_column(self.text, self.index.range(name.span()).start))
             .collect();
         self.scan.references.push(Reference {
             file: self.file.to_owned(),
             line,
             column,
             kind,
-            expr,
+            names: names.iter().map(|name| name.value()).collect(),
             name_positions,
             context: self.context.last().cloned(),
             function: call.map(|call| call.function),
@@ -333,23 +332,13 @@ impl Scanner<'_> {
 
     /// A string-API call found at `range`.
     fn call(&mut self, range: std::ops::Range<usize>, call: &ApiCall) {
-        let expr = FlagExpr {
-            kind: ExprKind::Flag(call.name.value()),
-            range: self.index.range(call.name.span()),
-        };
-        self.push_reference(RefKind::Call, range, expr, Some(call));
+        self.push_reference(RefKind::Call, range, vec![&call.name], Some(call));
     }
 
     /// A `variant!` call at `range` whose arguments are `tokens`.
     fn variant(&mut self, range: std::ops::Range<usize>, tokens: proc_macro2::TokenStream) {
         match syntax::variant_call(tokens) {
-            Ok(literal) => {
-                let expr = FlagExpr {
-                    kind: ExprKind::Flag(literal.value()),
-                    range: self.index.range(literal.span()),
-                };
-                self.reference(RefKind::Variant, range, expr);
-            }
+            Ok(literal) => self.reference(RefKind::Variant, range, vec![&literal]),
             Err(error) => {
                 let offset = syntax::error_offset(&error, self.index, range.start);
                 self.finding(offset, format!("malformed variant!: {error}"));
@@ -370,22 +359,17 @@ impl Scanner<'_> {
             match hit.kind {
                 HitKind::Attribute => {
                     if let Ok(args) = syn::parse2::<crate::expr::SynAttrArgs>(hit.args) {
-                        let expr = crate::expr::locate(&args.expr, self.index);
-                        self.reference(RefKind::Attribute, hit.range, expr);
+                        self.reference(RefKind::Attribute, hit.range, args.expr.names());
                     }
                 }
                 HitKind::Macro(MacroKind::Flag) => {
                     if let Ok(expr) = syntax::leading_flag_expr(hit.args) {
-                        let expr = crate::expr::locate(&expr, self.index);
-                        self.reference(RefKind::Macro, hit.range, expr);
+                        self.reference(RefKind::Macro, hit.range, expr.names());
                     }
                 }
                 HitKind::Macro(MacroKind::Variant) => {
-                    if let Ok(expr) = syntax::leading_flag_expr(hit.args) {
-                        let expr = crate::expr::locate(&expr, self.index);
-                        if matches!(expr.kind, ExprKind::Flag(_)) {
-                            self.reference(RefKind::Variant, hit.range, expr);
-                        }
+                    if let Ok(SynExpr::Flag(literal)) = syntax::leading_flag_expr(hit.args) {
+                        self.reference(RefKind::Variant, hit.range, vec![&literal]);
                     }
                 }
                 HitKind::Call(function) => {
@@ -449,11 +433,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         }
         let range = syntax::range_of(attr, self.index);
         match syntax::attr_args(attr) {
-            Ok(args) => self.reference(
-                RefKind::Attribute,
-                range,
-                crate::expr::locate(&args.expr, self.index),
-            ),
+            Ok(args) => self.reference(RefKind::Attribute, range, args.expr.names()),
             Err(error) => {
                 let offset = syntax::error_offset(&error, self.index, range.start);
                 self.finding(offset, format!("malformed #[feature_flag]: {error}"));
@@ -485,11 +465,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         if self.names.macro_kind(&mac.path) == Some(MacroKind::Flag) {
             let range = syntax::range_of(mac, self.index);
             match syntax::flag_macro_expr(mac) {
-                Ok(expr) => self.reference(
-                    RefKind::Macro,
-                    range,
-                    crate::expr::locate(&expr, self.index),
-                ),
+                Ok(expr) => self.reference(RefKind::Macro, range, expr.names()),
                 Err(error) => {
                     let offset = syntax::error_offset(&error, self.index, range.start);
                     self.finding(offset, format!("malformed flag!: {error}"));
@@ -631,7 +607,7 @@ macro_rules! m {
             .references
             .iter()
             .map(|r| {
-                let names: Vec<&str> = r.expr.names().iter().map(|(n, _)| *n).collect();
+                let names: Vec<&str> = r.names.iter().map(String::as_str).collect();
                 format!(
                     "{}:{} {:?} {} in {}",
                     r.line,
@@ -666,7 +642,7 @@ macro_rules! m {
         scan.references
             .iter()
             .map(|r| {
-                let names: Vec<&str> = r.expr.names().iter().map(|(n, _)| *n).collect();
+                let names: Vec<&str> = r.names.iter().map(String::as_str).collect();
                 let mut line = format!("{}:{} {} {}", r.line, r.column, r.label(), names.join("+"));
                 if let Some(variant) = &r.variant {
                     line.push_str(&format!(

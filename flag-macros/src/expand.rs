@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::{FnArg, Pat, PatIdent, ReceiverKind, ReturnType, Safety, Signature, Type};
+use syn::{FnArg, Pat, PatIdent, ReceiverKind, ReturnType, Safety, Signature};
 
 use crate::callsite;
 use crate::decide::{Check, Decision, decide, undecided};
@@ -28,6 +28,7 @@ use crate::signature;
 use crate::track;
 use crate::variants;
 use flag_manifest::ExpiredPolicy;
+use flag_syntax::fallback::{self, FallbackCall, Forward, WriteCall};
 use flag_syntax::{AttrArgs, FlagCall, FlagExpr};
 
 /// `#[feature_flag(args)] item`.
@@ -541,7 +542,7 @@ impl SwitchedFn {
             constness,
             asyncness: sig.asyncness.is_some(),
             unsafety: matches!(sig.safety, Safety::Unsafe(_)),
-            returns_unit: returns_unit(&sig),
+            returns_unit: fallback::returns_unit(&sig),
             head: quote!(#vis #defaultness #sig),
             body,
             arguments,
@@ -569,7 +570,6 @@ impl SwitchedFn {
             .segments
             .last()
             .map_or_else(Span::call_site, |segment| segment.ident.span());
-        let here = Span::call_site().located_at(at);
         let values = self.arguments.values.iter().map(|value| {
             let mut name = value.name.clone();
             let hygiene = if value.made {
@@ -580,25 +580,19 @@ impl SwitchedFn {
             name.set_span(hygiene.located_at(at));
             name
         });
-        let mut arguments = Group::new(Delimiter::Parenthesis, quote_spanned!(here=> #(#values),*));
-        arguments.set_span(here);
-        let path = respanned(quote!(#path), Span::call_site());
-        let mut call = match self.pointer_type() {
-            Some(pointer) => {
-                let pointer = relocated(pointer, Span::call_site().located_at(key.span()));
-                let local =
-                    format_ident!("__flag_fallback", span = Span::mixed_site().located_at(at));
-                quote_spanned!(here=> { let #local: #pointer = #path; #local #arguments })
-            }
-            None => quote!(#path #arguments),
+        let call = FallbackCall {
+            arguments: values.collect(),
+            awaited: self.asyncness,
+            unsafe_block: self.unsafety,
         };
-        if self.asyncness {
-            call = quote_spanned!(here=> #call.await);
-        }
-        if self.unsafety {
-            call = quote_spanned!(here=> unsafe { #call });
-        }
-        call
+        call.write(&CallTokens {
+            here: Span::call_site().located_at(at),
+            at,
+            path: respanned(quote!(#path), Span::call_site()),
+            pointer: self
+                .pointer_type()
+                .map(|pointer| relocated(pointer, Span::call_site().located_at(key.span()))),
+        })
     }
 
     /// The fn's signature as a fn pointer type, `[unsafe] fn(Args) -> Output`, with `_` for a type that
@@ -657,6 +651,49 @@ impl SwitchedFn {
         tokens.extend(self.head);
         tokens.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
         tokens
+    }
+}
+
+/// Spells a fallback call as tokens (see [`SwitchedFn::fallback_call`]).
+struct CallTokens {
+    /// The call site, located at the path.
+    here: Span,
+    /// The path's last segment.
+    at: Span,
+    /// The path as written, with call-site hygiene.
+    path: TokenStream,
+    /// The fn pointer type to call through, when the signature has one.
+    pointer: Option<TokenStream>,
+}
+
+impl WriteCall<syn::Ident> for CallTokens {
+    type Out = TokenStream;
+
+    fn call(&self, arguments: Vec<syn::Ident>) -> TokenStream {
+        let (here, path) = (self.here, &self.path);
+        let mut arguments = Group::new(
+            Delimiter::Parenthesis,
+            quote_spanned!(here=> #(#arguments),*),
+        );
+        arguments.set_span(here);
+        match &self.pointer {
+            Some(pointer) => {
+                let local = format_ident!(
+                    "__flag_fallback",
+                    span = Span::mixed_site().located_at(self.at)
+                );
+                quote_spanned!(here=> { let #local: #pointer = #path; #local #arguments })
+            }
+            None => quote!(#path #arguments),
+        }
+    }
+
+    fn awaited(&self, call: TokenStream) -> TokenStream {
+        quote_spanned!(self.here=> #call.await)
+    }
+
+    fn unsafe_block(&self, call: TokenStream) -> TokenStream {
+        quote_spanned!(self.here=> unsafe { #call })
     }
 }
 
@@ -758,13 +795,6 @@ fn runtime_switch(
     Some(parts.with_body(body))
 }
 
-fn returns_unit(sig: &Signature) -> bool {
-    match &sig.output {
-        ReturnType::Default => true,
-        ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
-    }
-}
-
 /// How a fn's arguments reach its fallback.
 struct Arguments {
     /// The names to pass, receiver first.
@@ -849,45 +879,41 @@ impl Passed {
 /// (`(a, b)`, `_`, `ref x`) becomes `__flag_argN` and is destructured again at the top of the body.
 /// `keep_mut` keeps `mut` on plain names, which only the original body (kept at run time) needs.
 fn forward_arguments(sig: &mut Signature, keep_mut: bool) -> syn::Result<Arguments> {
-    if let Some(variadic) = &sig.variadic {
-        return Err(syn::Error::new(
-            variadic.dots.spans[0],
-            "a variadic fn cannot have a fallback",
-        ));
-    }
+    let forwards = fallback::forwarding(sig)
+        .map_err(|dots| syn::Error::new(dots, "a variadic fn cannot have a fallback"))?;
     let mut arguments = Arguments {
         values: Vec::new(),
         rebinds: Vec::new(),
     };
-    for (index, input) in sig.inputs.iter_mut().enumerate() {
-        match input {
-            FnArg::Receiver(receiver) => {
+    for ((index, input), forward) in sig.inputs.iter_mut().enumerate().zip(forwards) {
+        match (input, forward) {
+            (FnArg::Receiver(receiver), _) => {
                 let self_token = receiver.self_token;
                 arguments.values.push(Passed::written(self_token.into()));
             }
-            FnArg::Typed(typed) => match &mut *typed.pat {
-                Pat::Ident(plain) if plain.by_ref.is_none() && plain.subpat.is_none() => {
-                    if !keep_mut {
-                        plain.mutability = None;
-                    }
-                    arguments.values.push(Passed::written(plain.ident.clone()));
+            (FnArg::Typed(typed), Forward::Name { ident, .. }) => {
+                if let Pat::Ident(plain) = &mut *typed.pat
+                    && !keep_mut
+                {
+                    plain.mutability = None;
                 }
-                pattern => {
-                    let name = format_ident!("__flag_arg{}", index, span = Span::mixed_site());
-                    let original = std::mem::replace(
-                        pattern,
-                        Pat::Ident(PatIdent {
-                            attrs: Vec::new(),
-                            by_ref: None,
-                            mutability: None,
-                            ident: name.clone(),
-                            subpat: None,
-                        }),
-                    );
-                    arguments.rebinds.push(quote!(let #original = #name;));
-                    arguments.values.push(Passed { name, made: true });
-                }
-            },
+                arguments.values.push(Passed::written(ident));
+            }
+            (FnArg::Typed(typed), _) => {
+                let name = format_ident!("__flag_arg{}", index, span = Span::mixed_site());
+                let original = std::mem::replace(
+                    &mut *typed.pat,
+                    Pat::Ident(PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident: name.clone(),
+                        subpat: None,
+                    }),
+                );
+                arguments.rebinds.push(quote!(let #original = #name;));
+                arguments.values.push(Passed { name, made: true });
+            }
         }
     }
     Ok(arguments)
@@ -1084,13 +1110,5 @@ mod tests {
             result,
             "{ #! [allow (unused)] const _ : () = () ; let x = 1 ; }"
         );
-    }
-
-    #[test]
-    fn knows_unit_returns() {
-        let unit = |text: &str| returns_unit(&syn::parse_str(text).unwrap());
-        assert!(unit("fn f()"));
-        assert!(unit("fn f() -> ()"));
-        assert!(!unit("fn f() -> u8"));
     }
 }

@@ -36,6 +36,8 @@ use syn::{
     Signature, Stmt, TraitItem, UnOp,
 };
 
+use flag_syntax::fallback::{self, FallbackCall, Forward, WriteCall, returns_unit};
+
 use crate::expr::{SynAttrArgs, SynExpr};
 use crate::scan;
 use crate::syntax::names::{FileNames, MacroKind, RuntimeCrates};
@@ -243,8 +245,8 @@ impl Rewriter<'_> {
                     continue;
                 }
             };
-            let expr = crate::expr::locate(&args.expr, self.index);
-            match expr.simplify(self.name, self.on, self.text) {
+            let expr_range = crate::expr::range(&args.expr, self.index);
+            match crate::expr::simplify(&args.expr, self.name, self.on, self.text, self.index) {
                 crate::expr::Simplified::Same => {}
                 crate::expr::Simplified::Const(true) => {
                     let quoted = self.quoted(attr_range.clone());
@@ -283,8 +285,8 @@ impl Rewriter<'_> {
                     }
                 }
                 crate::expr::Simplified::Changed(new) => {
-                    let old = syntax::one_line(self.source(expr.range.clone()));
-                    attribute_edits.push((expr.range.clone(), new.clone(), false));
+                    let old = syntax::one_line(self.source(expr_range.clone()));
+                    attribute_edits.push((expr_range, new.clone(), false));
                     self.change(
                         attr_range.start,
                         format!("`#[feature_flag({old})]` -> `#[feature_flag({new})]` on `{what}`"),
@@ -361,45 +363,34 @@ impl Rewriter<'_> {
                 FnArg::Receiver(_) => None,
             })
             .collect();
-        let mut arguments = Vec::new();
-        let mut renames = Vec::new();
-        for (index, input) in sig.inputs.iter().enumerate() {
-            match input {
-                FnArg::Receiver(_) => arguments.push("self".to_owned()),
-                FnArg::Typed(typed) => {
-                    let range = self.range(&*typed.pat);
-                    match &*typed.pat {
-                        Pat::Ident(plain) if plain.by_ref.is_none() && plain.subpat.is_none() => {
-                            if plain.mutability.is_some() {
-                                renames.push(Edit::new(range, plain.ident.to_string()));
-                            }
-                            arguments.push(plain.ident.to_string());
-                        }
-                        _ => {
-                            let mut name = format!("arg{index}");
-                            while taken.contains(&name) {
-                                name.push('_');
-                            }
-                            renames.push(Edit::new(range, name.clone()));
-                            arguments.push(name);
-                        }
-                    }
-                }
-            }
-        }
-        if sig.variadic.is_some() {
+        let Ok(forwards) = fallback::forwarding(sig) else {
             return Err(format!(
                 "fn `{}` is variadic and cannot forward to its fallback `{path}`: retire the flag here by hand",
                 sig.ident
             ));
+        };
+        let mut arguments = Vec::new();
+        let mut renames = Vec::new();
+        for ((index, input), forward) in sig.inputs.iter().enumerate().zip(forwards) {
+            match (input, forward) {
+                (FnArg::Receiver(_), _) => arguments.push("self".to_owned()),
+                (FnArg::Typed(typed), Forward::Name { ident, mutable }) => {
+                    if mutable {
+                        renames.push(Edit::new(self.range(&*typed.pat), ident.to_string()));
+                    }
+                    arguments.push(ident.to_string());
+                }
+                (FnArg::Typed(typed), _) => {
+                    let mut name = format!("arg{index}");
+                    while taken.contains(&name) {
+                        name.push('_');
+                    }
+                    renames.push(Edit::new(self.range(&*typed.pat), name.clone()));
+                    arguments.push(name);
+                }
+            }
         }
-        let mut call = format!("{path}({})", arguments.join(", "));
-        if sig.asyncness.is_some() {
-            call.push_str(".await");
-        }
-        if matches!(sig.safety, syn::Safety::Unsafe(_)) {
-            call = format!("unsafe {{ {call} }}");
-        }
+        let call = FallbackCall::of(sig, arguments).write(&CallText(path));
         let block_range = self.range(block);
         let close = block_range.end.saturating_sub(1);
         let outer = if text::starts_line(self.text, close) {
@@ -826,8 +817,8 @@ impl Rewriter<'_> {
     }
 
     fn fold_flag_expr(&mut self, parsed: SynExpr, range: Range<usize>) -> Fold {
-        let expr = crate::expr::locate(&parsed, self.index);
-        match expr.simplify(self.name, self.on, self.text) {
+        let expr_range = crate::expr::range(&parsed, self.index);
+        match crate::expr::simplify(&parsed, self.name, self.on, self.text, self.index) {
             crate::expr::Simplified::Same => Fold::Same,
             crate::expr::Simplified::Const(value) => {
                 let quoted = self.quoted(range.clone());
@@ -837,8 +828,8 @@ impl Rewriter<'_> {
             crate::expr::Simplified::Changed(new) => {
                 let text = format!(
                     "{}{new}{}",
-                    &self.text[range.start..expr.range.start],
-                    &self.text[expr.range.end..range.end]
+                    &self.text[range.start..expr_range.start],
+                    &self.text[expr_range.end..range.end]
                 );
                 let quoted = self.quoted(range.clone());
                 self.change(
@@ -883,9 +874,9 @@ impl Rewriter<'_> {
                 let Ok(args) = syn::parse2::<SynAttrArgs>(hit.args) else {
                     continue;
                 };
-                let expr = crate::expr::locate(&args.expr, self.index);
+                let expr_range = crate::expr::range(&args.expr, self.index);
                 let quoted = self.quoted(hit.range.clone());
-                match expr.simplify(self.name, self.on, self.text) {
+                match crate::expr::simplify(&args.expr, self.name, self.on, self.text, self.index) {
                     crate::expr::Simplified::Same => {}
                     crate::expr::Simplified::Const(true) => {
                         let range = text::deletion_range(self.text, hit.range.clone());
@@ -906,7 +897,7 @@ impl Rewriter<'_> {
                     ),
                     crate::expr::Simplified::Changed(new) => {
                         self.change(hit.range.start, format!("{quoted}: expression -> {new}"));
-                        self.edit(expr.range, new);
+                        self.edit(expr_range, new);
                     }
                 }
             } else if let Ok(parsed) = syntax::leading_flag_expr(hit.args) {
@@ -1114,12 +1105,22 @@ fn mentions_ident(stmts: &[Stmt], name: &str) -> bool {
 }
 
 /// Whether a fn returns `()`.
-fn returns_unit(sig: &Signature) -> bool {
-    match &sig.output {
-        syn::ReturnType::Default => true,
-        syn::ReturnType::Type(_, ty) => {
-            matches!(&**ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
-        }
+/// Spells a fallback call `path(args)` as source text.
+struct CallText<'a>(&'a str);
+
+impl WriteCall<String> for CallText<'_> {
+    type Out = String;
+
+    fn call(&self, arguments: Vec<String>) -> String {
+        format!("{}({})", self.0, arguments.join(", "))
+    }
+
+    fn awaited(&self, call: String) -> String {
+        format!("{call}.await")
+    }
+
+    fn unsafe_block(&self, call: String) -> String {
+        format!("unsafe {{ {call} }}")
     }
 }
 
