@@ -150,41 +150,4 @@ mod tests {
             changed(r#"any("a", "b")"#)
         );
     }
-
-    #[test]
-    fn reports_mistakes_like_the_macros() {
-        let message = |text: &str| match syn::parse_str::<SynExpr>(text) {
-            Ok(_) => String::new(),
-            Err(error) => error.to_string(),
-        };
-        assert_eq!(
-            message("new_ui"),
-            "flag names are string literals: write `\"new_ui\"`"
-        );
-        assert_eq!(
-            message(r#"nto("a")"#),
-            "unknown operator `nto`: expected `not`, `all` or `any`; did you mean `not`?"
-        );
-        assert_eq!(
-            message(r#"not("a", "b")"#),
-            "`not` takes exactly one flag expression, found 2"
-        );
-        let args = |text: &str| match syn::parse_str::<SynAttrArgs>(text) {
-            Ok(args) => args
-                .fallback
-                .map(|(_, path)| quote::quote!(#path).to_string()),
-            Err(error) => Some(error.to_string()),
-        };
-        assert_eq!(
-            args(r#""a", fallback = Self::old"#).as_deref(),
-            Some("Self :: old")
-        );
-        assert_eq!(args(r#""a""#), None);
-        assert_eq!(
-            args(r#""a", fallbak = f"#).as_deref(),
-            Some(
-                "unknown option `fallbak`: `#[feature_flag]` accepts `fallback = path`; did you mean `fallback`?"
-            )
-        );
-    }
 }

@@ -213,14 +213,18 @@ fn calls_expected_to_fail_are_marked() {
     );
 }
 
+/// `LINE:COLUMN message` of each finding.
+fn positioned(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| format!("{}:{} {}", f.line, f.column, f.message))
+        .collect()
+}
+
 #[test]
 fn malformed_variant_calls() {
     let scan = scan_one("fn f() { variant!(\"a\"); variant!(not(\"a\"), &ctx); }\n");
-    let messages: Vec<String> = scan
-        .malformed
-        .iter()
-        .map(|f| format!("{}:{} {}", f.line, f.column, f.message))
-        .collect();
+    let messages = positioned(&scan.malformed);
     assert_eq!(
         messages,
         [
@@ -233,11 +237,7 @@ fn malformed_variant_calls() {
 #[test]
 fn reports_malformed_expressions_and_unparsable_files() {
     let scan = scan_one("#[feature_flag(nto(\"a\"))]\nfn f() { flag!(new_ui); }\n");
-    let messages: Vec<String> = scan
-        .malformed
-        .iter()
-        .map(|f| format!("{}:{} {}", f.line, f.column, f.message))
-        .collect();
+    let messages = positioned(&scan.malformed);
     assert_eq!(
         messages,
         [

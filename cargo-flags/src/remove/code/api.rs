@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use proc_macro2::TokenStream;
+use proc_macro2::TokenTree;
 use quote::ToTokens;
 use syn::{Expr, Macro, Pat, Stmt};
 
@@ -215,12 +215,8 @@ pub(super) fn binding_of(pat: &Pat) -> Binding {
 
 /// Whether the tokens of `stmts` name the identifier `name`.
 pub(super) fn mentions_ident(stmts: &[Stmt], name: &str) -> bool {
-    fn walk(tokens: TokenStream, name: &str) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) => ident == name,
-            proc_macro2::TokenTree::Group(group) => walk(group.stream(), name),
-            _ => false,
-        })
-    }
-    stmts.iter().any(|stmt| walk(stmt.to_token_stream(), name))
+    let is_name = |token: &TokenTree| matches!(token, TokenTree::Ident(ident) if ident == name);
+    stmts
+        .iter()
+        .any(|stmt| syntax::any_token(stmt.to_token_stream(), &is_name))
 }

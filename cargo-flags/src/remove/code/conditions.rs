@@ -2,13 +2,14 @@
 //! contents spliced into the enclosing block when that cannot change scoping) or removed, `else if` chains
 //! shortened, and the string-API statements of [`api`](super::api) deleted.
 
-use proc_macro2::TokenStream;
+use proc_macro2::TokenTree;
 use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Block, Expr, ExprIf, Stmt};
 
 use super::exprs::is_operand;
 use super::{Fold, IfOutcome, Pos, Rewriter};
+use crate::syntax;
 use crate::text;
 
 impl Rewriter<'_> {
@@ -191,14 +192,8 @@ pub(super) fn is_block_like(expr: &Expr) -> bool {
 
 /// Whether a literal inside `block` spans several lines: re-indenting would change its value.
 pub(super) fn has_multiline_literal(block: &Block) -> bool {
-    fn walk(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|token| match token {
-            proc_macro2::TokenTree::Literal(literal) => {
-                literal.span().start().line != literal.span().end().line
-            }
-            proc_macro2::TokenTree::Group(group) => walk(group.stream()),
-            _ => false,
-        })
-    }
-    walk(block.to_token_stream())
+    syntax::any_token(block.to_token_stream(), &|token| {
+        matches!(token, TokenTree::Literal(literal)
+            if literal.span().start().line != literal.span().end().line)
+    })
 }
