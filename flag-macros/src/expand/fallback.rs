@@ -279,32 +279,25 @@ fn is_ident(token: &TokenTree, word: &str) -> bool {
 
 /// `tokens`, every one with `span`.
 fn relocated(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut new = Group::new(group.delimiter(), relocated(group.stream(), span));
-                new.set_span(span);
-                token = TokenTree::Group(new);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
+    with_spans(tokens, &|_| span)
 }
 
 /// `tokens` with the hygiene of `hygiene`, each where it was.
 fn respanned(tokens: TokenStream, hygiene: Span) -> TokenStream {
+    with_spans(tokens, &|span| hygiene.located_at(span))
+}
+
+/// `tokens`, each (groups included) with the span `new` makes of its own.
+fn with_spans(tokens: TokenStream, new: &dyn Fn(Span) -> Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {
             if let TokenTree::Group(group) = &token {
-                let mut new = Group::new(group.delimiter(), respanned(group.stream(), hygiene));
-                new.set_span(hygiene.located_at(group.span()));
-                token = TokenTree::Group(new);
+                let mut changed = Group::new(group.delimiter(), with_spans(group.stream(), new));
+                changed.set_span(new(group.span()));
+                token = TokenTree::Group(changed);
             } else {
-                token.set_span(hygiene.located_at(token.span()));
+                token.set_span(new(token.span()));
             }
             token
         })
