@@ -31,8 +31,8 @@
 //! `list` counts these, `check` compares them with the manifest, and `explain` lists them. Files that do not
 //! parse and references that are malformed are collected too, never skipped silently.
 //!
-//! This module holds what a scan finds and the entry points; [`scanner`] walks a file, [`describe`] names
-//! the items references stand in.
+//! This module holds what a scan finds and the entry points; `scanner` walks a file, `describe` names the
+//! items references stand in.
 
 mod describe;
 mod scanner;

@@ -26,9 +26,9 @@
 //! Edits never overlap: an edit that replaces a region (a kept branch, a deleted item) is computed from the
 //! edits found inside it, which it then consumes.
 //!
-//! One file per kind of code rewritten: [`items`] (gated items), [`conditions`] (statements and `if`),
-//! [`exprs`] (`flag!` in expressions and in opaque macro tokens) and [`api`] (string-API calls and
-//! `variant!`); this one walks the file and dispatches.
+//! One file per kind of code rewritten: `items` (gated items), `conditions` (statements and `if`), `exprs`
+//! (`flag!` in expressions and in opaque macro tokens) and `api` (string-API calls and `variant!`); this one
+//! walks the file and dispatches.
 
 mod api;
 mod conditions;
