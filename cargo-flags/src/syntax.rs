@@ -243,16 +243,8 @@ pub fn api_call(call: &ExprCall, names: &FileNames) -> Option<ApiCall> {
         })) => Some(literal.clone()),
         _ => None,
     };
-    let name = literal(call.args.first())?;
-    let variant = if VARIANT_API.contains(&function) {
+    api_call_of(function, literal(call.args.first()), || {
         literal(call.args.iter().nth(1))
-    } else {
-        None
-    };
-    Some(ApiCall {
-        function,
-        name,
-        variant,
     })
 }
 
@@ -272,15 +264,26 @@ pub fn api_call_tokens(function: &'static str, args: TokenStream) -> Option<ApiC
         }
         _ => None,
     };
-    let name = literal(arguments.first())?;
-    let variant = if VARIANT_API.contains(&function) {
+    api_call_of(function, literal(arguments.first()), || {
         literal(arguments.get(1))
+    })
+}
+
+/// The call of `function` whose first argument is the literal `name` (`None` when it is not a literal), and
+/// whose second is `second()`, read only for the fns that take a variant name.
+fn api_call_of(
+    function: &'static str,
+    name: Option<LitStr>,
+    second: impl FnOnce() -> Option<LitStr>,
+) -> Option<ApiCall> {
+    let variant = if VARIANT_API.contains(&function) {
+        second()
     } else {
         None
     };
     Some(ApiCall {
         function,
-        name,
+        name: name?,
         variant,
     })
 }
