@@ -243,16 +243,8 @@ pub fn api_call(call: &ExprCall, names: &FileNames) -> Option<ApiCall> {
         })) => Some(literal.clone()),
         _ => None,
     };
-    let name = literal(call.args.first())?;
-    let variant = if VARIANT_API.contains(&function) {
+    api_call_of(function, literal(call.args.first()), || {
         literal(call.args.iter().nth(1))
-    } else {
-        None
-    };
-    Some(ApiCall {
-        function,
-        name,
-        variant,
     })
 }
 
@@ -272,15 +264,26 @@ pub fn api_call_tokens(function: &'static str, args: TokenStream) -> Option<ApiC
         }
         _ => None,
     };
-    let name = literal(arguments.first())?;
-    let variant = if VARIANT_API.contains(&function) {
+    api_call_of(function, literal(arguments.first()), || {
         literal(arguments.get(1))
+    })
+}
+
+/// The call of `function` whose first argument is the literal `name` (`None` when it is not a literal), and
+/// whose second is `second()`, read only for the fns that take a variant name.
+fn api_call_of(
+    function: &'static str,
+    name: Option<LitStr>,
+    second: impl FnOnce() -> Option<LitStr>,
+) -> Option<ApiCall> {
+    let variant = if VARIANT_API.contains(&function) {
+        second()
     } else {
         None
     };
     Some(ApiCall {
         function,
-        name,
+        name: name?,
         variant,
     })
 }
@@ -429,10 +432,18 @@ fn path_start(tokens: &[TokenTree], at: usize) -> usize {
 /// Whether `tokens` contain the string literal `"name"`: a hint that a malformed expression was about it.
 pub fn mentions_literal(tokens: &TokenStream, name: &str) -> bool {
     let wanted = format!("{name:?}");
-    tokens.clone().into_iter().any(|token| match token {
-        TokenTree::Literal(literal) => literal.to_string() == wanted,
-        TokenTree::Group(group) => mentions_literal(&group.stream(), name),
-        _ => false,
+    any_token(
+        tokens.clone(),
+        &|token| matches!(token, TokenTree::Literal(literal) if literal.to_string() == wanted),
+    )
+}
+
+/// Whether a token of `tokens`, or of a group among them at any depth, satisfies `test` (groups themselves
+/// are looked into, not tested).
+pub fn any_token(tokens: TokenStream, test: &dyn Fn(&TokenTree) -> bool) -> bool {
+    tokens.into_iter().any(|token| match &token {
+        TokenTree::Group(group) => any_token(group.stream(), test),
+        other => test(other),
     })
 }
 
@@ -445,21 +456,28 @@ pub fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn finds_hits_in_opaque_tokens() {
-        let text = "macro_rules! m { () => { if ::flag_runtime::flag!(\"a\") { #[feature_flag(\"b\")] fn f() {} } $crate::flag!(\"c\") } }";
+    /// What `token_hits` finds in the tokens of the macro that is item `item` of `text`.
+    fn hits_in_macro(text: &str, item: usize) -> Vec<TokenHit> {
         let parsed = parse_file(text).unwrap();
-        let syn::Item::Macro(item) = &parsed.ast.items[0] else {
+        let syn::Item::Macro(item) = &parsed.ast.items[item] else {
             panic!("not a macro");
         };
         let names = FileNames::of(&parsed.ast, &names::RuntimeCrates::default());
-        let hits = token_hits(item.mac.tokens.clone(), &parsed.index, &names);
-        let found: Vec<(&str, HitKind)> = hits
-            .iter()
+        token_hits(item.mac.tokens.clone(), &parsed.index, &names)
+    }
+
+    /// Each hit as the text it covers, with its kind.
+    fn as_text<'a>(text: &'a str, hits: &[TokenHit]) -> Vec<(&'a str, HitKind)> {
+        hits.iter()
             .map(|hit| (&text[hit.range.clone()], hit.kind))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn finds_hits_in_opaque_tokens() {
+        let text = "macro_rules! m { () => { if ::flag_runtime::flag!(\"a\") { #[feature_flag(\"b\")] fn f() {} } $crate::flag!(\"c\") } }";
         assert_eq!(
-            found,
+            as_text(text, &hits_in_macro(text, 0)),
             [
                 (
                     "::flag_runtime::flag!(\"a\")",
@@ -474,18 +492,9 @@ mod tests {
     #[test]
     fn finds_variants_and_string_api_calls_in_opaque_tokens() {
         let text = "use flag_runtime::override_local as force;\nmacro_rules! m { ($c:expr) => { variant!(\"a\", $c); flag_runtime::set(\"b\", true); force(\"c\", true); x.set(\"d\"); other::reset(\"e\"); flag_runtime::set(name, true); } }";
-        let parsed = parse_file(text).unwrap();
-        let syn::Item::Macro(item) = &parsed.ast.items[1] else {
-            panic!("not a macro");
-        };
-        let names = FileNames::of(&parsed.ast, &names::RuntimeCrates::default());
-        let hits = token_hits(item.mac.tokens.clone(), &parsed.index, &names);
-        let found: Vec<(&str, HitKind)> = hits
-            .iter()
-            .map(|hit| (&text[hit.range.clone()], hit.kind))
-            .collect();
+        let hits = hits_in_macro(text, 1);
         assert_eq!(
-            found,
+            as_text(text, &hits),
             [
                 ("variant!(\"a\", $c)", HitKind::Macro(MacroKind::Variant)),
                 ("flag_runtime::set(\"b\", true)", HitKind::Call("set")),

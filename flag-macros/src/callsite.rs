@@ -1,5 +1,6 @@
-//! The code that reaches the runtime for a dynamic check: a call that reads the flag's slot in the runtime's
-//! table, and, once per crate, the crate's catalog of flags.
+//! The code that reaches the runtime: for a dynamic check, a call that reads the flag's slot in the runtime's
+//! table; once per crate, the crate's catalog of flags (carried by the crate's first expansion that can
+//! hold an item, whatever its kind; see [`track`](crate::track)).
 //!
 //! See `flag_runtime::__private`: `is_enabled`, `is_enabled_in` and `variant_in` (the checks, which cache a
 //! flag's state in its slot) and `Catalog`/`FlagDecl` (what the runtime learns of the program's flags at link
@@ -13,7 +14,6 @@ use quote::{quote, quote_spanned};
 
 use crate::decide::Check;
 use crate::load::Build;
-use crate::track;
 use flag_manifest::packed::{PackedFlag, pack};
 use flag_manifest::slots::{assign_slots, slot_tag};
 use flag_manifest::{ENV_OVERRIDES, Mode, Source, rules_to_toml};
@@ -28,17 +28,12 @@ pub fn check(
 ) -> TokenStream {
     match check {
         Check::Flag { index, span, .. } => {
-            let (catalog, site) = callsite(build, *index, *span, runtime);
-            let read = match context {
+            let site = callsite(build, *index, *span);
+            match context {
                 Some(context) => {
                     quote_spanned!(*span=> #runtime::__private::is_enabled_in(#site, #context))
                 }
                 None => quote_spanned!(*span=> #runtime::__private::is_enabled(#site)),
-            };
-            if catalog.is_empty() {
-                read
-            } else {
-                quote_spanned!(*span=> { #catalog #read })
             }
         }
         Check::Not(inner) => {
@@ -60,31 +55,26 @@ pub fn check(
     }
 }
 
-/// For one check of the flag at `index`: the crate's catalog the first time in a crate (else nothing), and
-/// the check's arguments `slot, tag, "name", default`. The rest of what the runtime knows of a flag is in
-/// the catalog, emitted once per crate, so that a check costs little to type-check and evaluate.
-pub fn callsite(
-    build: &Arc<Build>,
-    index: usize,
-    span: Span,
-    runtime: &TokenStream,
-) -> (TokenStream, TokenStream) {
-    let catalog = if track::claim_catalog() {
-        let packed = packed_catalog(build);
-        quote! {
-            #runtime::__private::inventory::submit! {
-                #runtime::__private::Catalog { packed: #packed }
-            }
-        }
-    } else {
-        TokenStream::new()
-    };
+/// For one check of the flag at `index`, the check's arguments `slot, tag, "name", default`. The rest of what
+/// the runtime knows of a flag is in the crate's [`catalog`], emitted once per crate, so that a check costs
+/// little to type-check and evaluate.
+pub fn callsite(build: &Arc<Build>, index: usize, span: Span) -> TokenStream {
     let name = &build.manifest.flags[index].name;
     let default = build.resolution.states[index].enabled;
     let slot = slot_of(build, index);
     let tag = slot_tag(name);
-    let site = quote_spanned!(span=> #slot, #tag, #name, #default);
-    (catalog, site)
+    quote_spanned!(span=> #slot, #tag, #name, #default)
+}
+
+/// The item that submits the crate's catalog (every flag of the manifest, as this build resolved it) to the
+/// runtime at link time. Emitted once per crate, in an item position.
+pub fn catalog(build: &Build, runtime: &TokenStream) -> TokenStream {
+    let packed = packed_catalog(build);
+    quote! {
+        #runtime::__private::inventory::submit! {
+            #runtime::__private::Catalog { packed: #packed }
+        }
+    }
 }
 
 /// The slots of one build's dynamic flags, by flag index, computed once per build rather than once per

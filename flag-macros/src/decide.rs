@@ -1,7 +1,7 @@
 //! From a flag expression and this build's states to a decision: known now (static flags, folded like a
 //! `cfg` predicate) or a check left for run time (dynamic flags).
 //!
-//! Static operands are folded away, so `all("static_off", "dynamic")` is known to be off at build time and
+//! Static operands are folded away (by `flag_syntax::fold`, the rules `cargo flags remove` folds with too), so `all("static_off", "dynamic")` is known to be off at build time and
 //! `any("static_on", "dynamic")` known to be on; only what truly depends on a dynamic flag reaches run time.
 
 use proc_macro2::Span;
@@ -9,7 +9,8 @@ use proc_macro2::Span;
 use crate::diagnostics::Errors;
 use crate::load::Build;
 use flag_manifest::{Mode, did_you_mean};
-use flag_syntax::{FlagExpr, Op};
+use flag_syntax::{FlagExpr, Folded, Folder, Op};
+use syn::LitStr;
 
 /// What a flag expression comes to in this build.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,56 +76,9 @@ impl Check {
 /// Decides `expr` under `build`, recording an error for each unknown flag, which then counts as on, as every
 /// flag does when nothing can be decided (see [`undecided`]).
 pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
-    match expr {
-        FlagExpr::Flag(literal) => {
-            let name = literal.value();
-            match build.manifest.flag_index(&name) {
-                Some(index) => {
-                    let flag = &build.manifest.flags[index];
-                    let enabled = build.resolution.states[index].enabled;
-                    match flag.mode {
-                        Mode::Static => Decision::Known(enabled),
-                        Mode::Dynamic => Decision::Runtime(Check::Flag {
-                            index,
-                            name,
-                            default: enabled,
-                            span: literal.span(),
-                        }),
-                    }
-                }
-                None => {
-                    let hint = did_you_mean(&name, build.manifest.flag_names());
-                    let message = if hint.is_empty() {
-                        format!(
-                            "unknown flag `{name}`: it is not declared in {} (add a `[flags.{name}]` table)",
-                            build.manifest_path.display()
-                        )
-                    } else {
-                        format!("unknown flag `{name}`{hint}")
-                    };
-                    errors.error(literal.span(), message);
-                    Decision::Known(true)
-                }
-            }
-        }
-        FlagExpr::Op {
-            op: Op::Not,
-            operands,
-            ..
-        } => match decide(&operands[0], build, errors) {
-            Decision::Known(on) => Decision::Known(!on),
-            Decision::Runtime(check) => Decision::Runtime(Check::Not(Box::new(check))),
-        },
-        FlagExpr::Op {
-            op: Op::All,
-            operands,
-            ..
-        } => fold(operands, build, errors, true),
-        FlagExpr::Op {
-            op: Op::Any,
-            operands,
-            ..
-        } => fold(operands, build, errors, false),
+    match expr.fold(&mut Deciding { build, errors }) {
+        Folded::Known(on) => Decision::Known(on),
+        Folded::Open(check) => Decision::Runtime(check),
     }
 }
 
@@ -133,37 +87,72 @@ pub fn decide(expr: &FlagExpr, build: &Build, errors: &mut Errors) -> Decision {
 /// `"name"` and `not("name")`, so the crate stays one consistent program and only the real error shows; "on"
 /// also keeps an item gated on a single flag, the common case, for the code that uses it.
 pub fn undecided(expr: &FlagExpr) -> bool {
-    match expr {
-        FlagExpr::Flag(_) => true,
-        FlagExpr::Op { op, operands, .. } => match op {
-            Op::Not => !operands.iter().all(undecided),
-            Op::All => operands.iter().all(undecided),
-            Op::Any => operands.iter().any(undecided),
-        },
+    !matches!(expr.fold(&mut EveryFlagOn), Folded::Known(false))
+}
+
+/// Folds with this build's states: a static flag is known, a dynamic one is left for run time.
+struct Deciding<'a> {
+    build: &'a Build,
+    errors: &'a mut Errors,
+}
+
+impl Folder for Deciding<'_> {
+    type Open = Check;
+
+    fn flag(&mut self, literal: &LitStr) -> Folded<Check> {
+        let build = self.build;
+        let name = literal.value();
+        let Some(index) = build.manifest.flag_index(&name) else {
+            let hint = did_you_mean(&name, build.manifest.flag_names());
+            let message = if hint.is_empty() {
+                format!(
+                    "unknown flag `{name}`: it is not declared in {} (add a `[flags.{name}]` table)",
+                    build.manifest_path.display()
+                )
+            } else {
+                format!("unknown flag `{name}`{hint}")
+            };
+            self.errors.error(literal.span(), message);
+            return Folded::Known(true);
+        };
+        let enabled = build.resolution.states[index].enabled;
+        match build.manifest.flags[index].mode {
+            Mode::Static => Folded::Known(enabled),
+            Mode::Dynamic => Folded::Open(Check::Flag {
+                index,
+                name,
+                default: enabled,
+                span: literal.span(),
+            }),
+        }
+    }
+
+    fn not(&mut self, inner: Check) -> Check {
+        Check::Not(Box::new(inner))
+    }
+
+    fn join(&mut self, op: Op, operands: Vec<Check>) -> Check {
+        match op {
+            Op::Any => Check::Any(operands),
+            // Only `all` and `any` join operands.
+            Op::All | Op::Not => Check::All(operands),
+        }
     }
 }
 
-/// `all` (identity `true`) or `any` (identity `false`): an operand equal to the other value decides the
-/// whole; operands equal to the identity drop out.
-fn fold(operands: &[FlagExpr], build: &Build, errors: &mut Errors, identity: bool) -> Decision {
-    let mut checks = Vec::new();
-    let mut decided = None;
-    for operand in operands {
-        match decide(operand, build, errors) {
-            Decision::Known(on) if on != identity => decided = Some(on),
-            Decision::Known(_) => {}
-            Decision::Runtime(check) => checks.push(check),
-        }
+/// Folds with every flag on.
+struct EveryFlagOn;
+
+impl Folder for EveryFlagOn {
+    type Open = ();
+
+    fn flag(&mut self, _: &LitStr) -> Folded<()> {
+        Folded::Known(true)
     }
-    if let Some(on) = decided {
-        return Decision::Known(on);
-    }
-    match checks.len() {
-        0 => Decision::Known(identity),
-        1 => Decision::Runtime(checks.remove(0)),
-        _ if identity => Decision::Runtime(Check::All(checks)),
-        _ => Decision::Runtime(Check::Any(checks)),
-    }
+
+    fn not(&mut self, (): ()) {}
+
+    fn join(&mut self, _: Op, _: Vec<()>) {}
 }
 
 #[cfg(test)]

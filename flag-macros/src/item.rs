@@ -280,6 +280,38 @@ pub fn split_fn(item: TokenStream) -> syn::Result<FnParts> {
     })
 }
 
+/// Whether a block starts with an inner attribute (`#![..]`).
+pub fn has_inner_attributes(body: &Group) -> bool {
+    let mut tokens = body.stream().into_iter();
+    matches!(
+        (tokens.next(), tokens.next()),
+        (Some(TokenTree::Punct(hash)), Some(TokenTree::Punct(bang)))
+            if hash.as_char() == '#' && bang.as_char() == '!'
+    )
+}
+
+/// A copy of `body` with `statements` first, after any inner attributes.
+pub fn prepend(body: &Group, statements: TokenStream) -> Group {
+    let mut tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    let mut at = 0;
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(_),
+        ..,
+    ] = &tokens[at..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' {
+            break;
+        }
+        at += 3;
+    }
+    tokens.splice(at..at, statements);
+    let mut group = Group::new(Delimiter::Brace, tokens.into_iter().collect());
+    group.set_span(body.span());
+    group
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,5 +445,21 @@ mod tests {
             "# [doc = \" Docs.\"] # [inline] # [cfg_attr (doc , doc = \"\" , doc = \"Behind `x`.\")]"
         );
         assert_eq!(noted("#[inline] fn f() {}"), "# [inline]");
+    }
+
+    #[test]
+    fn prepends_after_inner_attributes() {
+        let body: Group = syn::parse_str("{ #![allow(unused)] let x = 1; }").unwrap();
+        let result = prepend(
+            &body,
+            quote!(
+                const _: () = ();
+            ),
+        )
+        .to_string();
+        assert_eq!(
+            result,
+            "{ #! [allow (unused)] const _ : () = () ; let x = 1 ; }"
+        );
     }
 }

@@ -1,15 +1,35 @@
-//! What makes cargo rebuild a crate when its flags change.
+//! What every crate that uses a flag macro carries once: what makes cargo rebuild it when its flags change,
+//! and the catalog that tells the runtime every flag of its manifest.
 //!
-//! Stable proc macros cannot declare the files and variables they read. rustc does record, in the dep-info
-//! file cargo reads, every file named by `include_bytes!` and every variable named by `option_env!` in the
-//! crate's code; so the expansion carries an unnamed constant that mentions the manifest and each variable
-//! (the technique of pest and clap). The constant is evaluated at compile time only and leaves nothing in
-//! the binary.
+//! **Rebuilds.** Stable proc macros cannot declare the files and variables they read. rustc does record, in
+//! the dep-info file cargo reads, every file named by `include_bytes!` and every variable named by
+//! `option_env!` in the crate's code; so the expansion carries an unnamed constant that mentions the manifest
+//! and each variable (the technique of pest and clap). The constant is evaluated at compile time only and
+//! leaves nothing in the binary.
 //!
-//! One such constant per crate is enough, so only the first use that can carry one emits it. Not every
-//! position can: `const _` is not allowed among the items of an `impl` or a `trait`, and an attribute on a
+//! **The catalog.** The runtime learns a crate's flags from the `Catalog` the crate submits at link time
+//! (see [`callsite::catalog`](crate::callsite::catalog)), so that `set`, `is_enabled` and `flags()` know
+//! every flag of the manifest before any check runs. Every kind of use carries it, static ones included
+//! (`#[feature_flag]`, `flag!`, `variant!`, `flag_variants!()`): a program that uses any flag macro knows
+//! every flag of its manifests.
+//!
+//! **Once per crate, implicitly.** Both go with the first use in the crate that can hold an item: `const _`
+//! and `inventory::submit!` are not allowed among the items of an `impl` or a `trait`, and an attribute on a
 //! `fn` cannot tell whether that fn is free or associated. [`ItemKind`](crate::item::ItemKind) says which
-//! positions are safe; a fn that is kept carries it in its body instead.
+//! positions are safe; a fn that is kept carries them in its body, `flag!` and `variant!` in their block.
+//! The one gap: a crate whose only uses are removed associated fns, consts or type aliases carries neither.
+//!
+//! We weighed an explicit crate-root declaration (`flag_runtime::catalog!()`, say) that would emit both,
+//! making each expansion depend only on its own input. We chose the implicit claim because a declaration
+//! only removes the precondition if every expansion checks that it is there, and no check works everywhere:
+//! a `crate::` path does not name a doc test's items (rustdoc wraps them in `fn main`, and merged doc tests
+//! in a module of their own), a macro in textual scope must come before every `mod`, and each would turn the
+//! missing line into an error in every existing crate and doc example. Emitting the catalog from every
+//! expansion instead would be order-free but cost a copy of the catalog and a constructor per call site.
+//! So which expansion carries the extras depends on the order rustc expands them in, but the result does
+//! not: each crate compiled by a process gets exactly one catalog and one tracking constant, provided it
+//! has one use that can hold them. The claim is keyed by the crate's directory and name (rust-analyzer
+//! compiles many crates in one process), and costs a lock per use; a dynamic check stays one relaxed load.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -24,21 +44,9 @@ use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY};
 pub const TRACKED_VARIABLES: [&str; 4] = [ENV_MANIFEST, ENV_PROFILE, ENV_OVERRIDES, ENV_TODAY];
 
 static TRACKED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-static CATALOGUED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
-/// Whether this dynamic check should submit the crate's flag catalog to the runtime: true once per crate
-/// compiled by this process. Dynamic checks stand in fn bodies and blocks, where the submission can always go.
-pub fn claim_catalog() -> bool {
-    let mut catalogued = CATALOGUED_CRATES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    catalogued
-        .get_or_insert_with(HashSet::new)
-        .insert(crate_id())
-}
-
-/// Whether this use should emit the tracking constant: true once per crate compiled by this process.
-/// Call it only where the constant can be emitted, since a `true` is used up.
+/// Whether this use should emit the crate's tracking constant and catalog: true once per crate compiled by
+/// this process. Call it only where an item can be emitted, since a `true` is used up.
 pub fn claim() -> bool {
     let mut tracked = TRACKED_CRATES
         .lock()
@@ -46,7 +54,7 @@ pub fn claim() -> bool {
     tracked.get_or_insert_with(HashSet::new).insert(crate_id())
 }
 
-/// Whether the crate being compiled already carries the tracking constant.
+/// Whether the crate being compiled already carries the tracking constant and the catalog.
 pub fn claimed() -> bool {
     let tracked = TRACKED_CRATES
         .lock()

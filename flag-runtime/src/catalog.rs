@@ -1,10 +1,10 @@
 //! What a crate tells the runtime about its flags, at link time.
 //!
-//! The first dynamic check that the macros expand in a crate also submits the crate's [`Catalog`] (every flag
-//! of its manifest, with the state this build compiled in) to an `inventory` collection. The runtime reads
-//! every submitted catalog when it starts, so it knows every flag of the program (for introspection and for
-//! checking names given at run time) before any check has run. Crates that use only static flags submit
-//! nothing and pay nothing.
+//! The first use of any flag macro in a crate (static or dynamic, wherever an item can go; see
+//! `flag-macros/src/track.rs`) also submits the crate's [`Catalog`] (every flag of its manifest, with the
+//! state this build compiled in) to an `inventory` collection. The runtime reads every submitted catalog when
+//! it starts, so it knows every flag of the program (for introspection and for checking names given at run
+//! time) before any check has run. A crate that uses no flag macro submits nothing.
 
 /// One flag as a build resolved it, decoded from a [`Catalog`]. Not a stable API.
 #[derive(Debug)]

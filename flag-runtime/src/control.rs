@@ -27,7 +27,7 @@ pub struct Evaluation {
 ///
 /// let everyone = flag_runtime::evaluate("fast_search", &Context::new()).unwrap();
 /// assert!(!everyone.enabled);
-/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
+/// assert_eq!(everyone.enabled, flag_runtime::flag!("fast_search", &Context::new()));
 /// ```
 pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
     let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
@@ -42,8 +42,8 @@ pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
 /// which checks the name at compile time and costs one atomic load.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("dark_mode");
 /// assert_eq!(flag_runtime::is_enabled("dark_mode"), Ok(true));
+/// assert_eq!(flag_runtime::is_enabled("dark_mode"), Ok(flag_runtime::flag!("dark_mode")));
 /// assert!(flag_runtime::is_enabled("drak_mode").is_err());
 /// ```
 pub fn is_enabled(name: &str) -> Result<bool, Error> {
@@ -80,10 +80,10 @@ pub fn set(name: &str, on: bool) -> Result<(), Error> {
 /// Undoes [`set`] and [`set_table`]: the flag goes back to what the lower sources say.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("dark_mode"); // links the crate's catalog of flags
 /// flag_runtime::set("dark_mode", false).unwrap();
 /// flag_runtime::reset("dark_mode").unwrap();
 /// assert_eq!(flag_runtime::is_enabled("dark_mode"), Ok(true));
+/// assert!(flag_runtime::flag!("dark_mode"));
 /// ```
 pub fn reset(name: &str) -> Result<(), Error> {
     registry::with(|registry| {

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 /// [`set_reporter`](crate::set_reporter)) and keep the last good state.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
 /// let error = flag_runtime::set("fast_serch", true).unwrap_err();
 /// assert_eq!(error.to_string(), "unknown flag `fast_serch`; did you mean `fast_search`?");
+/// assert!(!flag_runtime::flag!("fast_search"), "nothing changed");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -82,7 +82,7 @@ impl FlagInfo {
     ///      app_version semver_gte 2.1.0 and 25% rollout by user_id; variants control 50%, one_page 50% \
     ///      (with overrides) (compiled); off without a context (default)"
     /// );
-    /// # let _ = flag_runtime::flag!("checkout_v2");
+    /// assert!(!flag_runtime::flag!("checkout_v2"), "off without a context");
     /// # Ok::<(), flag_runtime::Error>(())
     /// ```
     pub fn describe(&self) -> String {
@@ -242,7 +242,7 @@ fn info(flag: &Flag) -> FlagInfo {
 /// assert_eq!(search.owner, Some("team-search"));
 /// let json = serde_json::to_string(search).unwrap();
 /// assert!(json.contains(r#""mode":"dynamic""#));
-/// # let _ = flag_runtime::flag!("fast_search"); // links this crate's catalog
+/// assert_eq!(search.enabled, flag_runtime::flag!("fast_search"));
 /// ```
 pub fn flags() -> Vec<FlagInfo> {
     registry::with(|registry: &mut Registry| {
@@ -255,9 +255,9 @@ pub fn flags() -> Vec<FlagInfo> {
 /// One flag, by name.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("dark_mode");
 /// let dark = flag_runtime::flag_info("dark_mode").unwrap();
 /// assert_eq!(dark.source, "default");
+/// assert_eq!(dark.enabled, flag_runtime::flag!("dark_mode"));
 /// assert!(flag_runtime::flag_info("dark_mod").is_err());
 /// ```
 pub fn flag_info(name: &str) -> Result<FlagInfo, Error> {

@@ -50,6 +50,13 @@
 //! `FEATURE_FLAGS_PROFILE` and overrides from `FEATURE_FLAGS`; changing any of them rebuilds the crates that
 //! use flags.
 //!
+//! The runtime knows the flags of every crate in the program that uses a flag macro of any kind
+//! (`#[feature_flag]`, `flag!`, `variant!`, `flag_variants!()`, for static flags as for dynamic ones): that
+//! crate's first use carries a catalog of every flag of its manifest, so [`flags`], [`set`] and
+//! [`is_enabled`] know them all before any check has run. A program that uses none of the macros has no
+//! flags. (A crate whose only uses gate associated fns, consts or types that its build removes carries no
+//! catalog: nothing of them is left to carry it.)
+//!
 //! Nothing needs initialising: the runtime starts on first use. [`Builder`] chooses its sources in code.
 //! Bad run-time input (an unknown name, a static flag asked to change, a broken file) never stops the
 //! program: it is reported (see [`set_reporter`]) and ignored, and a broken reload keeps the last good state.

@@ -35,7 +35,6 @@ pub struct FlagChange {
 ///
 /// let seen = Arc::new(Mutex::new(Vec::new()));
 /// let sink = Arc::clone(&seen);
-/// # let _ = flag_runtime::flag!("dark_mode"); // links the crate's catalog of flags
 /// let subscription = flag_runtime::subscribe(move |change| {
 ///     sink.lock().unwrap().push((change.name, change.enabled));
 /// });
@@ -43,6 +42,7 @@ pub struct FlagChange {
 /// flag_runtime::reset("dark_mode").unwrap();
 /// drop(subscription);
 /// assert_eq!(*seen.lock().unwrap(), [("dark_mode", false), ("dark_mode", true)]);
+/// assert!(flag_runtime::flag!("dark_mode"));
 /// ```
 pub fn subscribe(callback: impl Fn(&FlagChange) + Send + Sync + 'static) -> Subscription {
     registry::with(|registry| {
@@ -54,10 +54,10 @@ pub fn subscribe(callback: impl Fn(&FlagChange) + Send + Sync + 'static) -> Subs
 /// The changes of [`subscribe`] as a channel.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("fast_search"); // links the crate's catalog of flags
 /// let (subscription, changes) = flag_runtime::changes();
 /// flag_runtime::set("fast_search", true).unwrap();
 /// assert_eq!(changes.recv().unwrap().name, "fast_search");
+/// assert!(flag_runtime::flag!("fast_search"));
 /// flag_runtime::reset("fast_search").unwrap();
 /// drop(subscription);
 /// ```

@@ -139,6 +139,15 @@ impl FlagExpr {
         names
     }
 
+    /// The spans of the expression's first and last tokens (the same for a flag name), which delimit it in
+    /// its source.
+    pub fn bounds(&self) -> (Span, Span) {
+        match self {
+            FlagExpr::Flag(name) => (name.span(), name.span()),
+            FlagExpr::Op { ident, close, .. } => (ident.span(), *close),
+        }
+    }
+
     fn collect_names<'a>(&'a self, names: &mut Vec<&'a LitStr>) {
         match self {
             FlagExpr::Flag(name) => names.push(name),

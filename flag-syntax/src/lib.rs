@@ -4,7 +4,9 @@
 //!
 //! A proc-macro crate can export nothing but macros, so the grammar lives here, in an ordinary library over
 //! `syn`, where `flag-macros` (to expand) and `cargo-flags` (to find and rewrite uses) both parse with it: one
-//! grammar, the same messages. Every parsed piece keeps the tokens the user wrote, for spans.
+//! grammar, the same messages. Every parsed piece keeps the tokens the user wrote, for spans. What both do with
+//! a parsed use is here too, where their rules would otherwise be written twice: folding an expression
+//! whose flags are partly decided ([`fold`]) and calling a fn's fallback ([`fallback`]).
 //!
 //! ```
 //! use flag_syntax::{AttrArgs, FlagExpr};
@@ -20,6 +22,9 @@
 
 mod args;
 mod expr;
+pub mod fallback;
+pub mod fold;
 
 pub use args::{AttrArgs, FlagCall};
 pub use expr::{FlagExpr, Op};
+pub use fold::{Folded, Folder};

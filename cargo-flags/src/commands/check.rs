@@ -228,9 +228,7 @@ fn check_code(manifest: &Manifest, scan: &Scan, problems: &mut Vec<Problem>) {
         if reference.expects_error {
             continue;
         }
-        for ((name, _), &(line, column)) in
-            reference.expr.names().iter().zip(&reference.name_positions)
-        {
+        for (name, &(line, column)) in reference.names.iter().zip(&reference.name_positions) {
             if manifest.flag(name).is_some() {
                 continue;
             }

@@ -1,0 +1,346 @@
+//! A gated fn rewritten around its fallback, or switched at run time: the call of the fallback (checked
+//! against the fn's signature through a fn pointer type where one can be written) and the bodies that make
+//! it. What the rewrite reads of the fn is [`switched_fn`](super::switched_fn)'s; how the call passes the
+//! arguments is `flag_syntax::fallback`'s, shared with `cargo flags remove`.
+
+use std::sync::Arc;
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+
+use super::extras::Extras;
+use super::switched_fn::SwitchedFn;
+use super::with_errors;
+use crate::callsite;
+use crate::decide::Check;
+use crate::diagnostics::Errors;
+use crate::item::{has_inner_attributes, prepend};
+use crate::load::Build;
+use crate::runtime_path::runtime_path;
+use flag_syntax::fallback::{FallbackCall, WriteCall};
+
+/// Reads the fn (see [`SwitchedFn::read`]) and rebuilds it with `rewrite`; on any error, the fn as written
+/// plus the errors.
+pub(super) fn rewrite_fn(
+    item: TokenStream,
+    keep_mut: bool,
+    note: &impl Fn() -> String,
+    rewrite: impl FnOnce(SwitchedFn, &mut Errors) -> Option<TokenStream>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let rewritten = errors
+        .take(SwitchedFn::read(item.clone(), keep_mut, note))
+        .and_then(|parts| rewrite(parts, &mut errors));
+    match rewritten {
+        Some(tokens) if errors.is_empty() => tokens,
+        _ => with_errors(item, errors.into_compile_errors()),
+    }
+}
+
+/// A fn with a fallback and a static condition. Off: same signature, body calling the fallback. On: the body
+/// as written, after a call to the fallback in an `if false` that the compiler folds away, so that the
+/// fallback, kept for the day the flag is turned off, is not reported as dead code.
+pub(super) fn static_fallback(
+    parts: SwitchedFn,
+    key: &syn::Ident,
+    path: &syn::ExprPath,
+    on: bool,
+    extras: &Extras,
+    _errors: &mut Errors,
+) -> Option<TokenStream> {
+    let call = parts.fallback_call(key, path);
+    let tracking = extras.take();
+    if on {
+        // Into the body as written, not around it: `{ .. { x } }` would be linted as unnecessary braces.
+        let rebinds = &parts.arguments.rebinds;
+        let body = prepend(
+            &parts.body,
+            quote!(#tracking if false { return #call; } #(#rebinds)*),
+        );
+        Some(parts.with_group(body))
+    } else {
+        Some(parts.with_body(quote!(#tracking #call)))
+    }
+}
+
+/// A fn whose condition depends on a dynamic flag: the body runs when it is on, the fallback (or nothing,
+/// for a fn returning `()`) when it is off.
+pub(super) fn runtime_switch(
+    parts: SwitchedFn,
+    fallback: &Option<(syn::Ident, syn::ExprPath)>,
+    check: &Check,
+    build: &Arc<Build>,
+    extras: &Extras,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
+    let (name, span) = check.first_flag();
+    if let Some(constness) = parts.constness {
+        errors.error(
+            constness,
+            format!(
+                "flag `{name}` is dynamic, so this fn is switched at run time and cannot be `const`"
+            ),
+        );
+        return None;
+    }
+    let otherwise = match fallback {
+        Some((key, path)) => {
+            let call = parts.fallback_call(key, path);
+            quote!(else { #call })
+        }
+        None if parts.returns_unit => TokenStream::new(),
+        None => {
+            let fn_name = &parts.ident;
+            errors.error(
+                span,
+                format!(
+                    "flag `{name}` is dynamic, so `{fn_name}` is switched at run time; it returns a value, so \
+                     it needs one for when the flag is off: add `fallback = path_to_fn` (a fn with the same \
+                     signature)"
+                ),
+            );
+            return None;
+        }
+    };
+    let check = callsite::check(check, build, &runtime_path(), None);
+    let tracking = extras.take();
+    let rebinds = &parts.arguments.rebinds;
+    // The body as written is the `if`'s block (`{ .. { x } }` would be linted as unnecessary braces), unless
+    // it has inner attributes, which an `if` block cannot take.
+    let body = &parts.body;
+    let on = if has_inner_attributes(body) {
+        quote!({ #(#rebinds)* #body })
+    } else {
+        prepend(body, quote!(#(#rebinds)*)).into_token_stream()
+    };
+    let body = quote!(#tracking if #check #on #otherwise);
+    Some(parts.with_body(body))
+}
+
+impl SwitchedFn {
+    /// `path(args)`, with `.await` in an async fn and an `unsafe` block in an unsafe one; `key` is the
+    /// `fallback` of `fallback = path`.
+    ///
+    /// Where the signature can be written as a fn pointer type (see [`SwitchedFn::pointer_type`]), the
+    /// fallback is first bound to a local of that type and called through it: a fallback with another
+    /// signature is then one error at the path the user wrote, "expected fn pointer `fn(u32) -> u32`, found
+    /// fn item `fn(u32, bool) -> u32 {..}`", with "expected due to this" on `fallback`, rather than errors
+    /// about the generated call. Elsewhere the call is direct.
+    ///
+    /// Either way the path's tokens keep their place and every other token is located at the path, all with
+    /// the hygiene of the macro's call site (mixed-site for the names the expansion made), which resolves as
+    /// the user's code would: rustc then points at `fallback = path`, and offers none of the suggestions it
+    /// makes for code written by hand, which here would be invalid (`total.into()` inside the signature,
+    /// `.into()` after the attribute, `path(total, /* bool */)` in it).
+    pub(super) fn fallback_call(&self, key: &syn::Ident, path: &syn::ExprPath) -> TokenStream {
+        let at = path
+            .path
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |segment| segment.ident.span());
+        let values = self.arguments.values.iter().map(|value| {
+            let mut name = value.name.clone();
+            let hygiene = if value.made {
+                Span::mixed_site()
+            } else {
+                Span::call_site()
+            };
+            name.set_span(hygiene.located_at(at));
+            name
+        });
+        let call = FallbackCall {
+            arguments: values.collect(),
+            awaited: self.asyncness,
+            unsafe_block: self.unsafety,
+        };
+        call.write(&CallTokens {
+            here: Span::call_site().located_at(at),
+            at,
+            path: respanned(quote!(#path), Span::call_site()),
+            pointer: self
+                .pointer_type()
+                .map(|pointer| relocated(pointer, Span::call_site().located_at(key.span()))),
+        })
+    }
+
+    /// The fn's signature as a fn pointer type, `[unsafe] fn(Args) -> Output`, with `_` for a type that
+    /// names `impl Trait` and for an `async fn`'s future, which have no name. `None` when the fn could not be
+    /// called through a pointer of such a type: a `const fn` (no calls through pointers in const contexts),
+    /// a fn with an ABI, a borrow in the return type (a pointer type cannot always elide its lifetime, nor
+    /// `_` stand for a type that borrows from the arguments), or an `async fn` with borrowed arguments (its
+    /// future borrows from them).
+    fn pointer_type(&self) -> Option<TokenStream> {
+        let types = &self.types;
+        let inputs = types.inputs.as_ref()?;
+        let borrows = |tokens: &TokenStream| {
+            mentions(
+                tokens,
+                &|token| matches!(token, TokenTree::Punct(punct) if punct.as_char() == '&' || punct.as_char() == '\''),
+            )
+        };
+        if self.constness.is_some()
+            || types.abi
+            || borrows(&types.output)
+            || (self.asyncness && inputs.iter().any(borrows))
+        {
+            return None;
+        }
+        let written = |tokens: &TokenStream| {
+            if mentions(tokens, &|token| is_ident(token, "impl")) {
+                quote!(_)
+            } else {
+                tokens.clone()
+            }
+        };
+        let inputs = inputs.iter().map(written);
+        let output = if self.asyncness {
+            quote!(-> _)
+        } else if types.output.is_empty() {
+            TokenStream::new()
+        } else {
+            let output = written(&types.output);
+            quote!(-> #output)
+        };
+        let unsafety = self.unsafety.then(|| quote!(unsafe));
+        Some(quote!(#unsafety fn(#(#inputs),*) #output))
+    }
+
+    /// The fn with `body`, braces included, instead of its own.
+    fn with_group(self, body: Group) -> TokenStream {
+        let mut tokens = self.attrs;
+        tokens.extend(self.head);
+        tokens.extend([TokenTree::Group(body)]);
+        tokens
+    }
+
+    /// The fn with `body` instead of its own.
+    fn with_body(self, body: TokenStream) -> TokenStream {
+        let mut tokens = self.attrs;
+        tokens.extend(self.head);
+        tokens.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+        tokens
+    }
+}
+
+/// Spells a fallback call as tokens (see [`SwitchedFn::fallback_call`]).
+struct CallTokens {
+    /// The call site, located at the path.
+    here: Span,
+    /// The path's last segment.
+    at: Span,
+    /// The path as written, with call-site hygiene.
+    path: TokenStream,
+    /// The fn pointer type to call through, when the signature has one.
+    pointer: Option<TokenStream>,
+}
+
+impl WriteCall<syn::Ident> for CallTokens {
+    type Out = TokenStream;
+
+    fn call(&self, arguments: Vec<syn::Ident>) -> TokenStream {
+        let (here, path) = (self.here, &self.path);
+        let mut arguments = Group::new(
+            Delimiter::Parenthesis,
+            quote_spanned!(here=> #(#arguments),*),
+        );
+        arguments.set_span(here);
+        match &self.pointer {
+            Some(pointer) => {
+                let local = format_ident!(
+                    "__flag_fallback",
+                    span = Span::mixed_site().located_at(self.at)
+                );
+                quote_spanned!(here=> { let #local: #pointer = #path; #local #arguments })
+            }
+            None => quote!(#path #arguments),
+        }
+    }
+
+    fn awaited(&self, call: TokenStream) -> TokenStream {
+        quote_spanned!(self.here=> #call.await)
+    }
+
+    fn unsafe_block(&self, call: TokenStream) -> TokenStream {
+        quote_spanned!(self.here=> unsafe { #call })
+    }
+}
+
+/// Whether a token of `tokens`, or of a group among them, satisfies `test`.
+fn mentions(tokens: &TokenStream, test: &dyn Fn(&TokenTree) -> bool) -> bool {
+    tokens.clone().into_iter().any(|token| match &token {
+        TokenTree::Group(group) => mentions(&group.stream(), test),
+        other => test(other),
+    })
+}
+
+fn is_ident(token: &TokenTree, word: &str) -> bool {
+    matches!(token, TokenTree::Ident(ident) if ident == word)
+}
+
+/// `tokens`, every one with `span`.
+fn relocated(tokens: TokenStream, span: Span) -> TokenStream {
+    with_spans(tokens, &|_| span)
+}
+
+/// `tokens` with the hygiene of `hygiene`, each where it was.
+fn respanned(tokens: TokenStream, hygiene: Span) -> TokenStream {
+    with_spans(tokens, &|span| hygiene.located_at(span))
+}
+
+/// `tokens`, each (groups included) with the span `new` makes of its own.
+fn with_spans(tokens: TokenStream, new: &dyn Fn(Span) -> Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut changed = Group::new(group.delimiter(), with_spans(group.stream(), new));
+                changed.set_span(new(group.span()));
+                token = TokenTree::Group(changed);
+            } else {
+                token.set_span(new(token.span()));
+            }
+            token
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_the_fallback_the_way_the_fn_is_called() {
+        let key: syn::Ident = syn::parse_str("fallback").unwrap();
+        let path: syn::ExprPath = syn::parse_str("Self::old").unwrap();
+        let call = |text: &str| {
+            let item: TokenStream = text.parse().unwrap();
+            SwitchedFn::read(item, true, &String::new)
+                .unwrap()
+                .fallback_call(&key, &path)
+                .to_string()
+        };
+        // Through a local of the signature's fn pointer type, so that another signature is one error.
+        assert_eq!(
+            call("fn f(&self, x: u8) -> u8 {}"),
+            "{ let __flag_fallback : fn (& Self , u8) -> u8 = Self :: old ; __flag_fallback (self , x) }"
+        );
+        assert_eq!(
+            call("async fn f(mut self, x: impl Tr) {}"),
+            "{ let __flag_fallback : fn (Self , _) -> _ = Self :: old ; __flag_fallback (self , x) } . await"
+        );
+        assert_eq!(
+            call("unsafe fn f(&self, (a, b): (u8, u8)) {}"),
+            "unsafe { { let __flag_fallback : unsafe fn (& Self , (u8 , u8)) = Self :: old ; \
+             __flag_fallback (self , __flag_arg1) } }"
+        );
+        // Directly where no pointer type can stand for the signature.
+        for direct in [
+            "const fn f(x: u8) -> u8 {}",
+            "extern \"C\" fn f(x: u8) -> u8 {}",
+            "fn f(&self, x: &str) -> &str {}",
+            "async fn f(x: &str) {}",
+        ] {
+            assert!(call(direct).starts_with("Self :: old ("), "{direct}");
+        }
+    }
+}
