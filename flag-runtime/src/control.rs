@@ -103,10 +103,9 @@ pub fn reset(name: &str) -> Result<(), Error> {
 /// ```
 /// use flag_runtime::Context;
 ///
-/// # let _ = flag_runtime::flag!("search_ranking"); // links the crate's catalog of flags
 /// let pro = Context::new().user_id("8").property("plan", "pro");
 /// flag_runtime::set_table("search_ranking", "[[rules]]\nrollout = { percent = 100 }\n")?;
-/// assert!(flag_runtime::evaluate("search_ranking", &pro)?.enabled);
+/// assert!(flag_runtime::flag!("search_ranking", &pro));
 /// assert_eq!(flag_runtime::targeting_toml("search_ranking")?, "[[rules]]\n\n[rules.rollout]\npercent = 100\n");
 ///
 /// let error = flag_runtime::set_table("search_ranking", "[[rules]]\nrollout = { percent = 101 }\n");
@@ -140,9 +139,10 @@ pub fn set_table(name: &str, text: &str) -> Result<(), Error> {
 /// back.
 ///
 /// ```
-/// # let _ = flag_runtime::flag!("search_ranking"); // links the crate's catalog of flags
 /// let rules = flag_runtime::targeting_toml("search_ranking")?;
 /// assert!(rules.contains("[[rules]]") && rules.contains("percent = 25"), "{rules}");
+/// // The plain state, for checks without a context.
+/// assert!(!flag_runtime::flag!("search_ranking"));
 /// # Ok::<(), flag_runtime::Error>(())
 /// ```
 pub fn targeting_toml(name: &str) -> Result<String, Error> {
