@@ -3,8 +3,8 @@
 //! rustc loads a proc macro once per crate it compiles and calls it for every use, so a use must not pay for
 //! the manifest's parsing: the result is cached in a process-wide table keyed by the manifest's path, its
 //! modification time and length, and the values of the variables that resolution reads. rust-analyzer keeps
-//! one process for many crates and many edits, hence the path and modification time in the key, as in
-//! proc-macro-crate.
+//! one process for many crates and many edits, hence the path and modification time in the key (as
+//! `runtime_path` keys what it reads of `Cargo.toml`).
 //!
 //! Proc macros run unoptimised in dev builds, and in one compilation every use has the same inputs, so the
 //! last use's inputs and answer are also kept, compared field by field (no hashing, no copies): when they
