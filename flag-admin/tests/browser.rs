@@ -347,6 +347,17 @@ async fn switch_a_flag_in_a_real_browser() {
     let list_png = client.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join("list.png"), list_png).expect("list.png");
 
+    // Live states: a change made elsewhere (here, in the program) reaches the open list within seconds.
+    flag_runtime::set("browser_test", false).expect("dynamic");
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(
+            "tr[data-name=browser_test][data-state=off] .pill.off",
+        ))
+        .await
+        .expect("the list shows the new state without a reload");
+
     client.close().await.expect("close the session");
     drop(driver);
     let _ = std::fs::remove_dir_all(&profile);
