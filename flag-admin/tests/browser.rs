@@ -145,9 +145,22 @@ async fn text(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+/// Clicks the element at `css` once the page has it.
+async fn click(client: &Client, css: &str) {
+    let element = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .expect(css);
+    element.click().await.expect("click");
+}
+
 async fn submit_switch(client: &Client, reason: &str) {
     let form = client
-        .find(Locator::Css("form[action$='/switch']"))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("form[action$='/switch']"))
         .await
         .expect("the switch form");
     form.find(Locator::Css("input[name=reason]"))
@@ -286,13 +299,7 @@ async fn switch_a_flag_in_a_real_browser() {
             .await
             .contains("Switch browser_test on?")
     );
-    client
-        .find(Locator::Css(".confirm button[type=submit]"))
-        .await
-        .expect("confirm")
-        .click()
-        .await
-        .expect("click");
+    click(&client, ".confirm button[type=submit]").await;
     assert!(text(&client, ".notice").await.contains("version 1"));
     assert_eq!(text(&client, ".flag-head .pill").await.to_lowercase(), "on");
     let history = text(&client, "table.history tbody").await;
@@ -309,13 +316,7 @@ async fn switch_a_flag_in_a_real_browser() {
     // The second tab's form is stale: refused, with the current value shown.
     client.switch_to_window(second).await.expect("switch tab");
     submit_switch(&client, "switch it on from the other tab").await;
-    client
-        .find(Locator::Css(".confirm button[type=submit]"))
-        .await
-        .expect("confirm")
-        .click()
-        .await
-        .expect("click");
+    click(&client, ".confirm button[type=submit]").await;
     let refusal = text(&client, ".failure").await;
     assert!(
         refusal.contains("409") && refusal.contains("changed since this form was loaded"),
