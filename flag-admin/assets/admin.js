@@ -27,6 +27,28 @@
     var query = params.toString();
     history.replaceState(null, "", query ? "?" + query : location.pathname);
   }
+  // Live states: every few seconds, the list's states and what decided them, from the JSON API.
+  var table = document.querySelector("table.flags[data-api]");
+  function refresh() {
+    fetch(table.dataset.api, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (flags) {
+        flags.forEach(function (flag) {
+          var row = rows.find(function (r) { return r.dataset.name === flag.name; });
+          var pill = row && row.querySelector(".state-cell .pill");
+          if (!pill) { return; }
+          var state = flag.enabled ? "on" : "off";
+          row.dataset.state = state;
+          pill.textContent = state;
+          pill.className = "pill " + state;
+          var source = row.querySelector(".state-cell > .muted");
+          if (source) { source.textContent = "by " + flag.source; }
+        });
+        apply();
+      })
+      .catch(function () {});
+  }
+  if (table && window.fetch) { setInterval(refresh, 5000); }
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });

@@ -173,7 +173,7 @@ fn list_page(
             (select("expiry", "Expiry", &filter.expiry, &[("", "any expiry"), ("soon", "expiring or expired"), ("expired", "expired"), ("none", "no expiry")]))
             button.btn type="submit" { "Filter" }
         }
-        table.flags {
+        table.flags data-api=(base.at("/api/v1/flags")) {
             thead {
                 tr {
                     th { "Flag" } th { "Owner" } th { "Mode" } th { "State" } th { "Rules" } th { "Expires" }
