@@ -42,7 +42,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 pub use api::{FlagWrite, WriteAction, WriteOutcome};
 pub use auth::{Actor, Auth, Role};
 pub use ledger::Change;
-pub use model::{Evaluations, Expiry, FlagView, FleetView};
+pub use model::{EvaluationCounts, Expiry, FlagView, FleetView};
 pub use ofrep::{OfrepFailure, OfrepSuccess};
 
 /// The largest request body accepted by default, in bytes: forms and JSON bodies are small.

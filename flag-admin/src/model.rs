@@ -53,7 +53,7 @@ pub struct FlagView {
     /// The expiry as of today.
     pub expiry: Expiry,
     /// Evaluation counts, when the program counts them and the flag was evaluated.
-    pub evaluations: Option<Evaluations>,
+    pub evaluations: Option<EvaluationCounts>,
     /// Its version here: how many changes it has had through this page; a write names the version it was
     /// made against.
     pub version: u64,
@@ -74,7 +74,7 @@ pub struct FleetView {
 
 /// Evaluation counts of a flag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evaluations {
+pub struct EvaluationCounts {
     /// Checks that found it on.
     pub on: u64,
     /// Checks that found it off.
@@ -172,7 +172,7 @@ impl FlagView {
             requirements: info.requirements.clone(),
             expires: info.expires.map(str::to_owned),
             expiry: Expiry::of(info.expires, today),
-            evaluations: (counts.on + counts.off > 0).then(|| Evaluations {
+            evaluations: (counts.on + counts.off > 0).then(|| EvaluationCounts {
                 on: counts.on,
                 off: counts.off,
                 variants: counts
