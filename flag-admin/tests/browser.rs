@@ -94,17 +94,7 @@ async fn connect(driver: &Driver, profile: &Path) -> Client {
 }
 
 async fn serve() -> SocketAddr {
-    support::link_flags();
-    let admin = Admin::new(Auth::bearer(TOKEN)).environment("production");
-    let app = axum::Router::new()
-        .nest("/admin/flags", admin.router())
-        .merge(admin.ofrep());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    address
+    support::serve(Admin::new(Auth::bearer(TOKEN)).environment("production")).await
 }
 
 fn screenshots() -> PathBuf {

@@ -33,6 +33,18 @@ pub fn app(admin: Admin) -> Router {
         .merge(admin.ofrep())
 }
 
+/// [`app`] served over loopback HTTP on a free port, for clients that need a real socket (the OFREP client,
+/// the browser).
+pub async fn serve(admin: Admin) -> std::net::SocketAddr {
+    let app = app(admin);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
 /// The answer to one request.
 #[derive(Debug)]
 pub struct Answer {
