@@ -115,15 +115,10 @@ pub fn reset(name: &str) -> Result<(), Error> {
 /// # Ok::<(), flag_runtime::Error>(())
 /// ```
 pub fn set_table(name: &str, text: &str) -> Result<(), Error> {
-    let state =
-        flag_manifest::parse_flag_table(name, text).map_err(|diagnostics| Error::Entry {
-            flag: name.to_owned(),
-            message: diagnostics
-                .iter()
-                .map(crate::sources::describe_one)
-                .collect::<Vec<_>>()
-                .join("; "),
-        })?;
+    let state = entry::parse_table(name, text).map_err(|message| Error::Entry {
+        flag: name.to_owned(),
+        message,
+    })?;
     registry::with(|registry| {
         let id = registry.find_dynamic(name)?;
         match entry::check(registry, state, Layer::Set)? {

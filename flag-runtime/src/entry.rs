@@ -18,6 +18,18 @@ pub(crate) struct Accepted {
     pub targeted: Option<Arc<Targeted>>,
 }
 
+/// Parses one flag's table as it comes from outside (the fleet's value of a key, [`crate::set_table`]'s
+/// text): the parser's problems, each with its position, joined in one message.
+pub(crate) fn parse_table(name: &str, text: &str) -> Result<FileState, String> {
+    flag_manifest::parse_flag_table(name, text).map_err(|diagnostics| {
+        diagnostics
+            .iter()
+            .map(crate::sources::describe_one)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 /// Checks `state` against the program, for the table of `layer`: `Ok(None)` for a static flag's table that
 /// repeats what was compiled in (a copy of the manifest), `Ok(Some(..))` for a dynamic flag's table, an
 /// error saying why otherwise. The rules are [`flag_manifest::Built::check`]'s, the ones `cargo flags fleet`

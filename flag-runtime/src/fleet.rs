@@ -184,14 +184,10 @@ pub(crate) fn apply(registry: &mut Registry, update: Update) -> Option<(i64, Vec
             revision: key_revision,
             message,
         };
-        let state = match flag_manifest::parse_flag_table(&name, &text) {
+        let state = match entry::parse_table(&name, &text) {
             Ok(state) => state,
-            Err(diagnostics) => {
-                let described: Vec<String> = diagnostics
-                    .iter()
-                    .map(crate::sources::describe_one)
-                    .collect();
-                problems.push(refused(described.join("; ")));
+            Err(message) => {
+                problems.push(refused(message));
                 continue;
             }
         };
