@@ -5,7 +5,8 @@
 //! exhaustive search on small constrained cases).
 
 use cargo_flags::matrix::constraints::{Closures, Constraints, Lit};
-use cargo_flags::matrix::covering::{generate, kleitman_spencer, optimum, uncovered};
+use cargo_flags::matrix::covering::{generate, uncovered};
+use cargo_flags::matrix::optimal::{kleitman_spencer, optimum};
 use proptest::prelude::*;
 
 /// Every full assignment of `vars` flags that meets the constraints (`vars` is small).

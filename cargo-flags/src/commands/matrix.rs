@@ -9,6 +9,7 @@ use crate::cli::{MatrixFormat, MatrixOptions};
 use crate::commands::{check_profile, chosen_profile, render_all};
 use crate::matrix::constraints::{Closures, Lit};
 use crate::matrix::covering::{self, Covering};
+use crate::matrix::optimal;
 use crate::matrix::{Selection, select};
 use crate::output;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session};
@@ -52,7 +53,7 @@ impl Plan {
         let free = (0..self.selection.names.len())
             .filter(|&column| self.closures.fixed(column).is_none())
             .count();
-        covering::optimum(free)
+        optimal::optimum(free)
     }
 
     /// The first sentence of the report: how many rows, covering what, and how that compares.

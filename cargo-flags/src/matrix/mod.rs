@@ -3,7 +3,8 @@
 //!
 //! - [`constraints`]: `requires` as implications between states, and exact answers to "can these states
 //!   hold in one build?";
-//! - [`covering`]: the rows (the optimal construction for unconstrained pairs, a greedy one otherwise);
+//! - [`covering`]: the rows: [`optimal`]'s construction for unconstrained pairs, a greedy one otherwise
+//!   (over the tuples of `tuples`);
 //! - [`diagnose`]: from the rows that passed and failed, the states the failures have in common;
 //! - this module: which flags vary, what the others are fixed at, and the constraints that follow.
 //!
@@ -17,6 +18,9 @@
 pub mod constraints;
 pub mod covering;
 pub mod diagnose;
+pub mod optimal;
+mod rng;
+mod tuples;
 
 use flag_manifest::{Manifest, Mode};
 
