@@ -35,7 +35,7 @@ fn dynamic_flag() -> u64 {
 #[inline(never)]
 fn dynamic_value() -> u64 {
     (0..READS)
-        .map(|_| black_box(flag_value!("page_size")).cast_unsigned())
+        .map(|_| black_box(flag_value!("page_size")) as u64)
         .sum()
 }
 
