@@ -23,6 +23,7 @@ pub use flag_manifest::Mode;
 /// assert_eq!(page_size.values[2], ("large", Value::Int(200)));
 /// assert_eq!(page_size.value, Some(Value::Int(50)));
 /// assert_eq!(page_size.default_value, Some("medium"));
+/// assert_eq!(page_size.value_layer, Some(flag_runtime::Layer::Compiled));
 /// assert_eq!(page_size.metadata, [("ticket", Value::Str("UI-7"))]);
 /// # Ok::<(), flag_runtime::Error>(())
 /// ```
@@ -68,6 +69,9 @@ pub struct FlagInfo {
     /// A value flag's value now, without a context (what `flag_value!("name")` gives); for a value flag,
     /// [`FlagInfo::enabled`] says whether it is enabled.
     pub value: Option<Value>,
+    /// The layer that chose [`FlagInfo::value`] (`None` for an on/off flag): `compiled`, `file`, `fleet`,
+    /// `env` or `set` ([`set_value`](crate::set_value)).
+    pub value_layer: Option<Layer>,
     /// The name of the value the build compiled in as the default (the manifest's `default`, or the one a
     /// profile or `FEATURE_FLAGS` chose at build time).
     pub default_value: Option<&'static str>,
@@ -285,6 +289,7 @@ fn info(flag: &Flag) -> FlagInfo {
             let named = values.values.get(flag.cell().value_index()?)?;
             Some(Value::of(&named.value))
         }),
+        value_layer: decl.values.map(|_| flag.layered_value().1),
         default_value: decl
             .values
             .and_then(|values| values.default_value())

@@ -45,6 +45,8 @@ fn every_source_chooses_a_declared_value() {
     // First use: the environment (a literal, after a refused name) beats the file.
     assert!(flag!("dark_mode"));
     assert_eq!(value_of("page_size").unwrap(), Some(Value::Int(10)));
+    let info = flag_runtime::flag_info("page_size").unwrap();
+    assert_eq!(info.value_layer, Some(flag_runtime::Layer::Env));
     let start_up = reports.lock().unwrap().clone();
     assert_eq!(
         start_up,
@@ -75,6 +77,7 @@ fn every_source_chooses_a_declared_value() {
     let info = flag_runtime::flag_info("page_size").unwrap();
     assert_eq!(info.value, Some(Value::Int(50)));
     assert_eq!(info.default_value, Some("medium"));
+    assert_eq!(info.value_layer, Some(flag_runtime::Layer::Set));
     flag_runtime::reset("page_size").unwrap();
     assert_eq!(value_of("page_size").unwrap(), Some(Value::Int(10)));
 

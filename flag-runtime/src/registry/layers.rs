@@ -278,7 +278,7 @@ impl Flag {
 
     /// A value flag's value without a context, and the layer that chose it: `set_value`, `FEATURE_FLAGS`,
     /// the fleet's table, the runtime file's, else the build's.
-    pub(super) fn layered_value(&self) -> (Option<usize>, Layer) {
+    pub fn layered_value(&self) -> (Option<usize>, Layer) {
         let Some(values) = self.decl.values else {
             return (None, Layer::Compiled);
         };
