@@ -11,6 +11,7 @@
 //! | `atomic_bool_relaxed_via_pointer` | the same load through `black_box(&STATIC)` (see below) |
 //! | `dynamic_flag` | `flag!("fast_search")` (dynamic, default off), its callsite registered before measuring |
 //! | `static_flag` | `flag!("new_api")` (static): a literal `true`, so loop overhead only |
+//! | `dynamic_value_i64` | `flag_value!("page_size")` (dynamic integer value flag): the value's index, one relaxed load, then a constant array |
 //! | `hashmap_string_bool` | `HashMap<String, bool>` of the manifest's 5 flags, looked up by a `black_box`ed `&str` |
 //! | `rwlock_hashmap` | the same map behind a `RwLock`: read lock, lookup, unlock |
 //! | `string_api` | `flag_runtime::is_enabled("fast_search")`: the registry's mutex and name lookup |
@@ -40,7 +41,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flag_runtime::__targeting_for_tests::{CompiledTargeting, murmur3_x86_32};
-use flag_runtime::{Context, flag};
+use flag_runtime::{Context, flag, flag_value};
 
 /// Names of flags declared in the workspace's `flags.toml`, for the map-based alternatives.
 const FLAG_NAMES: [&str; 5] = [
@@ -59,6 +60,12 @@ static FLOOR: AtomicBool = AtomicBool::new(false);
 #[inline(always)]
 fn fast_search() -> bool {
     flag!("fast_search")
+}
+
+/// The measured dynamic value read, in one function for the same reason as [`fast_search`].
+#[inline(always)]
+fn page_size() -> i64 {
+    flag_value!("page_size")
 }
 
 /// The measured static check, in a function for symmetry with [`fast_search`].
@@ -85,6 +92,11 @@ fn flag_check(c: &mut Criterion) {
     );
     assert_eq!(flag_runtime::is_enabled("fast_search"), Ok(false));
     assert!(new_api());
+    assert_eq!(
+        page_size(),
+        50,
+        "page_size should be medium (is FEATURE_FLAGS set?)"
+    );
 
     let mut group = c.benchmark_group("flag_check");
 
@@ -99,6 +111,8 @@ fn flag_check(c: &mut Criterion) {
     });
 
     group.bench_function("dynamic_flag", |b| b.iter(|| black_box(fast_search())));
+
+    group.bench_function("dynamic_value_i64", |b| b.iter(|| black_box(page_size())));
 
     group.bench_function("static_flag", |b| b.iter(|| black_box(new_api())));
 

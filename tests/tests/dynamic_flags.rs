@@ -140,7 +140,9 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
             "legacy_export",
             "new_api",
             "new_ui",
-            "search_ranking"
+            "page_size",
+            "search_ranking",
+            "upload_limit_mb"
         ]
     );
     let new_ui = &flags[6];

@@ -52,6 +52,20 @@ pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
         ));
     }
 
+    if let Some(values) = manifest.flag(name).and_then(|flag| flag.values.as_ref()) {
+        out.refusals.push((
+            manifest.flag(name).map_or(0, |flag| flag.span.start),
+            format!(
+                "`{name}` is a value flag ({} values: {}): retiring one, inlining the value kept into each \
+                 `flag_value!(\"{name}\")`, is not something cargo flags does yet. Replace each \
+                 `flag_value!(\"{name}\")` with the value you keep, delete [flags.{name}], then rerun \
+                 `cargo flags check`",
+                values.value_type,
+                values.listing()
+            ),
+        ));
+    }
+
     // The flag's own table, with the comment lines directly above its header.
     match spans.header_table(&["flags", name]).and_then(|table| table.span()) {
         Some(header) => {
@@ -273,6 +287,23 @@ a = true
         let out = rewrite(&shared, "z", true);
         assert!(
             out.refusals[0].1.contains("shares with other entries"),
+            "{:?}",
+            out.refusals
+        );
+    }
+
+    #[test]
+    fn refuses_a_value_flag() {
+        let manifest = Manifest::parse(
+            "[flags.page_size]\ntype = \"integer\"\nvalues = { small = 10 }\ndefault = \"small\"\n",
+        )
+        .unwrap();
+        let out = rewrite(&manifest, "page_size", true);
+        assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
+        assert!(
+            out.refusals[0]
+                .1
+                .starts_with("`page_size` is a value flag (integer values: small = 10)"),
             "{:?}",
             out.refusals
         );

@@ -3,8 +3,9 @@
 //! Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
 //! ([`manifest`]), imports from the runtime left unused are dropped ([`imports`]). Everything is computed
 //! first; if anything is refused (a file that does not parse, a flag other flags require with `--keep off`,
-//! a flag with variants or a `variant!` of it, a string-API call that cannot be deleted safely, a shape that
-//! cannot be rewritten safely) nothing is written. The edited files must parse
+//! a flag with variants or a `variant!` of it, a value flag (inlining its value is not done yet), a
+//! string-API call that cannot be deleted safely, a shape that cannot be rewritten safely) nothing is
+//! written. The edited files must parse
 //! again and the edited manifest must validate before anything is written. `--dry-run` prints a unified
 //! diff instead of writing.
 
