@@ -1,0 +1,176 @@
+//! One flag decided for one OpenFeature context: our evaluation turned into OpenFeature's resolution details
+//! (value, variant, reason, metadata) or its error codes. Every resolution type goes through [`resolve`];
+//! only reading the value differs between them ([`Resolved`]).
+
+use flag_runtime::{Error, Evaluation, FlagInfo, Mode};
+use open_feature::provider::ResolutionDetails;
+use open_feature::{
+    EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
+    StructValue,
+};
+
+use crate::context::Converted;
+use crate::metadata::{MetadataFields, flag_metadata};
+use crate::name::FlagName;
+
+/// The code of the error [`FlagProvider`](crate::FlagProvider) returns when the flag is disabled, so that the
+/// caller's default applies (see [`caller_default_reason`](crate::caller_default_reason)).
+pub(crate) const DISABLED: &str = "DISABLED";
+
+/// The code of the error returned when no rule chose a value and the flag declares no `default`.
+pub(crate) const NO_DEFAULT: &str = "DEFAULT";
+
+/// A type OpenFeature resolves, read from our evaluation of a flag.
+pub(crate) trait Resolved: Sized {
+    /// The type's name in errors: `boolean`, `integer`, ...
+    const NAME: &'static str;
+
+    /// The value of `evaluation`, `Ok(None)` when the flag's type is another.
+    fn read(evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError>;
+}
+
+impl Resolved for bool {
+    const NAME: &'static str = "boolean";
+
+    fn read(evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
+        Ok(Some(evaluation.enabled))
+    }
+}
+
+impl Resolved for i64 {
+    const NAME: &'static str = "integer";
+
+    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
+        Ok(None)
+    }
+}
+
+impl Resolved for f64 {
+    const NAME: &'static str = "float";
+
+    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
+        Ok(None)
+    }
+}
+
+impl Resolved for String {
+    const NAME: &'static str = "string";
+
+    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
+        Ok(None)
+    }
+}
+
+impl Resolved for StructValue {
+    const NAME: &'static str = "object";
+
+    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
+        Ok(None)
+    }
+}
+
+/// The flag `key` decided for `source`, as a `T`.
+pub(crate) fn resolve<T: Resolved>(
+    fields: MetadataFields,
+    key: &str,
+    source: &EvaluationContext,
+) -> EvaluationResult<ResolutionDetails<T>> {
+    let name = FlagName::new(key);
+    let converted = Converted::new(source)?;
+    let context = converted.context(source);
+    let evaluation = flag_runtime::evaluate(name.as_str(), &context).map_err(runtime_error)?;
+    let info = flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?;
+    let reason = reason(&info, &evaluation);
+    if reason == EvaluationReason::Default && needs_targeting_key(&info, source) {
+        return Err(error(
+            EvaluationErrorCode::TargetingKeyMissing,
+            format!(
+                "flag `{}` rolls out by user id, and the context has no targeting key",
+                info.name
+            ),
+        ));
+    }
+    let value = T::read(&evaluation)?.ok_or_else(|| {
+        error(
+            EvaluationErrorCode::TypeMismatch,
+            format!(
+                "flag `{}` is an on/off flag, not a {} flag: resolve it as a boolean",
+                info.name,
+                T::NAME
+            ),
+        )
+    })?;
+    let variant = evaluation
+        .variant
+        .unwrap_or_else(|| if evaluation.enabled { "on" } else { "off" }.to_owned());
+    Ok(ResolutionDetails {
+        value,
+        variant: Some(variant),
+        reason: Some(reason),
+        flag_metadata: flag_metadata(fields, &info),
+    })
+}
+
+/// Why the flag has its value for this context.
+fn reason(info: &FlagInfo, evaluation: &Evaluation) -> EvaluationReason {
+    if info.mode == Mode::Static {
+        return EvaluationReason::Static;
+    }
+    // On/off flags: rules that apply turn the flag on for the contexts they match.
+    let rules_apply = info
+        .targeting
+        .as_ref()
+        .is_some_and(|targeting| targeting.applies && !targeting.rules.is_empty());
+    if rules_apply && evaluation.enabled {
+        EvaluationReason::TargetingMatch
+    } else if !rules_apply && evaluation.variant.is_some() {
+        EvaluationReason::Split
+    } else {
+        EvaluationReason::Default
+    }
+}
+
+/// Whether the flag fell to its default only because the context has no targeting key: a rule that applies
+/// rolls out by user id, which a context without one never matches.
+fn needs_targeting_key(info: &FlagInfo, source: &EvaluationContext) -> bool {
+    if source
+        .targeting_key
+        .as_deref()
+        .is_some_and(|key| !key.is_empty())
+    {
+        return false;
+    }
+    let applies = info
+        .targeting
+        .as_ref()
+        .is_some_and(|targeting| targeting.applies && !targeting.rules.is_empty());
+    if !applies {
+        return false;
+    }
+    let Ok(text) = flag_runtime::targeting_toml(info.name) else {
+        return false;
+    };
+    let Ok(targeting) = flag_manifest::parse_flag_rules(&text) else {
+        return false;
+    };
+    targeting.rules.iter().any(|rule| {
+        rule.rollout
+            .as_ref()
+            .is_some_and(|rollout| rollout.stickiness == flag_manifest::Stickiness::UserId)
+    })
+}
+
+fn runtime_error(runtime: Error) -> EvaluationError {
+    let code = match runtime {
+        Error::UnknownFlag { .. } => EvaluationErrorCode::FlagNotFound,
+        _ => EvaluationErrorCode::General("GENERAL".to_owned()),
+    };
+    error(code, runtime.to_string())
+}
+
+fn error(code: EvaluationErrorCode, message: String) -> EvaluationError {
+    EvaluationError {
+        code,
+        message: Some(message),
+    }
+}
