@@ -3,27 +3,31 @@
 //! file, fleet and overrides as `flag!` sees.
 //!
 //! ```
+//! // Cargo.toml: flag-openfeature, flag-runtime, open-feature = "0.3", tokio
 //! use flag_openfeature::FlagProvider;
 //! use open_feature::{EvaluationContext, EvaluationReason, OpenFeature};
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! OpenFeature::singleton_mut().await.set_provider(FlagProvider::new()).await;
+//! #[tokio::main]
+//! async fn main() {
+//!     OpenFeature::singleton_mut().await.set_provider(FlagProvider::new()).await; // the one line
 //!
-//! let client = OpenFeature::singleton().await.create_client();
-//! let user = EvaluationContext::default()
-//!     .with_targeting_key("42")
-//!     .with_custom_field("country", "NZ");
-//! let details = client.get_bool_details("checkout_v2", Some(&user), None).await.unwrap();
-//! assert!(details.value, "user 42 is listed by a rule");
-//! assert_eq!(details.reason, Some(EvaluationReason::TargetingMatch));
-//! assert_eq!(details.variant.as_deref(), Some("one_page"));
+//!     let client = OpenFeature::singleton().await.create_client();
+//!     let user = EvaluationContext::default()
+//!         .with_targeting_key("42")                      // our user id
+//!         .with_custom_field("country", "NZ")            // a property
+//!         .with_custom_field("app_version", "2.3.0");
+//!     let details = client.get_bool_details("checkout_v2", Some(&user), None).await.unwrap();
+//!     assert!(details.value);
+//!     assert_eq!(details.reason, Some(EvaluationReason::TargetingMatch));
+//!     assert_eq!(details.variant.as_deref(), Some("one_page"));
+//!     assert_eq!(details.flag_metadata.values["owner"], "team-payments".into());
 //!
-//! // Keys may be kebab-case: `dark-mode` is the flag `dark_mode`.
-//! assert!(client.get_bool_value("dark-mode", None, None).await.unwrap());
-//! // The same flags that `flag!` reads (a program's flags are those of the crates that use our macros).
-//! assert_eq!(flag_runtime::flag!("dark_mode"), true);
-//! # }
+//!     // Keys may be kebab-case, as OpenFeature's examples write them: `dark-mode` is `dark_mode`.
+//!     let dark = client.get_bool_value("dark-mode", None, None).await.unwrap_or(false);
+//!     // Our macros and the SDK read the same state (and a program's flags are those of the crates that use
+//!     // our macros).
+//!     assert_eq!(dark, flag_runtime::flag!("dark_mode"));
+//! }
 //! ```
 //!
 //! What the provider reports:
