@@ -99,7 +99,8 @@ fn get_bool_value(c: &mut Criterion) {
             ),
         ]
     });
-    // `dark_mode` is dynamic and on; `checkout_v2` has rules, a rollout and variants. Using the macro
+    // `new_api` is static; `dark_mode` is dynamic and on; `checkout_v2` has rules, a rollout and variants.
+    // Using the macro
     // brings the manifest's flags into this program.
     assert!(flag_runtime::flag!("dark_mode"));
     let user = EvaluationContext::default()
@@ -108,6 +109,15 @@ fn get_bool_value(c: &mut Criterion) {
         .with_custom_field("app_version", "2.3.0");
     let mut group = c.benchmark_group("get_bool_value");
     for (name, client) in &clients {
+        group.bench_function(format!("{name}, new_api (static), no context"), |b| {
+            b.to_async(&runtime).iter(|| async {
+                black_box(
+                    client
+                        .get_bool_value(black_box("new_api"), None, None)
+                        .await,
+                )
+            });
+        });
         group.bench_function(format!("{name}, dark_mode, no context"), |b| {
             b.to_async(&runtime).iter(|| async {
                 black_box(

@@ -50,6 +50,7 @@
 //! and date context fields past the eighth.
 
 mod context;
+mod facts;
 mod metadata;
 mod name;
 mod provider;

@@ -1,7 +1,7 @@
 //! A flag's `flag_metadata`: what OpenFeature callers (and their hooks, for telemetry) learn about a flag
 //! besides its value. Two sources meet here, so the rule for how they coexist is written once, here.
 
-use flag_runtime::{FlagInfo, Mode};
+use flag_runtime::{FlagInfo, Layer, Mode};
 use open_feature::{FlagMetadata, FlagMetadataValue};
 
 /// Which facts about a flag [`FlagProvider`](crate::FlagProvider) puts in `flag_metadata`.
@@ -32,16 +32,18 @@ pub enum MetadataFields {
     Manifest,
 }
 
-/// The metadata of the flag `info` describes, `None` when there is none to give.
-pub(crate) fn flag_metadata(fields: MetadataFields, info: &FlagInfo) -> Option<FlagMetadata> {
+/// The metadata of the flag `info` describes that does not change while the program runs: everything but
+/// the layer that decides a dynamic flag (a static flag's is always `compiled`). `None` when there is none.
+pub(crate) fn fixed_metadata(fields: MetadataFields, info: &FlagInfo) -> Option<FlagMetadata> {
     let mut metadata = FlagMetadata::default();
     if fields == MetadataFields::All {
+        let layer = (info.mode == Mode::Static).then_some(info.layer.as_str());
         let facts = [
             ("owner", info.owner),
             ("description", info.description),
             ("expires", info.expires),
             ("mode", Some(mode_name(info.mode))),
-            ("layer", Some(info.layer.as_str())),
+            ("layer", layer),
         ];
         for (key, value) in facts {
             if let Some(value) = value {
@@ -53,6 +55,16 @@ pub(crate) fn flag_metadata(fields: MetadataFields, info: &FlagInfo) -> Option<F
         metadata.add_value(key, value);
     }
     (!metadata.values.is_empty()).then_some(metadata)
+}
+
+/// Adds the layer that decided a dynamic flag now to its fixed metadata under [`MetadataFields::All`]
+/// (unless the manifest's table has a `layer` of its own, which wins).
+pub(crate) fn with_layer(fixed: Option<FlagMetadata>, layer: Layer) -> Option<FlagMetadata> {
+    let mut metadata = fixed.unwrap_or_default();
+    if !metadata.values.contains_key("layer") {
+        metadata.add_value("layer", layer.as_str());
+    }
+    Some(metadata)
 }
 
 fn mode_name(mode: Mode) -> &'static str {

@@ -10,7 +10,8 @@ use open_feature::{
 };
 
 use crate::context::Converted;
-use crate::metadata::{MetadataFields, flag_metadata};
+use crate::facts;
+use crate::metadata::{MetadataFields, with_layer};
 use crate::name::FlagName;
 
 /// The code of the error [`FlagProvider`](crate::FlagProvider) returns when the flag is disabled, so that the
@@ -79,23 +80,38 @@ pub(crate) fn resolve<T: Resolved>(
     let converted = Converted::new(source)?;
     let context = converted.context(source);
     let evaluation = flag_runtime::evaluate(name.as_str(), &context).map_err(runtime_error)?;
-    let info = flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?;
-    let reason = reason(&info, &evaluation);
-    if reason == EvaluationReason::Default && needs_targeting_key(&info, source) {
-        return Err(error(
-            EvaluationErrorCode::TargetingKeyMissing,
-            format!(
-                "flag `{}` rolls out by user id, and the context has no targeting key",
-                info.name
-            ),
-        ));
-    }
+    let facts = facts::of(name.as_str()).ok_or_else(|| {
+        error(
+            EvaluationErrorCode::FlagNotFound,
+            format!("flag `{key}` is not among the program's flags"),
+        )
+    })?;
+    let (reason, flag_metadata) = if facts.mode == Mode::Static {
+        (EvaluationReason::Static, facts.metadata(fields))
+    } else {
+        let info = flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?;
+        let reason = dynamic_reason(&info, &evaluation);
+        if reason == EvaluationReason::Default && needs_targeting_key(&info, source) {
+            return Err(error(
+                EvaluationErrorCode::TargetingKeyMissing,
+                format!(
+                    "flag `{}` rolls out by user id, and the context has no targeting key",
+                    info.name
+                ),
+            ));
+        }
+        let metadata = match fields {
+            MetadataFields::All => with_layer(facts.metadata(fields), info.layer),
+            MetadataFields::Manifest => facts.metadata(fields),
+        };
+        (reason, metadata)
+    };
     let value = T::read(&evaluation)?.ok_or_else(|| {
         error(
             EvaluationErrorCode::TypeMismatch,
             format!(
                 "flag `{}` is an on/off flag, not a {} flag: resolve it as a boolean",
-                info.name,
+                name.as_str(),
                 T::NAME
             ),
         )
@@ -107,15 +123,12 @@ pub(crate) fn resolve<T: Resolved>(
         value,
         variant: Some(variant),
         reason: Some(reason),
-        flag_metadata: flag_metadata(fields, &info),
+        flag_metadata,
     })
 }
 
-/// Why the flag has its value for this context.
-fn reason(info: &FlagInfo, evaluation: &Evaluation) -> EvaluationReason {
-    if info.mode == Mode::Static {
-        return EvaluationReason::Static;
-    }
+/// Why a dynamic flag has its value for this context.
+fn dynamic_reason(info: &FlagInfo, evaluation: &Evaluation) -> EvaluationReason {
     // On/off flags: rules that apply turn the flag on for the contexts they match.
     let rules_apply = info
         .targeting
