@@ -213,6 +213,7 @@ fn rollout_table(name: &str, rule: usize, percent: u8) -> Result<String, Refusal
             user_ids: None,
             constraints: Vec::new(),
             rollout: None,
+            value: None,
             variants: Vec::new(),
         });
     }

@@ -6,27 +6,20 @@
 //! - [`names`]: flag, profile and variant names are snake_case;
 //! - [`requirement`]: one entry of `requires`;
 //! - [`targeting`]: rules, constraints, rollouts, variants, payloads;
+//! - [`values`]: a value flag's `type`, `values`, `default`, `enabled` and the value names rules and
+//!   variants give; `metadata`; a profile's entry;
 //! - [`manifest`]: across flags (cycles, required variants) and the rest of a flag's table.
 
 mod manifest;
 mod names;
 mod requirement;
 mod targeting;
+mod values;
 
 pub(crate) use manifest::{check_cycles, check_required_variants, static_targeting_error, to_date};
 pub(crate) use names::check_name;
 pub(crate) use requirement::build_requirement;
 pub(crate) use targeting::{build_targeting, flag_targeting};
+pub(crate) use values::{ProfileEntry, flag_values, metadata, profile_entry};
 
-/// What a TOML value is, for messages.
-fn describe(value: &toml::Value) -> &'static str {
-    match value {
-        toml::Value::String(_) => "a string",
-        toml::Value::Integer(_) => "an integer",
-        toml::Value::Float(_) => "a float",
-        toml::Value::Boolean(_) => "a boolean",
-        toml::Value::Datetime(_) => "a date-time",
-        toml::Value::Array(_) => "an array",
-        toml::Value::Table(_) => "a table",
-    }
-}
+use crate::value::describe;

@@ -35,7 +35,8 @@
 //! 1. `diagnostic` (a problem and where it is), `suggest` ("did you mean"), `discover` (where the manifest
 //!    is, the variables' names): they use nothing else of the crate.
 //! 2. [`targeting`]: the model of rules, constraints, rollouts and variants, the operators' table and the
-//!    value parsers. It knows nothing of the manifest around it.
+//!    value parsers; `value`: a value flag's typed values ([`FlagValues`]) and the one function that
+//!    chooses one from text. They know nothing of the manifest around them.
 //! 3. `model`: the checked manifest ([`Manifest`], [`Flag`], [`Requirement`], ...), over `targeting`.
 //! 4. `raw`: the serde types the text is read into, with their JSON Schema attributes (`raw::shapes`, under
 //!    the `schema` feature), over `targeting`. It does not know the model.
@@ -62,6 +63,7 @@ pub mod slots;
 mod suggest;
 mod table;
 pub mod targeting;
+mod value;
 
 pub use diagnostic::{Diagnostic, Location, ParseError};
 pub use discover::{
@@ -71,7 +73,7 @@ pub use discover::{
 pub use model::{
     Date, ExpiredPolicy, Flag, Manifest, Mode, Profile, Requirement, Settings, rules_to_toml,
 };
-pub use overrides::{Override, parse_overrides};
+pub use overrides::{Override, parse_overrides, parse_overrides_with};
 pub use parse::{FileState, FixedKeys, parse_flag_rules, parse_flag_table, parse_state_file};
 pub use resolve::{FlagState, Resolution, Source, resolve};
 #[cfg(feature = "schema")]
@@ -82,3 +84,4 @@ pub use targeting::{
     CONTEXT_FIELDS, Constraint, Operator, Payload, PayloadKind, Rollout, Rule, Stickiness,
     Targeting, Variant, VariantOverride, targeting_to_toml,
 };
+pub use value::{FlagValues, NamedValue, Value, ValueType};

@@ -7,6 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::targeting::{Targeting, targeting_to_toml};
+use crate::value::{FlagValues, Value};
 
 /// A parsed and validated `flags.toml`.
 ///
@@ -217,7 +218,7 @@ pub struct Flag {
     pub name: String,
     /// What the flag hides, for people and for introspection.
     pub description: Option<String>,
-    /// The state when no profile or override says otherwise.
+    /// The state when no profile or override says otherwise (on a value flag: whether it is `enabled`).
     pub default: bool,
     /// Static (build time) or dynamic (run time).
     pub mode: Mode,
@@ -233,6 +234,11 @@ pub struct Flag {
     pub requirements: Vec<Requirement>,
     /// The flag's rules, variants and variant stickiness (always empty for a static flag).
     pub targeting: Targeting,
+    /// A value flag's type, values and default value (`type`, `values`, `default`); `None` for an on/off
+    /// flag.
+    pub values: Option<FlagValues>,
+    /// The flag's `metadata`, sorted by key.
+    pub metadata: Vec<(String, Value)>,
 }
 
 impl Flag {
@@ -259,6 +265,23 @@ impl Flag {
             .filter(|requirement| requirement.enabled)
             .map(|requirement| requirement.flag.as_str())
             .collect()
+    }
+
+    /// Whether the flag declares a `type` (and so carries values rather than an on/off state).
+    ///
+    /// ```
+    /// let manifest = flag_manifest::Manifest::parse(r#"
+    /// [flags.page_size]
+    /// type = "integer"
+    /// values = { small = 10, large = 200 }
+    /// default = "small"
+    /// "#).unwrap();
+    /// let flag = manifest.flag("page_size").unwrap();
+    /// assert!(flag.is_value_flag());
+    /// assert_eq!(flag.values.as_ref().unwrap().default_value().unwrap().name, "small");
+    /// ```
+    pub fn is_value_flag(&self) -> bool {
+        self.values.is_some()
     }
 }
 
@@ -305,6 +328,9 @@ pub struct Profile {
     pub states: Vec<(String, bool)>,
     /// The bytes of each state's key, index-aligned with `states`, for diagnostics.
     pub state_spans: Vec<Range<usize>>,
+    /// The value this profile chooses for each value flag it names (the index into the flag's values),
+    /// sorted by flag name.
+    pub values: Vec<(String, usize)>,
     /// The bytes of the profile's name, for diagnostics.
     pub span: Range<usize>,
 }

@@ -17,6 +17,9 @@ pub struct Override {
     pub enabled: bool,
     /// The bytes of the name in the parsed string.
     pub span: Range<usize>,
+    /// For a value flag (see [`parse_overrides_with`]): the text after `=` (a value's name or a literal,
+    /// for [`FlagValues::choose`](crate::FlagValues::choose)) and its bytes; `enabled` is then `true`.
+    pub value: Option<(String, Range<usize>)>,
 }
 
 /// Parses an override list: comma-separated entries, each `name=value` (value `on`, `off`, `true`, `false`,
@@ -33,6 +36,24 @@ pub struct Override {
 /// assert!(errors[0].message.contains("`maybe`"));
 /// ```
 pub fn parse_overrides(value: &str) -> (Vec<Override>, Vec<Diagnostic>) {
+    parse_overrides_with(value, |_| false)
+}
+
+/// [`parse_overrides`], where `is_value_flag(name)` says which names take a value rather than a state:
+/// their `name=text` keeps `text` as [`Override::value`] (`page_size=large`, `page_size=200`), which the
+/// caller checks against the flag's values.
+///
+/// ```
+/// let (parsed, errors) = flag_manifest::parse_overrides_with("page_size=large,new_ui=on", |name| name == "page_size");
+/// assert!(errors.is_empty());
+/// assert_eq!(parsed[0].value.as_ref().map(|(text, _)| text.as_str()), Some("large"));
+/// assert_eq!(parsed[0].value.as_ref().map(|(_, span)| span.clone()), Some(10..15));
+/// assert_eq!(parsed[1].value, None);
+/// ```
+pub fn parse_overrides_with(
+    value: &str,
+    is_value_flag: impl Fn(&str) -> bool,
+) -> (Vec<Override>, Vec<Diagnostic>) {
     let mut overrides = Vec::new();
     let mut errors = Vec::new();
     let mut start = 0;
@@ -44,23 +65,31 @@ pub fn parse_overrides(value: &str) -> (Vec<Override>, Vec<Diagnostic>) {
             continue;
         }
         let offset = entry_start + (entry.len() - entry.trim_start().len());
+        let mut chosen = None;
         let (name, name_offset, enabled) = if let Some((name, state)) = trimmed.split_once('=') {
             let state_offset = offset + name.len() + 1 + (state.len() - state.trim_start().len());
             let state = state.trim();
-            let enabled = match state.to_ascii_lowercase().as_str() {
-                "on" | "true" | "1" => true,
-                "off" | "false" | "0" => false,
-                _ => {
-                    errors.push(
-                        Diagnostic::in_env(
-                            ENV_OVERRIDES,
-                            value,
-                            state_offset..state_offset + state.len(),
-                            format!("`{state}` is not a flag state"),
-                        )
-                        .with_help("use on, off, true, false, 1 or 0"),
-                    );
-                    continue;
+            if is_value_flag(name.trim_end()) {
+                chosen = Some((state.to_owned(), state_offset..state_offset + state.len()));
+            }
+            let enabled = if chosen.is_some() {
+                true
+            } else {
+                match state.to_ascii_lowercase().as_str() {
+                    "on" | "true" | "1" => true,
+                    "off" | "false" | "0" => false,
+                    _ => {
+                        errors.push(
+                            Diagnostic::in_env(
+                                ENV_OVERRIDES,
+                                value,
+                                state_offset..state_offset + state.len(),
+                                format!("`{state}` is not a flag state"),
+                            )
+                            .with_help("use on, off, true, false, 1 or 0"),
+                        );
+                        continue;
+                    }
                 }
             };
             (name.trim_end(), offset, enabled)
@@ -93,6 +122,7 @@ pub fn parse_overrides(value: &str) -> (Vec<Override>, Vec<Diagnostic>) {
             name: name.to_owned(),
             enabled,
             span: name_offset..name_offset + name.len(),
+            value: chosen,
         });
     }
     (overrides, errors)

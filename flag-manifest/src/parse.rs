@@ -14,6 +14,8 @@ mod state_file;
 mod targeting_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_tests;
 
 use serde::de::DeserializeOwned;
 

@@ -9,7 +9,7 @@ use std::fmt;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{ENV_OVERRIDES, ENV_PROFILE};
 use crate::model::Manifest;
-use crate::overrides::parse_overrides;
+use crate::overrides::parse_overrides_with;
 use crate::suggest::did_you_mean;
 
 /// What decided a flag's state.
@@ -40,6 +40,10 @@ pub struct FlagState {
     pub enabled: bool,
     /// The last source that set it.
     pub source: Source,
+    /// A value flag's value: the index into its [`FlagValues`](crate::FlagValues) that its `default`, the
+    /// profile or `FEATURE_FLAGS` chose (`None` for an on/off flag, or a value flag without a `default`
+    /// that nothing chose a value for).
+    pub value: Option<usize>,
 }
 
 /// Every flag's state for one build, index-aligned with [`Manifest::flags`].
@@ -95,6 +99,7 @@ pub fn resolve(
         .map(|flag| FlagState {
             enabled: flag.default,
             source: Source::Default,
+            value: flag.values.as_ref().and_then(|values| values.default),
         })
         .collect();
 
@@ -104,10 +109,14 @@ pub fn resolve(
             Some(chosen) => {
                 for (flag, on) in &chosen.states {
                     if let Some(index) = manifest.flag_index(flag) {
-                        states[index] = FlagState {
-                            enabled: *on,
-                            source: Source::Profile(chosen.name.clone()),
-                        };
+                        states[index].enabled = *on;
+                        states[index].source = Source::Profile(chosen.name.clone());
+                    }
+                }
+                for (flag, value) in &chosen.values {
+                    if let Some(index) = manifest.flag_index(flag) {
+                        states[index].value = Some(*value);
+                        states[index].source = Source::Profile(chosen.name.clone());
                     }
                 }
             }
@@ -136,15 +145,33 @@ pub fn resolve(
     }
 
     if let Some(value) = overrides.filter(|value| !value.trim().is_empty()) {
-        let (entries, mut syntax) = parse_overrides(value);
+        let (entries, mut syntax) = parse_overrides_with(value, |name| {
+            manifest.flag(name).is_some_and(crate::Flag::is_value_flag)
+        });
         errors.append(&mut syntax);
         for entry in entries {
             match manifest.flag_index(&entry.name) {
                 Some(index) => {
-                    states[index] = FlagState {
-                        enabled: entry.enabled,
-                        source: Source::Override,
+                    let values = manifest.flags[index].values.as_ref();
+                    match (values, &entry.value) {
+                        (Some(values), Some((text, span))) => match values.choose(text) {
+                            Ok(chosen) => states[index].value = Some(chosen),
+                            Err(why) => {
+                                errors.push(
+                                    Diagnostic::in_env(
+                                        ENV_OVERRIDES,
+                                        value,
+                                        span.clone(),
+                                        format!("flag `{}`: {why}", entry.name),
+                                    )
+                                    .with_help("write a value's name, or its value"),
+                                );
+                                continue;
+                            }
+                        },
+                        _ => states[index].enabled = entry.enabled,
                     }
+                    states[index].source = Source::Override;
                 }
                 None => errors.push(Diagnostic::in_env(
                     ENV_OVERRIDES,

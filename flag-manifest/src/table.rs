@@ -36,6 +36,7 @@ use crate::model::{Flag, Mode};
 use crate::parse::FileState;
 use crate::suggest::closest;
 use crate::targeting::Targeting;
+use crate::value::FlagValues;
 
 /// One flag as a build decided it: what a table from outside the build is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,9 @@ pub struct Built<'a> {
     pub variants: Vec<&'a str>,
     /// The targeting compiled in.
     pub targeting: Targeting,
+    /// A value flag's type and values (its default is not fixed: a table may choose another); `None` for
+    /// an on/off flag.
+    pub values: Option<FlagValues>,
 }
 
 /// Why a table is refused.
@@ -106,6 +110,7 @@ impl<'a> Built<'a> {
                 .collect(),
             variants: flag.targeting.variant_names(),
             targeting: flag.targeting.clone(),
+            values: flag.values.clone(),
         }
     }
 
@@ -115,8 +120,10 @@ impl<'a> Built<'a> {
     pub fn check(&self, table: &FileState, merged: &Targeting) -> Result<bool, TableError> {
         self.check_fixed(table)?;
         if self.mode == Mode::Static {
-            let unchanged =
-                !table.changes_targeting() && table.enabled.is_none_or(|on| on == self.default);
+            let unchanged = !table.changes_targeting()
+                && table.value.is_none()
+                && table.value_enabled.is_none()
+                && table.enabled.is_none_or(|on| on == self.default);
             return if unchanged {
                 Ok(false)
             } else {
@@ -125,6 +132,7 @@ impl<'a> Built<'a> {
                 })
             };
         }
+        self.check_values(table, merged)?;
         let known = &self.variants;
         if let Some(missing) = merged
             .variant_names()
@@ -152,6 +160,45 @@ impl<'a> Built<'a> {
     }
 
     /// The keys only the build decides must repeat what it decided, if given at all.
+    /// A value flag's `default`, `enabled` and the value names its rules give; none of them on an on/off
+    /// flag.
+    fn check_values(&self, table: &FileState, merged: &Targeting) -> Result<(), TableError> {
+        let rule_values = merged.rules.iter().filter_map(|rule| rule.value.as_deref());
+        let Some(values) = &self.values else {
+            if let (Some(value), None) = (&table.value, table.enabled) {
+                return Err(TableError::Refused(format!(
+                    "`default = {value:?}`: the flag is on or off, so its `default` is true or false"
+                )));
+            }
+            if table.value_enabled.is_some() {
+                return Err(TableError::Refused(
+                    "`enabled`: the flag is on or off; set its `default` instead".to_owned(),
+                ));
+            }
+            if let Some(value) = rule_values.clone().next() {
+                return Err(TableError::Refused(format!(
+                    "a rule's `value = {value:?}`: the flag is on or off and carries no values"
+                )));
+            }
+            return Ok(());
+        };
+        if let Some(value) = &table.value {
+            values
+                .choose(value)
+                .map_err(|why| TableError::Refused(format!("`default`: {why}")))?;
+        }
+        for name in rule_values {
+            if values.index_of(name).is_none() {
+                return Err(TableError::Refused(format!(
+                    "a rule's `value`: `{name}` is not one of the flag's values{} ({})",
+                    crate::suggest::did_you_mean(name, values.names()),
+                    values.listing()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn check_fixed(&self, table: &FileState) -> Result<(), TableError> {
         let fixed = &table.fixed;
         let mut differing = Vec::new();
@@ -189,6 +236,20 @@ impl<'a> Built<'a> {
                 );
             if !same {
                 differing.push("requires");
+            }
+        }
+        if let Some(values) = &fixed.values {
+            let same = self.values.as_ref().is_some_and(|built| {
+                built.value_type == values.value_type
+                    && built.values.len() == values.values.len()
+                    && built
+                        .values
+                        .iter()
+                        .zip(&values.values)
+                        .all(|(a, b)| a.name == b.name && a.value == b.value)
+            });
+            if !same {
+                differing.push("type` and `values");
             }
         }
         if differing.is_empty() {

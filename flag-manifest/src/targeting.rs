@@ -140,6 +140,10 @@ pub struct Rule {
     /// When present, only this sticky share of the contexts that pass the other conditions matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollout: Option<Rollout>,
+    /// On a value flag: the name of the value this rule chooses. Without it, a matching rule leaves the
+    /// choice to the variants (whose names are value names), else to the flag's default value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// Variants for the contexts this rule turns on (Unleash's strategy variants), chosen with the rollout's
     /// group and stickiness; when empty (or all weights are 0), the flag's variants apply.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -148,6 +148,14 @@ fn both_accept() {
         with_requirement("dynamic", r#""p", { flag = "q", enabled = false }"#),
         "[flags.a]\nmode = \"dynamic\"\nrules = []\nvariants = []\nvariant_stickiness = \"tenant\"\n".into(),
         "[flags.a]\nmode = \"dynamic\"\n[[flags.a.rules]]\n".into(),
+        concat!(
+            "[flags.a]\nmode = \"dynamic\"\ntype = \"float\"\nvalues = { low = 0.5, high = 2 }\n",
+            "default = \"low\"\nenabled = false\nmetadata = { ticket = \"X-1\", n = 2, ok = true }\n",
+            "[[flags.a.rules]]\nvalue = \"high\"\n[[flags.a.variants]]\nname = \"low\"\nweight = 1\n",
+            "[flags.o]\ntype = \"object\"\nvalues = { plain = { color = \"grey\", n = [1] } }\n",
+            "[profiles.beta]\na = \"high\"\no = \"plain\"\n[profiles.literal]\na = 2.0\n",
+        )
+        .into(),
         "[flags.a]\nmode = \"dynamic\"\n[[flags.a.rules]]\nuser_ids = [\"42\", 7, 1.5]\n".into(),
         with_constraint(r#"{ context = "country", operator = "in", values = ["NZ", "AU"] }"#),
         with_constraint(r#"{ context = "country", operator = "in", value = "NZ" }"#),
@@ -208,8 +216,17 @@ fn both_refuse() {
         "[flags.NewUi]\n".into(),
         "[flags.new-ui]\n".into(),
         "[flags.a]\n[profiles.Beta]\na = true\n".into(),
-        "[flags.a]\n[profiles.beta]\na = \"yes\"\n".into(),
         with_variants(r#"{ name = "Blue", weight = 1 }"#),
+        // Typed values.
+        "[flags.a]\ntype = \"intger\"\nvalues = { x = 1 }\n".into(),
+        "[flags.a]\ntype = \"integer\"\nvalues = { x = \"1\" }\n".into(),
+        "[flags.a]\ntype = \"integer\"\nvalues = { x = 1 }\ndefault = 1\n".into(),
+        "[flags.a]\ntype = \"integer\"\n".into(),
+        "[flags.a]\ntype = \"integer\"\nvalues = {}\n".into(),
+        "[flags.a]\ntype = \"string\"\nvalues = { Big = \"b\" }\n".into(),
+        "[flags.a]\nvalues = { x = 1 }\n".into(),
+        "[flags.a]\nenabled = false\n".into(),
+        "[flags.a]\nmetadata = { tags = [\"x\"] }\n".into(),
         // Enumerations and types.
         "[flags.a]\nmode = \"dynamc\"\n".into(),
         "[flags.a]\ndefault = \"yes\"\n".into(),
@@ -296,6 +313,10 @@ fn the_documented_gaps() {
         "[flags.a]\nrequires = [\"a\"]\n".into(),
         "[flags.a]\nrequires = [\"b\"]\n[flags.b]\nrequires = [\"a\"]\n".into(),
         "[flags.a]\n[profiles.beta]\nb = true\n".into(),
+        // Which flags are on/off flags, and which values a value flag declares.
+        "[flags.a]\n[profiles.beta]\na = \"yes\"\n".into(),
+        "[flags.a]\ntype = \"integer\"\nvalues = { x = 1 }\ndefault = \"y\"\n".into(),
+        "[flags.a]\ntype = \"integer\"\nvalues = { x = 1 }\n[profiles.beta]\na = 2\n".into(),
         with_requirement("dynamic", r#""p", { flag = "p" }"#),
         with_requirement("dynamic", r#"{ flag = "p", variants = ["red"] }"#),
         with_variants(r#"{ name = "a", weight = 1 }, { name = "a", weight = 1 }"#),
@@ -558,11 +579,15 @@ fn the_schema_names_every_key_and_operator() {
         [
             "default",
             "description",
+            "enabled",
             "expires",
+            "metadata",
             "mode",
             "owner",
             "requires",
             "rules",
+            "type",
+            "values",
             "variant_stickiness",
             "variants"
         ]

@@ -59,6 +59,7 @@ pub(crate) fn check(
             .collect(),
         variants: decl.variants.to_vec(),
         targeting: Targeting::default(),
+        values: None,
     };
     let targeting = flag.targeting_with(layer, Some(&state)).into_owned();
     match built.check(&state, &targeting) {

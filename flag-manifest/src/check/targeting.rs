@@ -80,6 +80,7 @@ impl Checker<'_> {
                 .filter_map(|constraint| self.constraint(constraint.get_ref(), errors))
                 .collect(),
             rollout,
+            value: raw.value.as_ref().map(|name| name.get_ref().clone()),
             variants: self.variants(&raw.variants, errors),
         }
     }

@@ -1,8 +1,8 @@
 //! A whole `flags.toml`, read and checked into a [`Manifest`].
 
 use crate::check::{
-    build_requirement, check_cycles, check_name, check_required_variants, flag_targeting,
-    static_targeting_error, to_date,
+    ProfileEntry, build_requirement, check_cycles, check_name, check_required_variants,
+    flag_targeting, flag_values, metadata, profile_entry, static_targeting_error, to_date,
 };
 use crate::diagnostic::{Diagnostic, ParseError};
 use crate::model::{ExpiredPolicy, Flag, Manifest, Mode, Profile, Requirement, Settings};
@@ -105,16 +105,25 @@ impl Manifest {
                 }
                 _ => flag_targeting(text, raw_flag, &mut errors),
             };
+            let typed = flag_values(text, name.get_ref(), raw_flag, span.clone(), &mut errors);
+            let metadata = metadata(
+                text,
+                name.get_ref(),
+                raw_flag.metadata.as_ref(),
+                &mut errors,
+            );
             flags.push(Flag {
                 name: name.get_ref().clone(),
                 description: raw_flag.description.clone(),
-                default: raw_flag.default.unwrap_or(false),
+                default: typed.default,
                 mode,
                 owner: raw_flag.owner.clone(),
                 expires,
                 span,
                 requirements,
                 targeting,
+                values: typed.values,
+                metadata,
             });
         }
 
@@ -125,12 +134,31 @@ impl Manifest {
                 name: name.get_ref().clone(),
                 states: Vec::with_capacity(states.len()),
                 state_spans: Vec::with_capacity(states.len()),
+                values: Vec::new(),
                 span: name.span(),
             };
-            for (flag, &on) in states {
-                if declared.contains(&flag.get_ref().as_str()) {
-                    profile.states.push((flag.get_ref().clone(), on));
-                    profile.state_spans.push(flag.span());
+            for (flag, value) in states {
+                let found = flags
+                    .iter()
+                    .find(|declared| declared.name == *flag.get_ref());
+                if let Some(found) = found {
+                    match profile_entry(
+                        text,
+                        name.get_ref(),
+                        flag.get_ref(),
+                        found.values.as_ref(),
+                        value,
+                        &mut errors,
+                    ) {
+                        Some(ProfileEntry::State(on)) => {
+                            profile.states.push((flag.get_ref().clone(), on));
+                            profile.state_spans.push(flag.span());
+                        }
+                        Some(ProfileEntry::Value(index)) => {
+                            profile.values.push((flag.get_ref().clone(), index));
+                        }
+                        None => {}
+                    }
                 } else {
                     errors.push(Diagnostic::in_manifest(
                         text,

@@ -5,11 +5,14 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use crate::check::{build_requirement, flag_targeting, static_targeting_error, to_date};
+use crate::check::{
+    build_requirement, flag_targeting, flag_values, metadata, static_targeting_error, to_date,
+};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Date, Mode, Requirement};
 use crate::raw::{RawFlag, RawManifest, RawMode};
 use crate::targeting::{Rule, Stickiness, Targeting, Variant};
+use crate::value::{FlagValues, Value};
 
 use super::deserialize;
 
@@ -60,8 +63,14 @@ use super::deserialize;
 pub struct FileState {
     /// The flag's name.
     pub name: String,
-    /// The state the file gives it: its `default`, or `None` when the table has no `default`.
+    /// The state the file gives it: its `default` when that is `true` or `false`, else `None`.
     pub enabled: Option<bool>,
+    /// For a value flag: the value its `default` chooses, as written (a value's name, or a literal such as
+    /// `200` or `true`), checked against the flag's values by the one rule,
+    /// [`FlagValues::choose`](crate::FlagValues::choose).
+    pub value: Option<String>,
+    /// For a value flag: its `enabled` key.
+    pub value_enabled: Option<bool>,
     /// The rules the file gives it, replacing all of those below (`Some(vec![])` for `rules = []`).
     pub rules: Option<Vec<Rule>>,
     /// The flag-level variants the file gives it, replacing those below.
@@ -111,6 +120,10 @@ pub struct FixedKeys {
     pub expires: Option<Date>,
     /// `requires`, every entry.
     pub requires: Option<Vec<Requirement>>,
+    /// `type`, `values` and `default`'s value, as a whole (a value flag's values are compiled in).
+    pub values: Option<FlagValues>,
+    /// `metadata`.
+    pub metadata: Option<Vec<(String, Value)>>,
 }
 
 /// Parses a runtime flags file: the manifest's shape (`[flags.NAME]` tables with `default = true|false` and,
@@ -226,10 +239,50 @@ fn file_state(
             .as_ref()
             .and_then(|date| to_date(text, date, errors)),
         requires,
+        values: None,
+        metadata: flag
+            .metadata
+            .as_ref()
+            .map(|entries| metadata(text, name, Some(entries), errors)),
     };
+    let (enabled, value) = match flag.default.as_ref().map(Spanned::get_ref) {
+        None => (None, None),
+        Some(toml::Value::Boolean(on)) => (Some(*on), Some(on.to_string())),
+        Some(toml::Value::String(name)) => (None, Some(name.clone())),
+        Some(scalar @ (toml::Value::Integer(_) | toml::Value::Float(_))) => {
+            (None, Some(scalar.to_string()))
+        }
+        Some(other) => {
+            errors.push(Diagnostic::in_manifest(
+                text,
+                flag.default.as_ref().map_or(0..0, Spanned::span),
+                format!(
+                    "`default` of flag `{name}` is {}: write true or false, or a value's name",
+                    crate::value::describe(other)
+                ),
+            ));
+            (None, None)
+        }
+    };
+    let mut fixed = fixed;
+    if flag.value_type.is_some() {
+        // The whole value declaration, checked as in the manifest; `default` and `enabled` stay changeable.
+        fixed.values = flag_values(text, name, flag, span.clone(), errors).values;
+        if let Some(values) = &mut fixed.values {
+            values.default = None;
+        }
+    } else if let Some(values) = &flag.values {
+        errors.push(Diagnostic::in_manifest(
+            text,
+            values.span(),
+            format!("flag `{name}` has `values` without a `type`"),
+        ));
+    }
     let mut state = FileState {
         name: name.to_owned(),
-        enabled: flag.default,
+        enabled,
+        value,
+        value_enabled: flag.enabled.as_ref().map(|on| *on.get_ref()),
         rules: None,
         variants: None,
         variant_stickiness: None,

@@ -31,7 +31,7 @@ pub(crate) struct RawManifest {
         feature = "schema",
         schemars(with = "crate::raw::shapes::NamedTables<crate::raw::shapes::Profile>")
     )]
-    pub(crate) profiles: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, bool>>,
+    pub(crate) profiles: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     /// Choices that apply to the whole manifest.
     #[cfg_attr(feature = "schema", schemars(with = "Option<RawSettings>"))]
     pub(crate) settings: Option<Spanned<RawSettings>>,
@@ -48,9 +48,38 @@ pub(crate) struct RawManifest {
 pub(crate) struct RawFlag {
     /// What the flag hides, for people and for introspection.
     pub(crate) description: Option<String>,
-    /// The flag's state when no profile or override says otherwise (`false` when absent).
-    #[cfg_attr(feature = "schema", schemars(extend("default" = false)))]
-    pub(crate) default: Option<bool>,
+    /// The flag's state when no profile or override says otherwise (`false` when absent); on a flag with
+    /// `type`, the name of the value that applies when no rule chooses another.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::raw::shapes::FlagDefault>")
+    )]
+    pub(crate) default: Option<Spanned<toml::Value>>,
+    /// The type of the flag's values: `boolean`, `string`, `integer`, `float` or `object`. Absent, the flag
+    /// is on or off.
+    #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::raw::shapes::ValueTypeName>")
+    )]
+    pub(crate) value_type: Option<Spanned<String>>,
+    /// The flag's named values (with `type`), such as `{ small = 10, large = 200 }`: rules, variants,
+    /// `default`, profiles and `FEATURE_FLAGS` choose one by its name.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::raw::shapes::NamedValues>")
+    )]
+    pub(crate) values: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    /// With `type`: `false` ignores the rules and gives the default value everywhere (`true` when absent).
+    #[cfg_attr(feature = "schema", schemars(with = "Option<bool>", extend("default" = true)))]
+    pub(crate) enabled: Option<Spanned<bool>>,
+    /// Free facts about the flag (strings, integers, floats, booleans), shown by introspection and as
+    /// OpenFeature's flag metadata.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::raw::shapes::Metadata>")
+    )]
+    pub(crate) metadata: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     /// Decided at build time (`static`, the default) or at run time (`dynamic`).
     #[cfg_attr(feature = "schema", schemars(extend("default" = "static")))]
     pub(crate) mode: Option<RawMode>,

@@ -20,6 +20,7 @@ use patterns::NAME_PATTERN;
 
 use super::RawVariant;
 use crate::targeting::PayloadKind;
+use crate::value::ValueType;
 
 /// A schema from a JSON object (every caller passes one, which `Schema` always accepts).
 pub(crate) fn schema(value: Value) -> Schema {
@@ -47,6 +48,84 @@ impl<T: JsonSchema> JsonSchema for NamedTables<T> {
     }
 }
 
+/// A flag's `default` (`check::flag_values`): `true` or `false` for an on/off flag, a value's name for a
+/// flag with `type` (the `flag_rules` transform says which).
+pub(crate) struct FlagDefault;
+
+impl JsonSchema for FlagDefault {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "FlagDefault".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schema(json!({ "type": ["boolean", "string"] }))
+    }
+}
+
+/// A flag's `type`: one of [`ValueType::NAMES`].
+pub(crate) struct ValueTypeName;
+
+impl JsonSchema for ValueTypeName {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "ValueType".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schema(json!({ "type": "string", "enum": ValueType::NAMES }))
+    }
+}
+
+/// A value flag's `values`: snake_case names, each with a value of the flag's type (`check::flag_values`;
+/// the `flag_rules` transform ties the values' JSON type to `type`).
+pub(crate) struct NamedValues;
+
+impl JsonSchema for NamedValues {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "NamedValues".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schema(json!({
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": { "pattern": NAME_PATTERN },
+            "additionalProperties": { "type": ["boolean", "string", "number", "object"] },
+        }))
+    }
+}
+
+/// A flag's `metadata` (`check::metadata`): strings, numbers and booleans.
+pub(crate) struct Metadata;
+
+impl JsonSchema for Metadata {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Metadata".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schema(json!({
+            "type": "object",
+            "additionalProperties": { "type": ["boolean", "string", "number"] },
+        }))
+    }
+}
+
 /// One `[profiles.NAME]` table: `flag = true | false` for declared flags.
 pub(crate) struct Profile;
 
@@ -58,10 +137,11 @@ impl JsonSchema for Profile {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         schema(json!({
             "description": "A named set of flag states, chosen at build time with `FEATURE_FLAGS_PROFILE=NAME`: \
-                `flag = true` or `flag = false` for flags declared in `[flags]`.",
+                `flag = true` or `flag = false` for flags declared in `[flags]`, and a value's name or \
+                value for a flag with `type`.",
             "type": "object",
             "propertyNames": { "pattern": NAME_PATTERN },
-            "additionalProperties": { "type": "boolean" },
+            "additionalProperties": { "type": ["boolean", "string", "number"] },
         }))
     }
 }
@@ -289,8 +369,54 @@ pub(crate) fn payload_rules(schema: &mut Schema) {
 }
 
 /// What only a dynamic flag may have (`check::static_targeting_error` and the static check of
-/// `requires`): targeting keys, even empty, and `requires` entries that need a flag off or a variant.
+/// `requires`): targeting keys, even empty, and `requires` entries that need a flag off or a variant. And
+/// what depends on `type` (`check::flag_values`): without one, a boolean `default` and no `values` or
+/// `enabled`; with one, `values` of that type and a `default` that names one.
 pub(crate) fn flag_rules(schema: &mut Schema) {
+    let json_type = |value_type: ValueType| match value_type {
+        ValueType::Boolean => "boolean",
+        ValueType::String => "string",
+        ValueType::Integer => "integer",
+        ValueType::Float => "number",
+        ValueType::Object => "object",
+    };
+    let mut typed: Vec<Value> = [
+        ValueType::Boolean,
+        ValueType::String,
+        ValueType::Integer,
+        ValueType::Float,
+        ValueType::Object,
+    ]
+    .into_iter()
+    .map(|value_type| {
+        json!({
+            "if": { "properties": { "type": { "const": value_type.as_str() } }, "required": ["type"] },
+            "then": {
+                "required": ["values"],
+                "properties": {
+                    "values": { "additionalProperties": { "type": json_type(value_type) } },
+                    "default": { "type": "string" },
+                },
+            },
+        })
+    })
+    .collect();
+    let needs_type = |key: &str| {
+        json!({
+            "not": { "description": format!("only a flag with a `type` has `{key}`") },
+        })
+    };
+    typed.push(json!({
+        "if": { "not": { "required": ["type"] } },
+        "then": {
+            "properties": {
+                "values": needs_type("values"),
+                "enabled": needs_type("enabled"),
+                "default": { "type": "boolean" },
+            },
+        },
+    }));
+    schema.insert("allOf".into(), Value::Array(typed));
     // Validators name the schema a value fails: a `not` whose schema is only a description reads as the
     // reason, where `false` would say nothing.
     let dynamic_only = |key: &str| {

@@ -29,6 +29,13 @@ pub(crate) struct RawRule {
     /// Only this sticky share of the contexts that pass the other conditions matches.
     #[cfg_attr(feature = "schema", schemars(with = "Option<RawRollout>"))]
     pub(crate) rollout: Option<Spanned<RawRollout>>,
+    /// On a flag with `type`: the name of the value this rule chooses (else its variants, else the flag's
+    /// variants choose one).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::raw::shapes::VariantName>")
+    )]
+    pub(crate) value: Option<Spanned<String>>,
     /// Variants for the contexts this rule turns on, chosen with the rollout's group and stickiness; when
     /// empty, the flag's variants apply.
     #[serde(default)]

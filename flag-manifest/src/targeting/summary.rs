@@ -79,6 +79,9 @@ impl fmt::Display for Rule {
         if first {
             f.write_str("everyone")?;
         }
+        if let Some(value) = &self.value {
+            write!(f, " -> {value}")?;
+        }
         if !self.variants.is_empty() {
             write!(f, ", variants {}", VariantsSummary(&self.variants))?;
         }
