@@ -55,6 +55,7 @@ mod metadata;
 mod name;
 mod provider;
 mod resolve;
+mod value;
 
 pub use metadata::MetadataFields;
 pub use provider::{FlagProvider, caller_default_reason};

@@ -1,18 +1,19 @@
 //! One flag decided for one OpenFeature context: our evaluation turned into OpenFeature's resolution details
 //! (value, variant, reason, metadata) or its error codes. Every resolution type goes through [`resolve`];
-//! only reading the value differs between them ([`Resolved`]).
+//! only reading the value differs between them ([`FromValue`]).
 
+use flag_manifest::Value;
 use flag_runtime::{Error, Evaluation, FlagInfo, Mode};
 use open_feature::provider::ResolutionDetails;
 use open_feature::{
     EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
-    StructValue,
 };
 
 use crate::context::Converted;
 use crate::facts;
 use crate::metadata::{MetadataFields, with_layer};
 use crate::name::FlagName;
+use crate::value::FromValue;
 
 /// The code of the error [`FlagProvider`](crate::FlagProvider) returns when the flag is disabled, so that the
 /// caller's default applies (see [`caller_default_reason`](crate::caller_default_reason)).
@@ -21,57 +22,8 @@ pub(crate) const DISABLED: &str = "DISABLED";
 /// The code of the error returned when no rule chose a value and the flag declares no `default`.
 pub(crate) const NO_DEFAULT: &str = "DEFAULT";
 
-/// A type OpenFeature resolves, read from our evaluation of a flag.
-pub(crate) trait Resolved: Sized {
-    /// The type's name in errors: `boolean`, `integer`, ...
-    const NAME: &'static str;
-
-    /// The value of `evaluation`, `Ok(None)` when the flag's type is another.
-    fn read(evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError>;
-}
-
-impl Resolved for bool {
-    const NAME: &'static str = "boolean";
-
-    fn read(evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
-        Ok(Some(evaluation.enabled))
-    }
-}
-
-impl Resolved for i64 {
-    const NAME: &'static str = "integer";
-
-    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
-        Ok(None)
-    }
-}
-
-impl Resolved for f64 {
-    const NAME: &'static str = "float";
-
-    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
-        Ok(None)
-    }
-}
-
-impl Resolved for String {
-    const NAME: &'static str = "string";
-
-    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
-        Ok(None)
-    }
-}
-
-impl Resolved for StructValue {
-    const NAME: &'static str = "object";
-
-    fn read(_evaluation: &Evaluation) -> Result<Option<Self>, EvaluationError> {
-        Ok(None)
-    }
-}
-
 /// The flag `key` decided for `source`, as a `T`.
-pub(crate) fn resolve<T: Resolved>(
+pub(crate) fn resolve<T: FromValue>(
     fields: MetadataFields,
     key: &str,
     source: &EvaluationContext,
@@ -106,7 +58,8 @@ pub(crate) fn resolve<T: Resolved>(
         };
         (reason, metadata)
     };
-    let value = T::read(&evaluation)?.ok_or_else(|| {
+    // An on/off flag's value is its state.
+    let value = T::from_value(&Value::Bool(evaluation.enabled))?.ok_or_else(|| {
         error(
             EvaluationErrorCode::TypeMismatch,
             format!(
