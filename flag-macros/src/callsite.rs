@@ -14,7 +14,7 @@ use quote::{quote, quote_spanned};
 
 use crate::decide::Check;
 use crate::load::Build;
-use flag_manifest::packed::{PackedFlag, pack};
+use flag_manifest::packed::{PackedFlag, pack, values_to_toml};
 use flag_manifest::slots::{assign_slots, slot_tag};
 use flag_manifest::{ENV_OVERRIDES, Mode, Source, rules_to_toml};
 
@@ -138,6 +138,13 @@ fn packed_catalog(build: &Build) -> String {
             }
         })
         .collect();
+    let values: Vec<String> = build
+        .manifest
+        .flags
+        .iter()
+        .enumerate()
+        .map(|(index, flag)| values_to_toml(flag, build.resolution.states[index].value))
+        .collect();
     let flags: Vec<PackedFlag<'_>> = build
         .manifest
         .flags
@@ -165,6 +172,7 @@ fn packed_catalog(build: &Build) -> String {
                 .collect(),
             targeting: &targetings[index],
             variants: flag.targeting.variant_names(),
+            values: &values[index],
         })
         .collect();
     pack(&flags)

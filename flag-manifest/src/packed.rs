@@ -42,6 +42,119 @@ pub struct PackedFlag<'a> {
     pub targeting: &'a str,
     /// The variant names, in the order of the generated enums.
     pub variants: Vec<&'a str>,
+    /// A value flag's type, values and compiled-in value, and any flag's metadata, as TOML
+    /// ([`values_to_toml`]); empty when there are none.
+    pub values: &'a str,
+}
+
+/// A flag's `type`, `values`, `metadata` and the value the build chose (`chosen`, an index into its
+/// values), as TOML that [`values_from_toml`] reads back: how a catalog carries them. Empty for an on/off
+/// flag without metadata.
+///
+/// ```
+/// use flag_manifest::packed::{values_from_toml, values_to_toml};
+/// let manifest = flag_manifest::Manifest::parse(r#"
+/// [flags.page_size]
+/// type = "integer"
+/// values = { small = 10, large = 200 }
+/// default = "small"
+/// metadata = { ticket = "PAY-12" }
+/// "#).unwrap();
+/// let flag = manifest.flag("page_size").unwrap();
+/// let text = values_to_toml(flag, Some(1));
+/// let (values, metadata) = values_from_toml(&text).unwrap();
+/// let values = values.unwrap();
+/// assert_eq!(values.default, Some(1), "the build's choice");
+/// assert_eq!(values.values, flag.values.as_ref().unwrap().values.iter().map(|v| flag_manifest::NamedValue { span: 0..0, ..v.clone() }).collect::<Vec<_>>());
+/// assert_eq!(metadata, flag.metadata);
+/// ```
+pub fn values_to_toml(flag: &crate::Flag, chosen: Option<usize>) -> String {
+    let mut table = toml::Table::new();
+    if let Some(values) = &flag.values {
+        table.insert("type".into(), values.value_type.as_str().into());
+        let names = values.names().map(toml::Value::from).collect();
+        table.insert("names".into(), toml::Value::Array(names));
+        let items = values.values.iter().map(|named| match &named.value {
+            // An object travels as its JSON text, which reads back as the same value.
+            crate::Value::Object(json) => toml::Value::String(json.clone()),
+            value => value.to_toml(),
+        });
+        table.insert("values".into(), toml::Value::Array(items.collect()));
+        if let Some(index) = chosen {
+            table.insert("chosen".into(), toml::Value::Integer(index as i64));
+        }
+    }
+    if !flag.metadata.is_empty() {
+        let metadata = flag
+            .metadata
+            .iter()
+            .map(|(key, value)| (key.clone(), value.to_toml()))
+            .collect();
+        table.insert("metadata".into(), toml::Value::Table(metadata));
+    }
+    if table.is_empty() {
+        String::new()
+    } else {
+        table.to_string()
+    }
+}
+
+/// A flag's `metadata`, sorted by key.
+pub type Metadata = Vec<(String, crate::Value)>;
+
+/// Reads what [`values_to_toml`] wrote: the flag's values (with the build's choice as their `default`) and
+/// its metadata.
+pub fn values_from_toml(text: &str) -> Result<(Option<crate::FlagValues>, Metadata), String> {
+    use crate::{FlagValues, NamedValue, Value, ValueType};
+    if text.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let table: toml::Table = toml::from_str(text).map_err(|error| error.to_string())?;
+    let metadata = match table.get("metadata") {
+        Some(toml::Value::Table(entries)) => entries
+            .iter()
+            .map(|(key, value)| Ok((key.clone(), Value::from_toml_scalar(value)?)))
+            .collect::<Result<_, String>>()?,
+        _ => Vec::new(),
+    };
+    let Some(type_name) = table.get("type").and_then(toml::Value::as_str) else {
+        return Ok((None, metadata));
+    };
+    let value_type =
+        ValueType::from_name(type_name).ok_or_else(|| format!("unknown type `{type_name}`"))?;
+    let list = |key: &str| match table.get(key) {
+        Some(toml::Value::Array(items)) => Ok(items.as_slice()),
+        _ => Err(format!("no `{key}`")),
+    };
+    let values = list("names")?
+        .iter()
+        .zip(list("values")?)
+        .map(|(name, value)| {
+            let name = name.as_str().ok_or("a value's name is not a string")?;
+            let value = match (value_type, value) {
+                (ValueType::Object, toml::Value::String(json)) => Value::Object(json.clone()),
+                (_, value) => Value::from_toml(value, value_type)?,
+            };
+            Ok(NamedValue {
+                name: name.to_owned(),
+                value,
+                span: 0..0,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let default = table
+        .get("chosen")
+        .and_then(toml::Value::as_integer)
+        .and_then(|index| usize::try_from(index).ok())
+        .filter(|&index| index < values.len());
+    Ok((
+        Some(FlagValues {
+            value_type,
+            values,
+            default,
+        }),
+        metadata,
+    ))
 }
 
 /// `flags` as one string.
@@ -91,6 +204,7 @@ pub fn pack(flags: &[PackedFlag<'_>]) -> String {
         for variant in &flag.variants {
             string(&mut out, variant);
         }
+        string(&mut out, flag.values);
     }
     out
 }
@@ -117,6 +231,7 @@ pub fn unpack(text: &str) -> Result<Vec<PackedFlag<'_>>, String> {
             })?,
             targeting: reader.string()?,
             variants: reader.list(Reader::string)?,
+            values: reader.string()?,
         })
     })?;
     if reader.at != text.len() {
@@ -233,6 +348,7 @@ mod tests {
                 source: "profile beta",
                 targeting: "[[rules]]\nrollout = { percent = 25 }\n",
                 variants: vec!["control", "one_page"],
+                values: "type = \"integer\"\nnames = [\"a\"]\nvalues = [1]\n",
                 ..PackedFlag::default()
             },
         ]

@@ -121,9 +121,20 @@ impl<'a> Built<'a> {
         self.check_fixed(table)?;
         if self.mode == Mode::Static {
             let unchanged = !table.changes_targeting()
-                && table.value.is_none()
-                && table.value_enabled.is_none()
-                && table.enabled.is_none_or(|on| on == self.default);
+                && match &self.values {
+                    None => {
+                        table.enabled.is_none_or(|on| on == self.default)
+                            && (table.value.is_none() || table.enabled.is_some())
+                            && table.value_enabled.is_none()
+                    }
+                    Some(values) => {
+                        table
+                            .value
+                            .as_deref()
+                            .is_none_or(|text| values.choose(text).ok() == values.default)
+                            && table.value_enabled.is_none_or(|on| on == self.default)
+                    }
+                };
             return if unchanged {
                 Ok(false)
             } else {
@@ -133,7 +144,13 @@ impl<'a> Built<'a> {
             };
         }
         self.check_values(table, merged)?;
-        let known = &self.variants;
+        // A value flag's variants name its values; an on/off flag's, the variants its enum was built with.
+        let value_names: Vec<&str> = self.values.iter().flat_map(FlagValues::names).collect();
+        let known = if self.values.is_some() {
+            &value_names
+        } else {
+            &self.variants
+        };
         if let Some(missing) = merged
             .variant_names()
             .into_iter()

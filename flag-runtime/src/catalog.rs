@@ -31,6 +31,10 @@ pub struct FlagDecl {
     pub targeting: &'static str,
     /// The variant names this build's `flag_variants!` enums were generated from, in order.
     pub variants: &'static [&'static str],
+    /// A value flag's type and values, with the value the build chose as their `default`.
+    pub values: Option<&'static flag_manifest::FlagValues>,
+    /// The manifest's `metadata`.
+    pub metadata: &'static [(String, flag_manifest::Value)],
 }
 
 impl FlagDecl {
@@ -49,6 +53,8 @@ impl FlagDecl {
             requirements: &[],
             targeting: "",
             variants: &[],
+            values: None,
+            metadata: &[],
         }
     }
 }
@@ -88,9 +94,11 @@ impl Catalog {
         let leak = |strings: Vec<&'static str>| -> &'static [&'static str] {
             Box::leak(strings.into_boxed_slice())
         };
-        Ok(flags
+        flags
             .into_iter()
             .map(|flag| {
+                let (values, metadata) = flag_manifest::packed::values_from_toml(flag.values)
+                    .map_err(|error| format!("flag `{}`: {error}", flag.name))?;
                 let requirements: Vec<RequirementDecl> = flag
                     .requirements
                     .into_iter()
@@ -112,9 +120,11 @@ impl Catalog {
                     requirements: Box::leak(requirements.into_boxed_slice()),
                     targeting: flag.targeting,
                     variants: leak(flag.variants),
+                    values: values.map(|values| &*Box::leak(Box::new(values))),
+                    metadata: Box::leak(metadata.into_boxed_slice()),
                 }));
-                decl
+                Ok(decl)
             })
-            .collect())
+            .collect()
     }
 }

@@ -6,16 +6,25 @@ use crate::Error;
 use crate::entry;
 use crate::registry::{self, Layer};
 use crate::targeting::Context;
+use crate::value::{Reason, Value};
 
 /// A flag decided for one context, by [`evaluate`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Evaluation {
-    /// Whether the flag is on for the context.
+    /// Whether the flag is on for the context (for a value flag: whether it is enabled and its `requires`
+    /// hold).
     pub enabled: bool,
-    /// The variant chosen for the context, when the flag is on and has variants.
+    /// The variant chosen for the context, when the flag is on and has variants; for a value flag, the
+    /// name of its value (`None` only when it has no default and nothing chose one).
     pub variant: Option<String>,
     /// The variant's payload, if it has one.
     pub payload: Option<flag_manifest::Payload>,
+    /// A value flag's value for the context; `None` for an on/off flag, or a value flag without a default
+    /// that nothing chose a value for.
+    pub value: Option<Value>,
+    /// Why the flag has this outcome (see [`Reason`]).
+    pub reason: Reason,
 }
 
 /// The flag called `name` decided for `ctx`: its rules, rollout, variants and `requires` evaluated for that
@@ -31,11 +40,74 @@ pub struct Evaluation {
 /// ```
 pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
     let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
-    Ok(cell.evaluate_with(ctx, |outcome| Evaluation {
-        enabled: outcome.enabled,
-        variant: outcome.variant.map(|variant| variant.name.to_owned()),
-        payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
+    Ok(cell.evaluate_with(ctx, |outcome| {
+        let chosen = cell.values.and_then(|values| {
+            let index = cell.value_named(outcome.value)?;
+            values.values.get(index)
+        });
+        Evaluation {
+            enabled: outcome.enabled,
+            variant: match chosen {
+                Some(named) => Some(named.name.clone()),
+                None => outcome.variant.map(|variant| variant.name.to_owned()),
+            },
+            payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
+            value: chosen.map(|named| Value::of(&named.value)),
+            reason: outcome.reason,
+        }
     }))
+}
+
+/// The value of the value flag `name` without a context, as the current thread sees it: `Ok(None)` for an
+/// on/off flag or a value flag without a default. For code, prefer `flag_value!("name")`, which checks the
+/// name and the type at compile time and costs one atomic load.
+///
+/// ```
+/// use flag_runtime::Value;
+/// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+/// assert_eq!(flag_runtime::value_of("page_size"), Ok(Some(Value::Int(50))));
+/// assert_eq!(flag_runtime::value_of("dark_mode"), Ok(None));
+/// ```
+pub fn value_of(name: &str) -> Result<Option<Value>, Error> {
+    let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
+    Ok(cell.values.and_then(|values| {
+        let named = values.values.get(cell.value_index()?)?;
+        Some(Value::of(&named.value))
+    }))
+}
+
+/// Chooses the value of the dynamic value flag `name` for the whole process, above the compiled-in
+/// value, the runtime file, the fleet and `FEATURE_FLAGS`, until [`reset`]: `value` is one of the flag's
+/// value names, or a literal equal to one of its values (`"large"` or `"200"`), checked by the same rule as
+/// every other source's. Fails, changing nothing, for an unknown, static or on/off flag, or a value the flag
+/// does not declare.
+///
+/// ```
+/// use flag_runtime::{Value, value_of};
+///
+/// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+/// flag_runtime::set_value("page_size", "large")?;
+/// assert_eq!(value_of("page_size")?, Some(Value::Int(200)));
+/// flag_runtime::set_value("page_size", "10")?;
+/// assert_eq!(value_of("page_size")?, Some(Value::Int(10)));
+///
+/// let error = flag_runtime::set_value("page_size", "11").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "flag `page_size`: `11` is neither the name nor the value of one of the flag's values: small = 10, medium = 50, large = 200"
+/// );
+/// assert_eq!(value_of("page_size")?, Some(Value::Int(10)), "unchanged");
+/// flag_runtime::reset("page_size")?;
+/// assert_eq!(value_of("page_size")?, Some(Value::Int(50)));
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn set_value(name: &str, value: &str) -> Result<(), Error> {
+    registry::with(|registry| {
+        let id = registry.find_dynamic(name)?;
+        let index = registry.choose_value(id, value)?;
+        registry.set_api_value(id, Some(index));
+        Ok(())
+    })
 }
 
 /// The state of the flag called `name`, as the current thread sees it. For code, prefer `flag!("name")`,

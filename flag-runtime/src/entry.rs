@@ -59,7 +59,7 @@ pub(crate) fn check(
             .collect(),
         variants: decl.variants.to_vec(),
         targeting: Targeting::default(),
-        values: None,
+        values: decl.values.cloned(),
     };
     let targeting = flag.targeting_with(layer, Some(&state)).into_owned();
     match built.check(&state, &targeting) {
@@ -76,6 +76,11 @@ pub(crate) fn check(
     let targeted = registry
         .build_targeted(id, &targeting)
         .map_err(|message| refused(&state, message))?;
+    let mut state = state;
+    if decl.values.is_some() {
+        // A value flag's `default` chose a value (kept in `value`); its on/off state is `enabled`.
+        state.enabled = state.value_enabled;
+    }
     Ok(Some(Accepted {
         id,
         state,

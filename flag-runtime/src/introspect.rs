@@ -5,13 +5,28 @@ use serde::Serialize;
 use crate::Error;
 use crate::overrides;
 use crate::registry::{self, Flag, Layer, Registry, source_label};
+use crate::value::{Value, ValueType};
 use flag_manifest::targeting::VariantsSummary;
 
 /// Whether a flag is decided at build time or at run time: the manifest's `mode`.
 pub use flag_manifest::Mode;
 
 /// A flag as the program sees it now. Serialises with serde, so that an application can serve it as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// A value flag also shows its type, its values, the one it has now and its default:
+///
+/// ```
+/// use flag_runtime::{Value, ValueType};
+/// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+/// let page_size = flag_runtime::flag_info("page_size")?;
+/// assert_eq!(page_size.value_type, Some(ValueType::Integer));
+/// assert_eq!(page_size.values[2], ("large", Value::Int(200)));
+/// assert_eq!(page_size.value, Some(Value::Int(50)));
+/// assert_eq!(page_size.default_value, Some("medium"));
+/// assert_eq!(page_size.metadata, [("ticket", Value::Str("UI-7"))]);
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct FlagInfo {
     /// The flag's name.
@@ -46,6 +61,18 @@ pub struct FlagInfo {
     pub fleet: Option<FleetValue>,
     /// How often it was evaluated while counting was on (see [`count_evaluations`](crate::count_evaluations)).
     pub evaluations: EvaluationCounts,
+    /// A value flag's `type` (`None` for an on/off flag).
+    pub value_type: Option<ValueType>,
+    /// A value flag's values, by name, in the manifest's order.
+    pub values: Vec<(&'static str, Value)>,
+    /// A value flag's value now, without a context (what `flag_value!("name")` gives); for a value flag,
+    /// [`FlagInfo::enabled`] says whether it is enabled.
+    pub value: Option<Value>,
+    /// The name of the value the build compiled in as the default (the manifest's `default`, or the one a
+    /// profile or `FEATURE_FLAGS` chose at build time).
+    pub default_value: Option<&'static str>,
+    /// The manifest's `metadata`, sorted by key.
+    pub metadata: Vec<(&'static str, Value)>,
 }
 
 /// What decides a dynamic flag per context: its rules and variants as they are now, and where they came from.
@@ -83,6 +110,12 @@ impl FlagInfo {
     ///      (with overrides) (compiled); off without a context (default)"
     /// );
     /// assert!(!flag_runtime::flag!("checkout_v2"), "off without a context");
+    /// let page_size = flag_runtime::flag_info("page_size")?;
+    /// assert_eq!(
+    ///     page_size.describe(),
+    ///     "the value a rule chooses for the contexts it matches (compiled): plan in [pro, team] -> large; \
+    ///      integer medium = 50 without a context (default)"
+    /// );
     /// # Ok::<(), flag_runtime::Error>(())
     /// ```
     pub fn describe(&self) -> String {
@@ -91,11 +124,21 @@ impl FlagInfo {
         } else {
             format!(", requires {}", self.requirements.join(" and "))
         };
-        let plain = format!(
-            "{} ({}{requires})",
-            if self.enabled { "on" } else { "off" },
-            self.source
-        );
+        let state = match (
+            &self.value_type,
+            self.values.iter().find(|(_, v)| Some(*v) == self.value),
+        ) {
+            (Some(value_type), Some((name, value))) if self.enabled => {
+                format!("{value_type} {name} = {value}")
+            }
+            (Some(value_type), Some((name, value))) => {
+                format!("disabled, {value_type} {name} = {value}")
+            }
+            (Some(value_type), None) => format!("{value_type}, no value"),
+            (None, _) if self.enabled => "on".to_owned(),
+            (None, _) => "off".to_owned(),
+        };
+        let plain = format!("{state} ({}{requires})", self.source);
         let Some(targeting) = self.targeting.as_ref().filter(|t| t.applies) else {
             return plain + &self.describe_fleet();
         };
@@ -103,7 +146,12 @@ impl FlagInfo {
             plain.clone()
         } else {
             format!(
-                "on for contexts that a rule matches ({}): {}",
+                "{} ({}): {}",
+                if self.value_type.is_some() {
+                    "the value a rule chooses for the contexts it matches"
+                } else {
+                    "on for contexts that a rule matches"
+                },
                 targeting.rules_layer,
                 targeting.rules.join("; ")
             )
@@ -116,8 +164,7 @@ impl FlagInfo {
         }
         if !targeting.rules.is_empty() {
             out.push_str(&format!(
-                "; {} without a context ({}{requires})",
-                if self.enabled { "on" } else { "off" },
+                "; {state} without a context ({}{requires})",
                 self.source
             ));
         }
@@ -227,6 +274,26 @@ fn info(flag: &Flag) -> FlagInfo {
                 variants: decl.variants.iter().copied().zip(variants).collect(),
             }
         },
+        value_type: decl.values.map(|values| values.value_type),
+        values: decl
+            .values
+            .iter()
+            .flat_map(|values| &values.values)
+            .map(|named| (named.name.as_str(), Value::of(&named.value)))
+            .collect(),
+        value: decl.values.and_then(|values| {
+            let named = values.values.get(flag.cell().value_index()?)?;
+            Some(Value::of(&named.value))
+        }),
+        default_value: decl
+            .values
+            .and_then(|values| values.default_value())
+            .map(|named| named.name.as_str()),
+        metadata: decl
+            .metadata
+            .iter()
+            .map(|(key, value)| (key.as_str(), Value::of(value)))
+            .collect(),
     }
 }
 

@@ -80,8 +80,11 @@ mod sources;
 mod subscribe;
 mod targeted;
 mod targeting;
+mod value;
 
-pub use control::{Evaluation, evaluate, is_enabled, reset, set, set_table, targeting_toml};
+pub use control::{
+    Evaluation, evaluate, is_enabled, reset, set, set_table, set_value, targeting_toml, value_of,
+};
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
 pub use fleet::{FleetStatus, fleet_status};
@@ -102,6 +105,7 @@ pub use sources::{FileWatch, load_file, watch_file};
 pub use subscribe::{FlagChange, Subscription, changes, subscribe};
 pub use targeted::count_evaluations;
 pub use targeting::Context;
+pub use value::{Reason, Value, ValueType};
 
 /// Keeps, removes or switches an item according to a flag expression.
 ///

@@ -171,6 +171,13 @@ impl Registry {
             value: AtomicBool::new(decl.default),
             layered: AtomicBool::new(decl.default),
             local_overrides: AtomicUsize::new(0),
+            dynamic: decl.dynamic,
+            values: decl.values,
+            value_index: AtomicUsize::new(
+                decl.values
+                    .and_then(|values| values.default)
+                    .unwrap_or(layers::NO_VALUE),
+            ),
             slot: Slot::default(),
             counts: Counts::new(decl.variants.len()),
         }));
@@ -415,6 +422,31 @@ impl Registry {
         self.recompute();
     }
 
+    /// Sets or clears flag `id`'s [`set_value`](crate::set_value) layer. Recomputes.
+    pub fn set_api_value(&mut self, id: usize, value: Option<usize>) {
+        self.flags[id].layers.set_value = value;
+        self.recompute();
+    }
+
+    /// The index of the value of flag `id` that `text` chooses (a name or a literal): the one check of a
+    /// value given at run time, [`flag_manifest::FlagValues::choose`]; an error for an on/off flag.
+    pub fn choose_value(&self, id: usize, text: &str) -> Result<usize, Error> {
+        let decl = self.flags[id].decl;
+        let refused = |message: String| Error::Entry {
+            flag: decl.name.to_owned(),
+            message,
+        };
+        let values = decl.values.ok_or_else(|| {
+            refused("the flag is on or off and carries no values: use `set`".to_owned())
+        })?;
+        values.choose(text).map_err(refused)
+    }
+
+    /// Sets flag `id`'s `FEATURE_FLAGS` value (read at start-up, before the first recomputation).
+    pub fn set_env_value(&mut self, id: usize, value: usize) {
+        self.flags[id].layers.env_value = Some(value);
+    }
+
     /// Replaces the table of flag `id` given by [`set_table`](crate::set_table) (accepted by
     /// `entry::check`, or `None` to remove it and `set`'s state with it).
     pub fn set_api_table(&mut self, id: usize, table: Option<crate::entry::Accepted>) {
@@ -423,11 +455,17 @@ impl Registry {
         let targeted = match table {
             Some(accepted) => {
                 layers.set = accepted.state.enabled.or(layers.set);
+                let values = self.flags[id].decl.values;
+                let layers = &mut self.flags[id].layers;
+                if let (Some(values), Some(text)) = (values, accepted.state.value.as_deref()) {
+                    layers.set_value = values.choose(text).ok().or(layers.set_value);
+                }
                 layers.table = Some(accepted.state);
                 Some(accepted.targeted)
             }
             None => {
                 layers.set = None;
+                layers.set_value = None;
                 layers.table = None;
                 None
             }
@@ -575,6 +613,10 @@ impl Registry {
             let on = resolved[id].unwrap_or(false);
             let layer = layered[id].1;
             flag.cell.layered.store(layered[id].0, Ordering::Relaxed);
+            let (value, _) = flag.layered_value();
+            flag.cell
+                .value_index
+                .store(value.unwrap_or(layers::NO_VALUE), Ordering::Relaxed);
             if on != flag.effective || layer != flag.layer {
                 let changed = on != flag.effective;
                 flag.effective = on;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use flag_manifest::{Diagnostic, FileState, Location, parse_overrides, parse_state_file};
+use flag_manifest::{Diagnostic, FileState, Location, parse_overrides_with, parse_state_file};
 
 use crate::Error;
 use crate::entry::{self, Accepted};
@@ -19,14 +19,42 @@ use crate::registry::{self, Layer, Registry};
 
 /// Applies a `FEATURE_FLAGS` value to the env layer.
 pub(crate) fn apply_env(registry: &mut Registry, value: &str) {
-    let (entries, malformed) = parse_overrides(value);
+    let (entries, malformed) = parse_overrides_with(value, |name| {
+        registry
+            .find(name)
+            .is_ok_and(|id| registry.flag(id).decl().values.is_some())
+    });
     for diagnostic in malformed {
         let message = diagnostic.render(Path::new(""));
         registry.report(Error::InvalidOverride { message });
     }
     for entry in entries {
-        if let Some(id) = registry.accept(&entry.name, entry.enabled) {
-            registry.set_env(id, entry.enabled);
+        let Some((text, _)) = &entry.value else {
+            if let Some(id) = registry.accept(&entry.name, entry.enabled) {
+                registry.set_env(id, entry.enabled);
+            }
+            continue;
+        };
+        // A value flag's value: the one check of a value given at run time, then, as for a state, a static
+        // flag may only be given the value it was built with.
+        let Ok(id) = registry.find(&entry.name) else {
+            continue;
+        };
+        let chosen = match registry.choose_value(id, text) {
+            Ok(index) => index,
+            Err(error) => {
+                registry.report(error);
+                continue;
+            }
+        };
+        let decl = registry.flag(id).decl();
+        if decl.dynamic {
+            registry.set_env_value(id, chosen);
+        } else if decl.values.and_then(|values| values.default) != Some(chosen) {
+            registry.report(Error::StaticFlag {
+                name: decl.name.to_owned(),
+                compiled: decl.default,
+            });
         }
     }
 }

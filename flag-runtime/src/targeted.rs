@@ -16,7 +16,8 @@ use arc_swap::ArcSwapOption;
 use flag_manifest::Requirement;
 
 use crate::registry::{FlagCell, Forced, ForcedVariant};
-use crate::targeting::{CompiledTargeting, Context, Outcome, VariantChoice};
+use crate::targeting::{self, CompiledTargeting, Context, Outcome, VariantChoice};
+use crate::value::Reason;
 
 /// A flag's targeting, compiled and ready to evaluate.
 #[derive(Debug)]
@@ -248,12 +249,14 @@ impl FlagCell {
                     enabled: true,
                     variant: Some(variant.choice()),
                     enum_index: Some(variant.enum_index),
+                    reason: Reason::TargetingMatch,
+                    value: None,
                 },
             });
         }
         self.slot().read(self.id, |targeted| match targeted {
             Some(targeted) => f(targeted.evaluate(ctx, self)),
-            None => f(Outcome::plain(self.value())),
+            None => f(targeting::resolve(None, ctx, self.plain(self.value()))),
         })
     }
 }
@@ -261,25 +264,38 @@ impl FlagCell {
 impl Targeted {
     /// The flag's state and variant for `ctx`, for the flag of `cell`, which published this targeting.
     fn evaluate(&self, ctx: &Context<'_>, cell: &FlagCell) -> Outcome<'_> {
-        let Outcome {
-            enabled, variant, ..
-        } = match (&self.forced, &self.compiled) {
-            (Some(forced), _) => Outcome {
+        let outcome = match &self.forced {
+            Some(forced) => Outcome {
                 enabled: cell.layered(),
                 variant: Some(forced.choice()),
                 enum_index: None,
+                reason: Reason::TargetingMatch,
+                value: None,
             },
-            (None, Some(compiled)) => compiled.evaluate(ctx, cell.layered()),
-            (None, None) => Outcome::plain(cell.layered()),
+            None => targeting::resolve(self.compiled.as_ref(), ctx, cell.plain(cell.layered())),
         };
-        let enabled = enabled
-            && self.requirements.iter().all(|(parent, requirement)| {
-                parent.evaluate_with(ctx, |parent| {
-                    requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
-                })
-            });
-        if !enabled {
-            return Outcome::plain(false);
+        let Outcome {
+            enabled,
+            variant,
+            reason,
+            value,
+            ..
+        } = outcome;
+        let met = self.requirements.iter().all(|(parent, requirement)| {
+            parent.evaluate_with(ctx, |parent| {
+                requirement.is_met(parent.enabled, parent.variant.map(|v| v.name))
+            })
+        });
+        if !enabled || !met {
+            let reason = match (enabled, cell.values.is_some()) {
+                (false, _) => reason,
+                (true, true) => Reason::Disabled,
+                (true, false) => Reason::Default,
+            };
+            return Outcome {
+                reason,
+                ..Outcome::plain(false)
+            };
         }
         let enum_index = match &self.forced {
             Some(forced) => Some(forced.enum_index),
@@ -289,6 +305,8 @@ impl Targeted {
             enabled,
             variant,
             enum_index,
+            reason,
+            value,
         }
     }
 }

@@ -140,6 +140,7 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
             "legacy_export",
             "new_api",
             "new_ui",
+            "page_size",
             "search_ranking"
         ]
     );

@@ -10,8 +10,8 @@ use crate::callsite;
 use crate::catalog::FlagDecl;
 use crate::overrides;
 use crate::targeted::{Counts, Slot, Targeted, counting};
-use crate::targeting::VariantChoice;
-use flag_manifest::{FileState, Payload, Targeting};
+use crate::targeting::{Plain, VariantChoice};
+use flag_manifest::{FileState, FlagValues, Payload, Targeting};
 
 /// A flag's process-wide state, read by checks on their slow path and by contextual checks.
 #[derive(Debug)]
@@ -26,6 +26,12 @@ pub(crate) struct FlagCell {
     pub(super) layered: AtomicBool,
     /// How many thread-local overrides of this flag exist, in all threads.
     pub(super) local_overrides: AtomicUsize,
+    /// Whether the flag is decided at run time.
+    pub dynamic: bool,
+    /// A value flag's values (`None` for an on/off flag).
+    pub values: Option<&'static FlagValues>,
+    /// A value flag's current value, without a context: an index into `values` ([`NO_VALUE`] for none).
+    pub(super) value_index: AtomicUsize,
     /// The compiled targeting, when contextual checks evaluate it.
     pub(super) slot: Slot,
     /// Evaluation counts, kept while counting is on.
@@ -69,7 +75,34 @@ impl FlagCell {
     pub fn slot(&self) -> &Slot {
         &self.slot
     }
+
+    /// The index of a value flag's current value without a context (one relaxed load), `None` for an
+    /// on/off flag or a value flag without a default.
+    #[inline]
+    pub fn value_index(&self) -> Option<usize> {
+        let index = self.value_index.load(Ordering::Relaxed);
+        (index != NO_VALUE).then_some(index)
+    }
+
+    /// What [`crate::targeting::resolve`] needs to know of the flag, with `enabled` as its state.
+    #[inline]
+    pub fn plain(&self, enabled: bool) -> Plain {
+        Plain {
+            enabled,
+            dynamic: self.dynamic,
+            value_flag: self.values.is_some(),
+        }
+    }
+
+    /// The index of the value called `name` (what an outcome names), else the current default value.
+    pub fn value_named(&self, name: Option<&str>) -> Option<usize> {
+        name.and_then(|name| self.values?.index_of(name))
+            .or_else(|| self.value_index())
+    }
 }
+
+/// No value: an on/off flag, or a value flag without a default.
+pub(crate) const NO_VALUE: usize = usize::MAX;
 
 /// The layers of a dynamic flag's state, lowest precedence first: which one decided a flag's state, its
 /// rules or its variants.
@@ -181,6 +214,10 @@ pub(crate) struct Layers {
     pub(super) fleet: Option<FleetEntry>,
     pub(super) env: Option<bool>,
     pub(super) set: Option<bool>,
+    /// A value flag's value from `FEATURE_FLAGS` (an index into its values).
+    pub(super) env_value: Option<usize>,
+    /// A value flag's value from [`set_value`](crate::set_value) (or `set_table`'s `default`).
+    pub(super) set_value: Option<usize>,
     /// The table given by [`set_table`](crate::set_table): its rules, variants and stickiness replace the
     /// file's and the fleet's; its `default` is in `set`.
     pub(super) table: Option<FileState>,
@@ -236,6 +273,31 @@ impl Flag {
             (on, Layer::File)
         } else {
             (self.decl.default, Layer::Compiled)
+        }
+    }
+
+    /// A value flag's value without a context, and the layer that chose it: `set_value`, `FEATURE_FLAGS`,
+    /// the fleet's table, the runtime file's, else the build's.
+    pub(super) fn layered_value(&self) -> (Option<usize>, Layer) {
+        let Some(values) = self.decl.values else {
+            return (None, Layer::Compiled);
+        };
+        let chosen = |table: Option<&FileState>| {
+            table
+                .and_then(|table| table.value.as_deref())
+                .and_then(|text| values.choose(text).ok())
+        };
+        let layers = &self.layers;
+        if let Some(index) = layers.set_value {
+            (Some(index), Layer::Set)
+        } else if let Some(index) = layers.env_value {
+            (Some(index), Layer::Env)
+        } else if let Some(index) = chosen(layers.fleet.as_ref().map(|fleet| &fleet.state)) {
+            (Some(index), Layer::Fleet)
+        } else if let Some(index) = chosen(layers.file.as_ref()) {
+            (Some(index), Layer::File)
+        } else {
+            (values.default, Layer::Compiled)
         }
     }
 

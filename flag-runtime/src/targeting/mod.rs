@@ -28,6 +28,8 @@ mod short_str;
 
 use flag_manifest::{Payload, Rollout, Rule, Stickiness, Targeting, Variant};
 
+use crate::value::Reason;
+
 use self::constraint::{CompiledConstraint, Field};
 pub use self::context::Context;
 use self::murmur::Murmur3;
@@ -85,17 +87,77 @@ pub struct Outcome<'t> {
     /// The variant's index in the program's enum (see `flag_variants!`). Targeting alone never knows it
     /// (`None`): the flag's cell, which knows the enum, fills it in.
     pub enum_index: Option<usize>,
+    /// Why the flag has this outcome (the order is the targeting engine's `resolve`).
+    pub reason: Reason,
+    /// For a value flag: the name of the value a rule or a variant chose (`None`: the default value).
+    pub value: Option<&'t str>,
 }
 
 impl Outcome<'_> {
-    /// A flag that is `enabled` or not, without a variant.
+    /// A flag that is `enabled` or not, without a variant, for no reason more precise than its default.
     pub fn plain(enabled: bool) -> Self {
         Outcome {
             enabled,
             variant: None,
             enum_index: None,
+            reason: Reason::Default,
+            value: None,
         }
     }
+}
+
+/// What a flag is, and its process-wide state, for [`resolve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plain {
+    /// The state its sources give (for a value flag: whether it is enabled).
+    pub enabled: bool,
+    /// Whether it is decided at run time.
+    pub dynamic: bool,
+    /// Whether it carries values (`type` in the manifest).
+    pub value_flag: bool,
+}
+
+/// The one order in which a flag is decided for a context, with its [`Reason`]:
+///
+/// 1. a value flag that is not enabled: off, its default value, [`Reason::Disabled`];
+/// 2. a static flag: its build state (and value), [`Reason::Static`];
+/// 3. the first rule whose conditions match and whose rollout admits the context: its `value`
+///    ([`Reason::TargetingMatch`], or [`Reason::Split`] when a rollout below 100% admitted it), else a
+///    variant override ([`Reason::TargetingMatch`]) or a weighted variant ([`Reason::Split`]);
+/// 4. no rule matched: [`Reason::Default`] (off for an on/off flag with rules, the default value for a
+///    value flag); a flag without rules keeps its plain state, with its variants chosen as in 3.
+///
+/// `requires` is applied after, by the flag's cell.
+#[inline]
+pub fn resolve<'t>(
+    compiled: Option<&'t CompiledTargeting>,
+    ctx: &Context<'_>,
+    plain: Plain,
+) -> Outcome<'t> {
+    if plain.value_flag && !plain.enabled {
+        return Outcome {
+            reason: Reason::Disabled,
+            ..Outcome::plain(false)
+        };
+    }
+    if !plain.dynamic {
+        return Outcome {
+            reason: Reason::Static,
+            ..Outcome::plain(plain.enabled)
+        };
+    }
+    let Some(compiled) = compiled else {
+        return Outcome::plain(plain.enabled);
+    };
+    let mut outcome = compiled.evaluate(ctx, plain.enabled);
+    if plain.value_flag {
+        // A value flag is enabled here: with rules and none matching, it gives its default value.
+        outcome.enabled = true;
+        if outcome.value.is_none() {
+            outcome.value = outcome.variant.map(|variant| variant.name);
+        }
+    }
+    outcome
 }
 
 impl CompiledTargeting {
@@ -164,6 +226,8 @@ impl CompiledTargeting {
 
     /// The flag's state and variant for `ctx` in one pass (with `random` stickiness, separate calls to
     /// [`CompiledTargeting::is_enabled`] and [`CompiledTargeting::variant`] draw separately).
+    /// The reason is [`Reason::Default`] when no rule matched, else as [`resolve`] says (which also
+    /// handles static and disabled flags).
     #[inline]
     pub fn evaluate(&self, ctx: &Context<'_>, default: bool) -> Outcome<'_> {
         let (enabled, rule) = if self.rules.is_empty() {
@@ -177,24 +241,44 @@ impl CompiledTargeting {
         if !enabled {
             return Outcome::plain(false);
         }
+        let rule_reason = match rule {
+            Some(rule) if rule.partial => Reason::Split,
+            Some(_) => Reason::TargetingMatch,
+            None => Reason::Default,
+        };
+        if let Some(value) = rule.and_then(|rule| rule.value.as_deref()) {
+            return Outcome {
+                enabled,
+                variant: None,
+                enum_index: None,
+                reason: rule_reason,
+                value: Some(value),
+            };
+        }
         let rule_variant = rule
             .and_then(|rule| rule.variants.as_ref())
             .and_then(|variants| variants.select(ctx));
-        let variant = rule_variant
-            .or_else(|| {
-                self.variants
-                    .as_ref()
-                    .and_then(|variants| variants.select(ctx))
-            })
-            .map(|variant| VariantChoice {
-                index: variant.index,
-                name: &self.variant_names[variant.index],
-                payload: variant.payload.as_ref(),
-            });
+        let chosen = rule_variant.or_else(|| {
+            self.variants
+                .as_ref()
+                .and_then(|variants| variants.select(ctx))
+        });
+        let reason = match chosen {
+            Some((_, true)) => Reason::TargetingMatch,
+            Some((_, false)) => Reason::Split,
+            None => rule_reason,
+        };
+        let variant = chosen.map(|(variant, _)| VariantChoice {
+            index: variant.index,
+            name: &self.variant_names[variant.index],
+            payload: variant.payload.as_ref(),
+        });
         Outcome {
             enabled,
             variant,
             enum_index: None,
+            reason,
+            value: None,
         }
     }
 
@@ -227,6 +311,10 @@ struct CompiledRule {
     constraints: Box<[CompiledConstraint]>,
     rollout: Option<CompiledRollout>,
     variants: Option<VariantSet>,
+    /// The name of the value the rule chooses (value flags).
+    value: Option<Box<str>>,
+    /// Whether its rollout admits less than everyone (a match is then a [`Reason::Split`]).
+    partial: bool,
 }
 
 impl CompiledRule {
@@ -255,6 +343,11 @@ impl CompiledRule {
             constraints,
             rollout,
             variants: VariantSet::new(&rule.variants, &stickiness, group, variant_names),
+            value: rule.value.as_deref().map(Box::from),
+            partial: rule
+                .rollout
+                .as_ref()
+                .is_some_and(|rollout| rollout.percent < 100),
         })
     }
 
@@ -486,7 +579,8 @@ impl VariantSet {
         })
     }
 
-    fn select(&self, ctx: &Context<'_>) -> Option<&CompiledVariant> {
+    /// The variant for `ctx`, and whether an override (rather than its weight) chose it.
+    fn select(&self, ctx: &Context<'_>) -> Option<(&CompiledVariant, bool)> {
         let overridden = self.variants.iter().find(|variant| {
             variant.overrides.iter().any(|entry| {
                 entry
@@ -495,8 +589,8 @@ impl VariantSet {
                     .is_some_and(|value| entry.values.iter().any(|wanted| **wanted == *value))
             })
         });
-        if overridden.is_some() {
-            return overridden;
+        if let Some(variant) = overridden {
+            return Some((variant, true));
         }
         // `None`: a random draw, also when the chosen field is missing.
         let key = match &self.sticky {
@@ -511,13 +605,16 @@ impl VariantSet {
         };
         let target = sticky_hash(self.prefix, key) % self.total_weight + 1;
         let mut cumulative = 0u32;
-        self.variants.iter().find(|variant| {
-            if variant.weight == 0 {
-                return false;
-            }
-            cumulative = cumulative.saturating_add(variant.weight);
-            cumulative >= target
-        })
+        self.variants
+            .iter()
+            .find(|variant| {
+                if variant.weight == 0 {
+                    return false;
+                }
+                cumulative = cumulative.saturating_add(variant.weight);
+                cumulative >= target
+            })
+            .map(|variant| (variant, false))
     }
 }
 
