@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use flag_runtime::{FlagInfo, Mode};
+use flag_runtime::{FlagInfo, Mode, ValueType};
 use open_feature::FlagMetadata;
 
 use crate::metadata::{MetadataFields, fixed_metadata};
@@ -17,6 +17,8 @@ use crate::metadata::{MetadataFields, fixed_metadata};
 pub(crate) struct Facts {
     /// Static or dynamic.
     pub(crate) mode: Mode,
+    /// A value flag's type; `None` for an on/off flag.
+    pub(crate) value_type: Option<ValueType>,
     /// Its metadata under [`MetadataFields::All`], without the deciding layer of a dynamic flag (a static
     /// flag's is always `compiled`, and is included).
     all: Option<FlagMetadata>,
@@ -28,6 +30,7 @@ impl Facts {
     fn new(info: &FlagInfo) -> Facts {
         Facts {
             mode: info.mode,
+            value_type: info.value_type,
             all: fixed_metadata(MetadataFields::All, info),
             manifest: fixed_metadata(MetadataFields::Manifest, info),
         }

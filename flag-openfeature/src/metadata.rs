@@ -4,6 +4,8 @@
 use flag_runtime::{FlagInfo, Layer, Mode};
 use open_feature::{FlagMetadata, FlagMetadataValue};
 
+use crate::value::metadata_value;
+
 /// Which facts about a flag [`FlagProvider`](crate::FlagProvider) puts in `flag_metadata`.
 ///
 /// ```
@@ -75,8 +77,8 @@ fn mode_name(mode: Mode) -> &'static str {
 }
 
 /// The manifest's `metadata` table of the flag, as OpenFeature's metadata values.
-fn manifest_table(_info: &FlagInfo) -> impl Iterator<Item = (&'static str, FlagMetadataValue)> {
-    // The manifest gains its `metadata` table on the `values` branch (FlagInfo::metadata); until it is
-    // merged there is none to read.
-    std::iter::empty()
+fn manifest_table(info: &FlagInfo) -> impl Iterator<Item = (&'static str, FlagMetadataValue)> + '_ {
+    info.metadata
+        .iter()
+        .map(|(key, value)| (*key, metadata_value(value)))
 }

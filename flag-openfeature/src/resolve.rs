@@ -2,8 +2,7 @@
 //! (value, variant, reason, metadata) or its error codes. Every resolution type goes through [`resolve`];
 //! only reading the value differs between them ([`FromValue`]).
 
-use flag_manifest::Value;
-use flag_runtime::{Error, Evaluation, FlagInfo, Mode};
+use flag_runtime::{Error, FlagInfo, Mode, Reason, Value};
 use open_feature::provider::ResolutionDetails;
 use open_feature::{
     EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
@@ -38,40 +37,79 @@ pub(crate) fn resolve<T: FromValue>(
             format!("flag `{key}` is not among the program's flags"),
         )
     })?;
-    let (reason, flag_metadata) = if facts.mode == Mode::Static {
-        (EvaluationReason::Static, facts.metadata(fields))
+    let reason = open_feature_reason(evaluation.reason);
+    if reason == EvaluationReason::Disabled {
+        return Err(error(
+            EvaluationErrorCode::General(DISABLED.to_owned()),
+            format!(
+                "flag `{}` is disabled: the caller's default applies",
+                name.as_str()
+            ),
+        ));
+    }
+    // The runtime's state (layer, rules) is asked for only where a resolution needs it: the deciding layer
+    // of a dynamic flag under `MetadataFields::All`, and whether a flag that fell to its default did so for
+    // want of a targeting key.
+    let dynamic = facts.mode == Mode::Dynamic;
+    let keyless = source.targeting_key.as_deref().is_none_or(str::is_empty);
+    let info = if dynamic
+        && (fields == MetadataFields::All || (keyless && reason == EvaluationReason::Default))
+    {
+        Some(flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?)
     } else {
-        let info = flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?;
-        let reason = dynamic_reason(&info, &evaluation);
-        if reason == EvaluationReason::Default && needs_targeting_key(&info, source) {
+        None
+    };
+    if let Some(info) = &info
+        && keyless
+        && reason == EvaluationReason::Default
+        && rollout_needs_key(info)
+    {
+        return Err(error(
+            EvaluationErrorCode::TargetingKeyMissing,
+            format!(
+                "flag `{}` rolls out by user id, and the context has no targeting key",
+                info.name
+            ),
+        ));
+    }
+    let value = match (facts.value_type, evaluation.value) {
+        // An on/off flag's value is its state.
+        (None, _) => Value::Bool(evaluation.enabled),
+        (Some(_), Some(value)) => value,
+        (Some(_), None) => {
             return Err(error(
-                EvaluationErrorCode::TargetingKeyMissing,
+                EvaluationErrorCode::General(NO_DEFAULT.to_owned()),
                 format!(
-                    "flag `{}` rolls out by user id, and the context has no targeting key",
-                    info.name
+                    "flag `{}` declares no default and no rule chose a value: the caller's default applies",
+                    name.as_str()
                 ),
             ));
         }
-        let metadata = match fields {
-            MetadataFields::All => with_layer(facts.metadata(fields), info.layer),
-            MetadataFields::Manifest => facts.metadata(fields),
-        };
-        (reason, metadata)
     };
-    // An on/off flag's value is its state.
-    let value = T::from_value(&Value::Bool(evaluation.enabled))?.ok_or_else(|| {
-        error(
-            EvaluationErrorCode::TypeMismatch,
-            format!(
-                "flag `{}` is an on/off flag, not a {} flag: resolve it as a boolean",
+    let value = T::from_value(&value)?.ok_or_else(|| {
+        let message = match facts.value_type {
+            None => format!(
+                "flag `{}` is an on/off flag: resolve it as a boolean, not as a {}",
                 name.as_str(),
                 T::NAME
             ),
-        )
+            Some(declared) => format!(
+                "flag `{}` has {declared} values: resolve it as such, not as a {}",
+                name.as_str(),
+                T::NAME
+            ),
+        };
+        error(EvaluationErrorCode::TypeMismatch, message)
     })?;
     let variant = evaluation
         .variant
         .unwrap_or_else(|| if evaluation.enabled { "on" } else { "off" }.to_owned());
+    let flag_metadata = match &info {
+        Some(info) if fields == MetadataFields::All => {
+            with_layer(facts.metadata(fields), info.layer)
+        }
+        _ => facts.metadata(fields),
+    };
     Ok(ResolutionDetails {
         value,
         variant: Some(variant),
@@ -80,32 +118,21 @@ pub(crate) fn resolve<T: FromValue>(
     })
 }
 
-/// Why a dynamic flag has its value for this context.
-fn dynamic_reason(info: &FlagInfo, evaluation: &Evaluation) -> EvaluationReason {
-    // On/off flags: rules that apply turn the flag on for the contexts they match.
-    let rules_apply = info
-        .targeting
-        .as_ref()
-        .is_some_and(|targeting| targeting.applies && !targeting.rules.is_empty());
-    if rules_apply && evaluation.enabled {
-        EvaluationReason::TargetingMatch
-    } else if !rules_apply && evaluation.variant.is_some() {
-        EvaluationReason::Split
-    } else {
-        EvaluationReason::Default
+fn open_feature_reason(reason: Reason) -> EvaluationReason {
+    match reason {
+        Reason::Static => EvaluationReason::Static,
+        Reason::Default => EvaluationReason::Default,
+        Reason::TargetingMatch => EvaluationReason::TargetingMatch,
+        Reason::Split => EvaluationReason::Split,
+        Reason::Disabled => EvaluationReason::Disabled,
+        #[allow(unreachable_patterns)]
+        _ => EvaluationReason::Unknown,
     }
 }
 
-/// Whether the flag fell to its default only because the context has no targeting key: a rule that applies
-/// rolls out by user id, which a context without one never matches.
-fn needs_targeting_key(info: &FlagInfo, source: &EvaluationContext) -> bool {
-    if source
-        .targeting_key
-        .as_deref()
-        .is_some_and(|key| !key.is_empty())
-    {
-        return false;
-    }
+/// Whether a rule that applies now rolls out by user id (`stickiness = "user_id"`), which a context without
+/// a targeting key never matches (a `default` stickiness falls back to the session id, and is no error).
+fn rollout_needs_key(info: &FlagInfo) -> bool {
     let applies = info
         .targeting
         .as_ref()

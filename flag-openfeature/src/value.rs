@@ -3,7 +3,7 @@
 //! written here once: a boolean value for a bool resolution, an integer for an int, a float for a float, a
 //! string for a string, an object for a struct; anything else is `TYPE_MISMATCH`.
 
-use flag_manifest::Value;
+use flag_runtime::Value;
 use open_feature::{EvaluationError, EvaluationErrorCode, FlagMetadataValue, StructValue};
 
 /// A type OpenFeature resolves, read from one of our values.
@@ -31,7 +31,7 @@ impl FromValue for i64 {
 
     fn from_value(value: &Value) -> Result<Option<Self>, EvaluationError> {
         Ok(match value {
-            Value::Integer(number) => Some(*number),
+            Value::Int(number) => Some(*number),
             _ => None,
         })
     }
@@ -53,7 +53,7 @@ impl FromValue for String {
 
     fn from_value(value: &Value) -> Result<Option<Self>, EvaluationError> {
         Ok(match value {
-            Value::String(text) => Some(text.clone()),
+            Value::Str(text) => Some((*text).to_owned()),
             _ => None,
         })
     }
@@ -82,19 +82,12 @@ impl FromValue for StructValue {
 }
 
 /// A `metadata` entry as OpenFeature's metadata value (which has no objects: one is given as its JSON text).
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "read once FlagInfo gains the manifest's `metadata` (values branch)"
-    )
-)]
 pub(crate) fn metadata_value(value: &Value) -> FlagMetadataValue {
-    match value {
-        Value::Bool(on) => FlagMetadataValue::Bool(*on),
-        Value::Integer(number) => FlagMetadataValue::Int(*number),
-        Value::Float(number) => FlagMetadataValue::Float(*number),
-        Value::String(text) | Value::Object(text) => FlagMetadataValue::String(text.clone()),
+    match *value {
+        Value::Bool(on) => FlagMetadataValue::Bool(on),
+        Value::Int(number) => FlagMetadataValue::Int(number),
+        Value::Float(number) => FlagMetadataValue::Float(number),
+        other => FlagMetadataValue::String(other.to_string()),
     }
 }
 
@@ -105,28 +98,25 @@ mod tests {
     #[test]
     fn each_type_reads_its_own_values_only() {
         assert_eq!(bool::from_value(&Value::Bool(false)), Ok(Some(false)));
-        assert_eq!(i64::from_value(&Value::Integer(0)), Ok(Some(0)));
+        assert_eq!(i64::from_value(&Value::Int(0)), Ok(Some(0)));
         assert_eq!(f64::from_value(&Value::Float(0.5)), Ok(Some(0.5)));
-        assert_eq!(
-            String::from_value(&Value::String(String::new())),
-            Ok(Some(String::new()))
-        );
-        assert_eq!(bool::from_value(&Value::String("true".into())), Ok(None));
+        assert_eq!(String::from_value(&Value::Str("")), Ok(Some(String::new())));
+        assert_eq!(bool::from_value(&Value::Str("true")), Ok(None));
         assert_eq!(i64::from_value(&Value::Float(1.0)), Ok(None));
-        assert_eq!(f64::from_value(&Value::Integer(1)), Ok(None));
-        assert_eq!(StructValue::from_value(&Value::Integer(1)), Ok(None));
+        assert_eq!(f64::from_value(&Value::Int(1)), Ok(None));
+        assert_eq!(StructValue::from_value(&Value::Int(1)), Ok(None));
     }
 
     #[test]
     fn objects_are_parsed_from_their_json() {
-        let object = StructValue::from_value(&Value::Object(r#"{"a": 1, "b": [true]}"#.into()));
+        let object = StructValue::from_value(&Value::Object(r#"{"a": 1, "b": [true]}"#));
         let object = object.ok().flatten().unwrap_or_default();
         assert_eq!(object.fields.get("a"), Some(&open_feature::Value::Int(1)));
-        let empty = StructValue::from_value(&Value::Object("{}".into()));
+        let empty = StructValue::from_value(&Value::Object("{}"));
         assert_eq!(empty.ok().flatten().map(|o| o.fields.len()), Some(0));
 
         for broken in ["{", "[1]"] {
-            let error = StructValue::from_value(&Value::Object(broken.into())).err();
+            let error = StructValue::from_value(&Value::Object(broken)).err();
             assert_eq!(
                 error.map(|e| e.code),
                 Some(EvaluationErrorCode::ParseError),
@@ -137,10 +127,7 @@ mod tests {
 
     #[test]
     fn metadata_values() {
-        assert_eq!(
-            metadata_value(&Value::Integer(2)),
-            FlagMetadataValue::Int(2)
-        );
+        assert_eq!(metadata_value(&Value::Int(2)), FlagMetadataValue::Int(2));
         assert_eq!(
             metadata_value(&Value::Float(0.1)),
             FlagMetadataValue::Float(0.1)
@@ -150,7 +137,7 @@ mod tests {
             FlagMetadataValue::Bool(true)
         );
         assert_eq!(
-            metadata_value(&Value::String("1.0.2".into())),
+            metadata_value(&Value::Str("1.0.2")),
             FlagMetadataValue::String("1.0.2".into())
         );
     }

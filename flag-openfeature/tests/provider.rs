@@ -60,13 +60,23 @@ async fn manifest_metadata_only_is_empty_without_a_table() {
 #[tokio::test]
 async fn rules_decide_per_context() {
     let client = client(MetadataFields::All).await;
+    // User 42 is listed by a rule and has a variant override: the rule decides all.
+    let overridden = EvaluationContext::default().with_targeting_key("42");
+    let details = client
+        .get_bool_details("checkout_v2", Some(&overridden), None)
+        .await
+        .unwrap();
+    assert!(details.value);
+    assert_eq!(details.reason, Some(EvaluationReason::TargetingMatch));
+    assert_eq!(details.variant.as_deref(), Some("one_page"));
+    // User 7 is listed too, and its variant is chosen by weight.
     let listed = EvaluationContext::default().with_targeting_key("7");
     let details = client
         .get_bool_details("checkout_v2", Some(&listed), None)
         .await
         .unwrap();
     assert!(details.value);
-    assert_eq!(details.reason, Some(EvaluationReason::TargetingMatch));
+    assert_eq!(details.reason, Some(EvaluationReason::Split));
     assert!(matches!(
         details.variant.as_deref(),
         Some("control" | "one_page")
@@ -185,5 +195,55 @@ async fn kebab_case_keys_and_run_time_changes() {
     assert_eq!(
         details.flag_metadata.values.get("layer").cloned(),
         text("set")
+    );
+}
+
+#[tokio::test]
+async fn value_flags_resolve_to_their_type() {
+    let client = client(MetadataFields::All).await;
+    let pro = EvaluationContext::default()
+        .with_targeting_key("9")
+        .with_custom_field("plan", "pro");
+    let details = client
+        .get_int_details("page-size", Some(&pro), None)
+        .await
+        .unwrap();
+    assert_eq!(details.value, 200);
+    assert_eq!(details.reason, Some(EvaluationReason::TargetingMatch));
+    assert_eq!(details.variant.as_deref(), Some("large"));
+    let metadata = &details.flag_metadata.values;
+    assert_eq!(metadata.get("ticket").cloned(), text("UI-7"));
+    assert_eq!(metadata.get("owner").cloned(), text("team-search"));
+    assert_eq!(metadata.get("layer").cloned(), text("compiled"));
+
+    let free = EvaluationContext::default().with_custom_field("plan", "free");
+    let details = client
+        .get_int_details("page_size", Some(&free), None)
+        .await
+        .unwrap();
+    assert_eq!(details.value, 50);
+    assert_eq!(details.reason, Some(EvaluationReason::Default));
+    assert_eq!(details.variant.as_deref(), Some("medium"));
+
+    let wrong = client
+        .get_bool_details("page_size", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code, EvaluationErrorCode::TypeMismatch);
+    let wrong = client
+        .get_float_details("page_size", None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code, EvaluationErrorCode::TypeMismatch);
+
+    let table_only = self::client(MetadataFields::Manifest).await;
+    let details = table_only
+        .get_int_details("page_size", None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        details.flag_metadata.values.len(),
+        1,
+        "only the manifest's table"
     );
 }
