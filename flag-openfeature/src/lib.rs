@@ -31,15 +31,23 @@
 //! ```
 //!
 //! What the provider reports:
-//! - **value**: a bool resolution reads an on/off flag's state; a resolution of another type, or of an
-//!   unknown flag, is an error (`TYPE_MISMATCH`, `FLAG_NOT_FOUND`).
-//! - **variant**: the variant chosen, else `on` or `off`.
-//! - **reason**: `STATIC` for a flag decided at build time, `TARGETING_MATCH` when a rule matched, `SPLIT`
-//!   when a weighted variant chose, `DEFAULT` when no rule matched.
+//! - **value**: a value flag's value for the context, read by the resolution of its type (`type =
+//!   "boolean"` by a bool resolution, `"integer"` by an int, `"float"` by a float, `"string"` by a string,
+//!   `"object"` by a struct); an on/off flag's state, read by a bool resolution. Another type is
+//!   `TYPE_MISMATCH`; an unknown flag `FLAG_NOT_FOUND`; an object value that is not a JSON object
+//!   `PARSE_ERROR`.
+//! - **variant**: a value flag's value name; an on/off flag's variant, else `on` or `off`.
+//! - **reason**: `STATIC` for a flag decided at build time, `TARGETING_MATCH` when a rule (or a variant
+//!   override) chose, `SPLIT` when a rollout below 100% or a weighted variant chose, `DEFAULT` when no rule
+//!   matched; the runtime's [`Reason`](flag_runtime::Reason).
+//! - **the caller's default**: for a disabled flag (`enabled = false`), or a value flag without a `default`
+//!   that no rule gave a value, the provider returns an error that [`caller_default_reason`] reads as
+//!   `DISABLED` or `DEFAULT`, so that `unwrap_or(default)` gives the caller's default (the 0.3 SDK does not
+//!   pass it to providers).
 //! - **flag_metadata**: see [`MetadataFields`].
-//! - **errors**: `FLAG_NOT_FOUND`, `TYPE_MISMATCH`, `INVALID_CONTEXT` (a `currentTime` that is not a date),
-//!   `TARGETING_KEY_MISSING` when the flag fell to its default only because a rule rolls out by user id
-//!   (`stickiness = "user_id"`) and the context has no targeting key.
+//! - **errors**: also `INVALID_CONTEXT` (a `currentTime` that is not a date) and `TARGETING_KEY_MISSING` when
+//!   the flag fell to its default only because a rule rolls out by user id (`stickiness = "user_id"`) and
+//!   the context has no targeting key.
 //!
 //! The context maps as described in the README's "OpenFeature" section: `targeting_key` is the user id;
 //! `sessionId`, `remoteAddress`, `currentTime`, `environment` and `appName` are our fields; everything else
