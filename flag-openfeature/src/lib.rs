@@ -22,6 +22,10 @@
 //!     assert_eq!(details.variant.as_deref(), Some("one_page"));
 //!     assert_eq!(details.flag_metadata.values["owner"], "team-payments".into());
 //!
+//!     // A value flag resolves to its type: `page_size` is an integer flag (200 on a paid plan).
+//!     let rows = client.get_int_value("page_size", Some(&user), None).await.unwrap_or(20);
+//!     assert_eq!(rows, 50);
+//!
 //!     // Keys may be kebab-case, as OpenFeature's examples write them: `dark-mode` is `dark_mode`.
 //!     let dark = client.get_bool_value("dark-mode", None, None).await.unwrap_or(false);
 //!     // Our macros and the SDK read the same state (and a program's flags are those of the crates that use

@@ -2,7 +2,7 @@
 //! (value, variant, reason, metadata) or its error codes. Every resolution type goes through [`resolve`];
 //! only reading the value differs between them ([`FromValue`]).
 
-use flag_runtime::{Error, FlagInfo, Mode, Reason, Value};
+use flag_runtime::{Error, Mode, Reason, Value};
 use open_feature::provider::ResolutionDetails;
 use open_feature::{
     EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
@@ -52,26 +52,21 @@ pub(crate) fn resolve<T: FromValue>(
     // want of a targeting key.
     let dynamic = facts.mode == Mode::Dynamic;
     let keyless = source.targeting_key.as_deref().is_none_or(str::is_empty);
-    let info = if dynamic
-        && (fields == MetadataFields::All || (keyless && reason == EvaluationReason::Default))
-    {
-        Some(flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?)
-    } else {
-        None
-    };
-    if let Some(info) = &info
-        && keyless
-        && reason == EvaluationReason::Default
-        && rollout_needs_key(info)
+    if dynamic && keyless && reason == EvaluationReason::Default && rollout_needs_key(name.as_str())
     {
         return Err(error(
             EvaluationErrorCode::TargetingKeyMissing,
             format!(
                 "flag `{}` rolls out by user id, and the context has no targeting key",
-                info.name
+                name.as_str()
             ),
         ));
     }
+    let info = if dynamic && fields == MetadataFields::All {
+        Some(flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?)
+    } else {
+        None
+    };
     let value = match (facts.value_type, evaluation.value) {
         // An on/off flag's value is its state.
         (None, _) => Value::Bool(evaluation.enabled),
@@ -132,25 +127,30 @@ fn open_feature_reason(reason: Reason) -> EvaluationReason {
 
 /// Whether a rule that applies now rolls out by user id (`stickiness = "user_id"`), which a context without
 /// a targeting key never matches (a `default` stickiness falls back to the session id, and is no error).
-fn rollout_needs_key(info: &FlagInfo) -> bool {
-    let applies = info
-        .targeting
-        .as_ref()
-        .is_some_and(|targeting| targeting.applies && !targeting.rules.is_empty());
-    if !applies {
-        return false;
-    }
-    let Ok(text) = flag_runtime::targeting_toml(info.name) else {
+/// Asked only of a dynamic flag that fell to its default for a context without one; the cheap test comes
+/// first (a flag without such a rule has no `user_id` in its rules' text).
+fn rollout_needs_key(name: &str) -> bool {
+    let Ok(text) = flag_runtime::targeting_toml(name) else {
         return false;
     };
+    if !text.contains("user_id") {
+        return false;
+    }
     let Ok(targeting) = flag_manifest::parse_flag_rules(&text) else {
         return false;
     };
-    targeting.rules.iter().any(|rule| {
+    let by_user_id = targeting.rules.iter().any(|rule| {
         rule.rollout
             .as_ref()
             .is_some_and(|rollout| rollout.stickiness == flag_manifest::Stickiness::UserId)
-    })
+    });
+    // The rules decide only while no explicit state (`set`, `FEATURE_FLAGS`, an override) holds the flag.
+    by_user_id
+        && flag_runtime::flag_info(name).is_ok_and(|info| {
+            info.targeting
+                .as_ref()
+                .is_some_and(|targeting| targeting.applies)
+        })
 }
 
 fn runtime_error(runtime: Error) -> EvaluationError {
