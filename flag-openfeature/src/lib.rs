@@ -58,8 +58,10 @@
 //! is a property, numbers, booleans and dates turned into the text our operators compare.
 //!
 //! Each resolution runs synchronously inside the SDK's future, holds no lock across an await, and allocates
-//! only what the SDK's types ask for (the variant's `String`, the metadata's map) plus the text of numeric
-//! and date context fields past the eighth.
+//! what the SDK's types ask for (the variant's `String`, the metadata's map) and the text of numeric and
+//! date context fields past the eighth; it asks the runtime to describe the flag (which allocates) only
+//! for the deciding layer of a dynamic flag under [`MetadataFields::All`], and for a dynamic flag that fell
+//! to its default for a context without a targeting key (to tell `TARGETING_KEY_MISSING`).
 
 mod context;
 mod facts;
