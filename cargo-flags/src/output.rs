@@ -53,6 +53,20 @@ pub fn state(on: bool) -> &'static str {
     if on { "on" } else { "off" }
 }
 
+/// A value flag's state in a build: `medium = 50`, `disabled, medium = 50`, or `no value`.
+pub fn value_state(flag: &flag_manifest::Flag, enabled: bool, chosen: Option<usize>) -> String {
+    let named = flag
+        .values
+        .as_ref()
+        .zip(chosen)
+        .and_then(|(values, index)| values.values.get(index));
+    match named {
+        Some(named) if enabled => format!("{} = {}", named.name, named.value),
+        Some(named) => format!("disabled, {} = {}", named.name, named.value),
+        None => "no value".to_owned(),
+    }
+}
+
 /// `1 thing` or `2 things`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

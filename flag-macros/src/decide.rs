@@ -8,7 +8,7 @@ use proc_macro2::Span;
 
 use crate::diagnostics::Errors;
 use crate::load::Build;
-use flag_manifest::{Mode, did_you_mean};
+use flag_manifest::{Mode, ValueType, did_you_mean};
 use flag_syntax::{FlagExpr, Folded, Folder, Op};
 use syn::LitStr;
 
@@ -90,6 +90,28 @@ pub fn undecided(expr: &FlagExpr) -> bool {
     !matches!(expr.fold(&mut EveryFlagOn), Folded::Known(false))
 }
 
+/// The message for `name`, which the manifest does not declare: the closest declared name, if one is
+/// close, else where to declare it.
+pub fn unknown_flag_message(build: &Build, name: &str) -> String {
+    let hint = did_you_mean(name, build.manifest.flag_names());
+    if hint.is_empty() {
+        format!(
+            "unknown flag `{name}`: it is not declared in {} (add a `[flags.{name}]` table)",
+            build.manifest_path.display()
+        )
+    } else {
+        format!("unknown flag `{name}`{hint}")
+    }
+}
+
+fn article(word: &str) -> String {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
+    }
+}
+
 /// Folds with this build's states: a static flag is known, a dynamic one is left for run time.
 struct Deciding<'a> {
     build: &'a Build,
@@ -103,18 +125,37 @@ impl Folder for Deciding<'_> {
         let build = self.build;
         let name = literal.value();
         let Some(index) = build.manifest.flag_index(&name) else {
-            let hint = did_you_mean(&name, build.manifest.flag_names());
-            let message = if hint.is_empty() {
-                format!(
-                    "unknown flag `{name}`: it is not declared in {} (add a `[flags.{name}]` table)",
-                    build.manifest_path.display()
-                )
-            } else {
-                format!("unknown flag `{name}`{hint}")
-            };
-            self.errors.error(literal.span(), message);
+            self.errors
+                .error(literal.span(), unknown_flag_message(build, &name));
             return Folded::Known(true);
         };
+        if let Some(values) = &build.manifest.flags[index].values {
+            let value_type = values.value_type;
+            let static_bool = match build.resolution.states[index].value {
+                Some(chosen) if build.manifest.flags[index].mode == Mode::Static => {
+                    match values.values[chosen].value {
+                        flag_manifest::Value::Bool(on) => Some(on),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let (ValueType::Boolean, Some(on)) = (value_type, static_bool) {
+                return Folded::Known(on);
+            }
+            let what = if value_type == ValueType::Boolean {
+                "a dynamic boolean value flag".to_owned()
+            } else {
+                format!("{} value flag", article(value_type.as_str()))
+            };
+            self.errors.error(
+                literal.span(),
+                format!(
+                    "flag `{name}` is {what}, not on or off: read its value with `flag_value!(\"{name}\")`"
+                ),
+            );
+            return Folded::Known(true);
+        }
         let enabled = build.resolution.states[index].enabled;
         match build.manifest.flags[index].mode {
             Mode::Static => Folded::Known(enabled),

@@ -34,6 +34,13 @@ pub fn flag(input: TokenStream) -> TokenStream {
     expand::flag(input.into()).into()
 }
 
+/// A value flag's value, typed: `flag_value!("name")` and `flag_value!("name", &ctx)`. Documented in
+/// `flag-runtime`, which re-exports it.
+#[proc_macro]
+pub fn flag_value(input: TokenStream) -> TokenStream {
+    expand::flag_value(input.into()).into()
+}
+
 /// A flag's variant for a context, as its enum. Documented in `flag-runtime`.
 #[proc_macro]
 pub fn variant(input: TokenStream) -> TokenStream {

@@ -15,7 +15,7 @@
 //! compiled targeting (see `targeted`).
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use flag_manifest::slots::SLOT_COUNT;
 
@@ -26,6 +26,10 @@ use crate::targeting::Context;
 
 /// Each slot's cached state: its flag's tag, plus 1 when on; 0 to take the slow path.
 static STATES: [AtomicU32; SLOT_COUNT] = [const { AtomicU32::new(0) }; SLOT_COUNT];
+
+/// Each slot's cached value index, for value flags: its flag's tag in the high half, the index in the low
+/// half; 0 to take the slow path.
+static VALUES: [AtomicU64; SLOT_COUNT] = [const { AtomicU64::new(0) }; SLOT_COUNT];
 
 /// The cell of the first flag that registered each slot.
 static CELLS: [OnceLock<&'static FlagCell>; SLOT_COUNT] = [const { OnceLock::new() }; SLOT_COUNT];
@@ -102,6 +106,66 @@ pub fn variant_in(
         cell.counts.record(enabled, enum_index);
     }
     enum_index
+}
+
+/// The index of a value flag's current value (without a context) in its declared values: one relaxed load
+/// while the slot caches it, else the cell's, else `fallback` (the compiled-in one). Called by generated
+/// code; not a stable API.
+#[inline]
+pub fn value_index(
+    slot: usize,
+    tag: u32,
+    name: &'static str,
+    default: bool,
+    fallback: usize,
+) -> usize {
+    let cached = VALUES[slot].load(Ordering::Relaxed);
+    if (cached >> 32) as u32 == tag {
+        (cached & u64::from(u32::MAX)) as usize
+    } else {
+        value_index_slow(
+            Site {
+                slot,
+                tag,
+                name,
+                default,
+            },
+            fallback,
+        )
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn value_index_slow(site: Site, fallback: usize) -> usize {
+    let cell = cell(site.slot, site.tag, site.name, site.default);
+    cell.value_index().unwrap_or(fallback)
+}
+
+/// The index of a value flag's value for `ctx` in its declared values (see
+/// `flag_runtime::targeting::resolve`), else `fallback`. Called by generated code; not a stable API.
+#[inline]
+pub fn value_index_in(
+    slot: usize,
+    tag: u32,
+    name: &'static str,
+    default: bool,
+    fallback: usize,
+    ctx: &Context<'_>,
+) -> usize {
+    let cell = cell(slot, tag, name, default);
+    cell.evaluate_with(ctx, |outcome| cell.value_named(outcome.value))
+        .unwrap_or(fallback)
+}
+
+/// Publishes the value index of the flag tagged `tag` in `slot` (`Some`), or sends its reads to the slow
+/// path (`None`).
+pub(crate) fn publish_value(slot: usize, tag: u32, index: Option<usize>) {
+    let cached = match index.and_then(|index| u32::try_from(index).ok()) {
+        Some(index) => (u64::from(tag) << 32) | u64::from(index),
+        None => 0,
+    };
+    VALUES[slot].store(cached, Ordering::Relaxed);
 }
 
 /// The check's flag cell: the slot's, when the slot is its flag's; else from the registry, which registers

@@ -176,6 +176,46 @@ pub use flag_macros::feature_flag;
 #[doc(inline)]
 pub use flag_macros::flag;
 
+/// A value flag's value, with the Rust type of its declared `type`: `bool`, `&'static str`, `i64`, `f64`,
+/// or for an object its JSON text as a `&'static str`.
+///
+/// ```toml
+/// [flags.page_size]
+/// mode = "dynamic"
+/// type = "integer"
+/// values = { small = 10, medium = 50, large = 200 }
+/// default = "medium"
+///
+/// [[flags.page_size.rules]]
+/// constraints = [{ context = "plan", operator = "in", values = ["pro", "team"] }]
+/// value = "large"
+/// ```
+///
+/// ```
+/// use flag_runtime::{Context, flag_value};
+///
+/// let rows: i64 = flag_value!("page_size");
+/// assert_eq!(rows, 50, "no context: the default value, or what a source chose");
+/// let pro = Context::new().user_id("7").property("plan", "pro");
+/// assert_eq!(flag_value!("page_size", &pro), 200, "the rule's value");
+///
+/// flag_runtime::set_value("page_size", "small").unwrap();
+/// assert_eq!(flag_value!("page_size"), 10);
+/// flag_runtime::reset("page_size").unwrap();
+/// ```
+///
+/// For a static value flag it is a literal, usable in `const`. For a dynamic one it is one relaxed atomic
+/// load of the value's index and a lookup in a constant array of the declared values: it allocates
+/// nothing. With a context, the rules decide as [`evaluate`] does (see [`Reason`]); a disabled flag
+/// (`enabled = false`) gives its default value.
+///
+/// Compile errors, at the name: an unknown flag (with the closest declared name), a flag without a `type`
+/// ("is on or off, not a value flag"), a value flag without a default value. `flag!` and
+/// `#[feature_flag]` on a value flag are errors that say to use `flag_value!` (except a static boolean
+/// value flag, which `flag!` reads as its value).
+#[doc(inline)]
+pub use flag_macros::flag_value;
+
 /// A dynamic flag's variant for a context, as the flag's enum from [`flag_variants!`]: `None` when the flag
 /// is off for the context or has no variant for it.
 ///
@@ -218,7 +258,7 @@ pub use flag_macros::flag_variants;
 /// What generated code uses. Not a stable API: it changes with the macros, which are pinned to this crate's
 /// exact version.
 pub mod __private {
-    pub use crate::callsite::{is_enabled, is_enabled_in, variant_in};
+    pub use crate::callsite::{is_enabled, is_enabled_in, value_index, value_index_in, variant_in};
     pub use crate::catalog::{Catalog, FlagDecl, RequirementDecl};
     pub use inventory;
 }

@@ -119,11 +119,15 @@ pub(crate) fn register(site: Site) -> &'static FlagCell {
             if !flag.slots.contains(&site.slot) {
                 flag.slots.push(site.slot);
                 callsite::publish(site.slot, cell.tag, flag.fast_state());
+                if cell.values.is_some() {
+                    callsite::publish_value(site.slot, cell.tag, cell.value_index());
+                }
             }
         } else if let Some(owner) = callsite::slot_owner(site.slot) {
             let owner = &mut registry.flags[owner.id];
             owner.slots.retain(|&slot| slot != site.slot);
             callsite::publish(site.slot, owner.cell.tag, None);
+            callsite::publish_value(site.slot, owner.cell.tag, None);
         }
         cell
     })
@@ -614,9 +618,10 @@ impl Registry {
             let layer = layered[id].1;
             flag.cell.layered.store(layered[id].0, Ordering::Relaxed);
             let (value, _) = flag.layered_value();
-            flag.cell
-                .value_index
-                .store(value.unwrap_or(layers::NO_VALUE), Ordering::Relaxed);
+            let value = value.unwrap_or(layers::NO_VALUE);
+            if flag.cell.value_index.swap(value, Ordering::Relaxed) != value {
+                flag.publish();
+            }
             if on != flag.effective || layer != flag.layer {
                 let changed = on != flag.effective;
                 flag.effective = on;

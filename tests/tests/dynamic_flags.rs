@@ -141,7 +141,8 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
             "new_api",
             "new_ui",
             "page_size",
-            "search_ranking"
+            "search_ranking",
+            "upload_limit_mb"
         ]
     );
     let new_ui = &flags[6];

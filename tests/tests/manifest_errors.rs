@@ -23,6 +23,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("flag-expired", "", "", "2026-11-03"),
     ("flag-expired-policy-error", "", "", "2026-11-03"),
     ("today-not-a-date", "", "", "yesterday"),
+    ("value-flag-without-default", "", "", ""),
 ];
 
 #[test]

@@ -275,3 +275,15 @@ fn items_inside_fn_bodies() {
     }
     assert_eq!(inner(), 2);
 }
+
+/// A static value flag's `flag_value!` is a literal of its type, usable in `const`.
+#[test]
+fn a_static_value_is_a_constant() {
+    const LIMIT: i64 = flag_runtime::flag_value!("upload_limit_mb");
+    const _: () = assert!(LIMIT == 10);
+    let ctx = flag_runtime::Context::new().user_id("1");
+    assert_eq!(flag_runtime::flag_value!("upload_limit_mb", &ctx), LIMIT);
+    let evaluation = flag_runtime::evaluate("upload_limit_mb", &ctx).unwrap();
+    assert_eq!(evaluation.reason, flag_runtime::Reason::Static);
+    assert_eq!(evaluation.value, Some(flag_runtime::Value::Int(10)));
+}

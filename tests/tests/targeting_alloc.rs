@@ -172,3 +172,27 @@ rollout = { percent = 50, stickiness = "random" }
     });
     assert_eq!(allocations, 0, "evaluation allocated");
 }
+
+/// A dynamic value flag read with `flag_value!` (the workspace's `page_size`), without and with a context,
+/// allocates nothing once the runtime has started; the reads do real work (the rule's value and a value
+/// chosen at run time both show).
+#[test]
+fn a_dynamic_value_read_allocates_nothing() {
+    use flag_runtime::flag_value;
+
+    // The first read starts the runtime, which allocates: not measured.
+    assert_eq!(flag_value!("page_size"), 50);
+    let pro = Context::new().user_id("user-1").property("plan", "pro");
+    let free = Context::new().user_id("user-1").property("plan", "free");
+    assert_eq!(flag_value!("page_size", &pro), 200);
+    let mut total = 0i64;
+    let allocations = allocations_in(|| {
+        for _ in 0..2_000 {
+            total += black_box(flag_value!("page_size"));
+            total += black_box(flag_value!("page_size", black_box(&pro)));
+            total += black_box(flag_value!("page_size", black_box(&free)));
+        }
+    });
+    assert_eq!(allocations, 0, "a value read allocated");
+    assert_eq!(total, 2_000 * (50 + 200 + 50));
+}

@@ -22,6 +22,12 @@ use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
 pub struct ExplainReport {
     /// The flag's name.
     pub name: String,
+    /// A value flag's `type` (`None` for an on/off flag).
+    pub value_type: Option<String>,
+    /// A value flag's values: `small = 10`, in the manifest's order.
+    pub values: Vec<String>,
+    /// The name of the value this build chose (for a dynamic flag, the compiled-in default).
+    pub value: Option<String>,
     /// `static` or `dynamic`.
     pub mode: String,
     /// Its state in this build; `null` when the build's flags do not resolve (see `problems`).
@@ -185,8 +191,27 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
             context: reference.context.clone(),
         })
         .collect();
+    let chosen = resolution
+        .as_ref()
+        .ok()
+        .zip(manifest.flag_index(name))
+        .and_then(|(resolution, index)| resolution.states[index].value);
     let report = ExplainReport {
         name: flag.name.clone(),
+        value_type: flag
+            .values
+            .as_ref()
+            .map(|values| values.value_type.to_string()),
+        values: flag
+            .values
+            .iter()
+            .flat_map(|values| &values.values)
+            .map(|named| format!("{} = {}", named.name, named.value))
+            .collect(),
+        value: flag
+            .values
+            .as_ref()
+            .and_then(|values| Some(values.values.get(chosen?)?.name.clone())),
         mode: flag.mode.to_string(),
         enabled: resolution
             .as_ref()
@@ -287,6 +312,18 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
     let state = report
         .enabled
         .map_or("unknown (the build does not resolve)", output::state);
+    // A value flag's state is its value (`enabled` only says whether rules apply).
+    let (state, matched) = match (&report.value_type, report.enabled) {
+        (Some(_), Some(false)) => ("disabled".to_owned(), "its value"),
+        (Some(_), _) => (
+            report
+                .value
+                .clone()
+                .unwrap_or_else(|| "no value".to_owned()),
+            "its value",
+        ),
+        (None, _) => (state.to_owned(), "on"),
+    };
     if report.rules.is_empty() {
         out.push_str(&format!(
             "{}: {state} ({}), decided by {}\n",
@@ -294,9 +331,16 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
         ));
     } else {
         out.push_str(&format!(
-            "{}: decided per context by its rules ({}): on where one matches; without a context {state}, \
-             decided by {}\n",
+            "{}: decided per context by its rules ({}): {matched} where one matches; without a context \
+             {state}, decided by {}\n",
             report.name, report.mode, report.decided_by
+        ));
+    }
+    if let Some(value_type) = &report.value_type {
+        out.push_str(&format!(
+            "  {value_type} values: {}; this build's value: {}\n",
+            report.values.join(", "),
+            report.value.as_deref().unwrap_or("none (no `default`)")
         ));
     }
     if let Some(description) = &report.description {

@@ -44,9 +44,18 @@ pub struct FlagRow {
     pub expired: bool,
     /// The flags it requires.
     pub requires: Vec<String>,
+    /// A value flag's `type` (`None` for an on/off flag).
+    pub value_type: Option<String>,
+    /// A value flag's values: `small = 10`, in the manifest's order.
+    pub values: Vec<String>,
+    /// The name of the value this build chose (for a dynamic flag, the compiled-in default).
+    pub value: Option<String>,
     /// How many references name it: attributes, `flag!` and `variant!` calls, string-API calls with its
     /// name.
     pub references: usize,
+    /// The STATE column: `on`, `off`, or a value flag's `medium = 50`.
+    #[serde(skip)]
+    pub state_text: String,
 }
 
 /// Runs `list`.
@@ -88,6 +97,24 @@ pub fn run(session: &Session, profile: Option<&str>) -> Result<Outcome, CliError
             expired: flag.expires.is_some_and(|expires| expires < today),
             requires: flag.requires().into_iter().map(str::to_owned).collect(),
             references: scan.references_to(&flag.name).count(),
+            value_type: flag
+                .values
+                .as_ref()
+                .map(|values| values.value_type.to_string()),
+            values: flag
+                .values
+                .iter()
+                .flat_map(|values| &values.values)
+                .map(|named| format!("{} = {}", named.name, named.value))
+                .collect(),
+            value: flag
+                .values
+                .as_ref()
+                .and_then(|values| Some(values.values.get(state.value?)?.name.clone())),
+            state_text: match &flag.values {
+                Some(_) => output::value_state(flag, state.enabled, state.value),
+                None => output::state(state.enabled).to_owned(),
+            },
         })
         .collect();
     let report = ListReport {
@@ -149,7 +176,7 @@ fn table(report: &ListReport) -> String {
             vec![
                 flag.name.clone(),
                 flag.mode.clone(),
-                output::state(flag.enabled).to_owned(),
+                flag.state_text.clone(),
                 flag.decided_by.clone(),
                 or_dash(flag.owner.as_ref()),
                 match &flag.expires {

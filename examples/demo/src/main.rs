@@ -12,7 +12,7 @@ mod serve;
 
 use std::time::{Duration, Instant};
 
-use flag_runtime::{Context, feature_flag, flag, variant};
+use flag_runtime::{Context, feature_flag, flag, flag_value, variant};
 
 flag_runtime::flag_variants!();
 
@@ -77,7 +77,17 @@ fn tour() {
     );
     println!("  search:         {}", search("rust"));
     println!("  theme:          {}", theme());
+    // Typed values: an i64 chosen per plan at run time, and a constant decided at build time.
+    let pro = Context::new().property("plan", "pro");
+    println!(
+        "  page size:      {} rows ({} on the pro plan); uploads up to {UPLOAD_LIMIT_MB} MB",
+        flag_value!("page_size"),
+        flag_value!("page_size", &pro)
+    );
 }
+
+/// A static value flag's value is a constant.
+const UPLOAD_LIMIT_MB: i64 = flag_value!("upload_limit_mb");
 
 /// `checkout_v2` decided per user: its rules (a user list; NZ and AU on app 2.1.0 or later, 25% of them),
 /// and its two variants, 50/50.

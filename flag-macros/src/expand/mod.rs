@@ -1,5 +1,5 @@
 //! Code generation for the macros, one file per thing generated: [`attribute`] (`#[feature_flag]`),
-//! [`flag`] (`flag!`), [`variant`] (`variant!` and `flag_variants!()`), [`fallback`] (a fn rewritten
+//! [`flag`] (`flag!`), [`value`] (`flag_value!`), [`variant`] (`variant!` and `flag_variants!()`), [`fallback`] (a fn rewritten
 //! around its fallback or switched at run time, over what [`switched_fn`] reads of it) and [`extras`] (what
 //! every expansion carries besides its own code). Each entry point reads the same way: parse its input
 //! (with `flag-syntax`), load the build ([`build_for_use`]) and decide (with [`decide`](crate::decide)),
@@ -22,6 +22,7 @@ mod extras;
 mod fallback;
 mod flag;
 mod switched_fn;
+mod value;
 mod variant;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use crate::load::{self, Build};
 
 pub use attribute::feature_flag;
 pub use flag::flag;
+pub use value::flag_value;
 pub use variant::{flag_variants, variant};
 
 /// The build a use expands under, and the errors it shows. A broken manifest or variable is reported by

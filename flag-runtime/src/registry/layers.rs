@@ -384,8 +384,12 @@ impl Flag {
 
     pub(super) fn publish(&self) {
         let fast = self.fast_state();
+        let value = self.cell.value_index();
         for &slot in &self.slots {
             callsite::publish(slot, self.cell.tag, fast);
+            if self.cell.values.is_some() {
+                callsite::publish_value(slot, self.cell.tag, value);
+            }
         }
         // An explicit state (environment, `set`, override) holds for every context: no targeting then,
         // but a variant forced by an override.

@@ -1,0 +1,154 @@
+//! `flag_value!("name")` and `flag_value!("name", &ctx)`: a value flag's value, with the Rust type of its
+//! declared `type` (`bool`, `&'static str`, `i64`, `f64`; an object is its JSON text, a `&'static str`).
+//!
+//! A static flag's value is a literal (usable in `const`); a dynamic flag's is an index read from the
+//! flag's slot (see [`callsite`](crate::callsite)) into a constant array of the declared values, so a read
+//! allocates nothing. Errors point at the name: an unknown flag (with a suggestion), an on/off flag, a value
+//! flag without a default value.
+
+use std::sync::Arc;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::LitStr;
+
+use super::extras::Extras;
+use super::{bind_context, build_for_use};
+use crate::callsite;
+use crate::decide::unknown_flag_message;
+use crate::diagnostics::Errors;
+use crate::load::Build;
+use crate::runtime_path::runtime_path;
+use flag_manifest::{FlagValues, Mode, Value, ValueType};
+use flag_syntax::{FlagCall, FlagExpr};
+
+/// `flag_value!("name")` and `flag_value!("name", &ctx)`.
+pub fn flag_value(input: TokenStream) -> TokenStream {
+    let call = match FlagCall::from_tokens(input) {
+        Ok(call) => call,
+        Err(error) => return error.into_compile_error(),
+    };
+    let FlagExpr::Flag(name) = &call.expr else {
+        let error = syn::Error::new(
+            Span::call_site(),
+            "`flag_value!` reads one flag: write its name in quotes, such as `flag_value!(\"page_size\")`",
+        );
+        return error.into_compile_error();
+    };
+    let (build, load_errors) = build_for_use();
+    let Some(build) = build else {
+        // No build: the errors only, as an expression of any type.
+        return quote!({ #load_errors loop {} });
+    };
+    let value = decided_value(name, call.context.as_ref(), &call.expr, &build);
+    quote!({ #load_errors #value })
+}
+
+fn decided_value(
+    literal: &LitStr,
+    context: Option<&syn::Expr>,
+    expr: &FlagExpr,
+    build: &Arc<Build>,
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let extras = Extras::new(expr, build, &mut errors);
+    let name = literal.value();
+    let runtime = runtime_path();
+    let binding = context.map(|context| bind_context(context, &runtime));
+    let span = literal.span();
+    let Some(index) = build.manifest.flag_index(&name) else {
+        errors.error(span, unknown_flag_message(build, &name));
+        return never(errors, binding.map(|(_, statements)| statements));
+    };
+    let flag = &build.manifest.flags[index];
+    let Some(values) = &flag.values else {
+        errors.error(
+            span,
+            format!(
+                "flag `{name}` is on or off, not a value flag: read it with `flag!(\"{name}\")`, or give \
+                 `[flags.{name}]` a `type` and `values`"
+            ),
+        );
+        return never(errors, binding.map(|(_, statements)| statements));
+    };
+    let Some(chosen) = build.resolution.states[index].value else {
+        errors.error(
+            span,
+            format!(
+                "value flag `{name}` has no default value: declare one in `[flags.{name}]`, such as \
+                 `default = \"{}\"`",
+                values.values.first().map_or("...", |named| named.name.as_str())
+            ),
+        );
+        return never(errors, binding.map(|(_, statements)| statements));
+    };
+    if !errors.is_empty() {
+        return never(errors, binding.map(|(_, statements)| statements));
+    }
+    let extras = extras.take();
+    let statements = binding.as_ref().map(|(_, statements)| statements);
+    if flag.mode == Mode::Static {
+        let value = literal_of(&values.values[chosen].value, span);
+        return quote!({ #extras #statements #value });
+    }
+    let table = table_of(values, span);
+    let site = callsite::callsite(build, index, span);
+    let read = match &binding {
+        Some((bound, _)) => {
+            quote_spanned!(span=> #runtime::__private::value_index_in(#site, #chosen, #bound))
+        }
+        None => quote_spanned!(span=> #runtime::__private::value_index(#site, #chosen)),
+    };
+    quote!({
+        #extras
+        #statements
+        #table
+        match __FLAG_VALUES.get(#read) {
+            ::core::option::Option::Some(value) => *value,
+            ::core::option::Option::None => __FLAG_VALUES[#chosen],
+        }
+    })
+}
+
+/// The errors, as an expression of any type (with the context still type-checked).
+fn never(errors: Errors, statements: Option<TokenStream>) -> TokenStream {
+    let errors = errors.into_compile_errors();
+    quote!({ #errors #statements loop {} })
+}
+
+/// The Rust type of a value of `value_type`.
+fn rust_type(value_type: ValueType) -> TokenStream {
+    match value_type {
+        ValueType::Boolean => quote!(bool),
+        ValueType::String | ValueType::Object => quote!(&'static str),
+        ValueType::Integer => quote!(i64),
+        ValueType::Float => quote!(f64),
+    }
+}
+
+/// A value as a Rust literal of its type.
+fn literal_of(value: &Value, span: Span) -> TokenStream {
+    match value {
+        Value::Bool(on) => quote_spanned!(span=> #on),
+        Value::String(text) | Value::Object(text) => quote_spanned!(span=> #text),
+        Value::Integer(number) => {
+            let literal = proc_macro2::Literal::i64_suffixed(*number);
+            quote_spanned!(span=> #literal)
+        }
+        Value::Float(number) => {
+            let literal = proc_macro2::Literal::f64_suffixed(*number);
+            quote_spanned!(span=> #literal)
+        }
+    }
+}
+
+/// `const __FLAG_VALUES: [T; N] = [...];`, the declared values in order.
+fn table_of(values: &FlagValues, span: Span) -> TokenStream {
+    let rust_type = rust_type(values.value_type);
+    let count = values.values.len();
+    let items = values
+        .values
+        .iter()
+        .map(|named| literal_of(&named.value, span));
+    quote_spanned!(span=> const __FLAG_VALUES: [#rust_type; #count] = [#(#items),*];)
+}
