@@ -1,0 +1,169 @@
+//! One flag decided for one OpenFeature context: our evaluation turned into OpenFeature's resolution details
+//! (value, variant, reason, metadata) or its error codes. Every resolution type goes through [`resolve`];
+//! only reading the value differs between them ([`FromValue`]).
+
+use flag_runtime::{Error, Mode, Reason, Value};
+use open_feature::provider::ResolutionDetails;
+use open_feature::{
+    EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
+};
+
+use crate::context::Converted;
+use crate::facts;
+use crate::metadata::{MetadataFields, with_layer};
+use crate::name::FlagName;
+use crate::value::FromValue;
+
+/// The code of the error [`FlagProvider`](crate::FlagProvider) returns when the flag is disabled, so that the
+/// caller's default applies (see [`caller_default_reason`](crate::caller_default_reason)).
+pub(crate) const DISABLED: &str = "DISABLED";
+
+/// The code of the error returned when no rule chose a value and the flag declares no `default`.
+pub(crate) const NO_DEFAULT: &str = "DEFAULT";
+
+/// The flag `key` decided for `source`, as a `T`.
+pub(crate) fn resolve<T: FromValue>(
+    fields: MetadataFields,
+    key: &str,
+    source: &EvaluationContext,
+) -> EvaluationResult<ResolutionDetails<T>> {
+    let name = FlagName::new(key);
+    let converted = Converted::new(source)?;
+    let context = converted.context(source);
+    let evaluation = flag_runtime::evaluate(name.as_str(), &context).map_err(runtime_error)?;
+    let facts = facts::of(name.as_str()).ok_or_else(|| {
+        error(
+            EvaluationErrorCode::FlagNotFound,
+            format!("flag `{key}` is not among the program's flags"),
+        )
+    })?;
+    let reason = open_feature_reason(evaluation.reason);
+    if reason == EvaluationReason::Disabled {
+        return Err(error(
+            EvaluationErrorCode::General(DISABLED.to_owned()),
+            format!(
+                "flag `{}` is disabled: the caller's default applies",
+                name.as_str()
+            ),
+        ));
+    }
+    // The runtime's state (layer, rules) is asked for only where a resolution needs it: the deciding layer
+    // of a dynamic flag under `MetadataFields::All`, and whether a flag that fell to its default did so for
+    // want of a targeting key.
+    let dynamic = facts.mode == Mode::Dynamic;
+    let keyless = source.targeting_key.as_deref().is_none_or(str::is_empty);
+    if dynamic && keyless && reason == EvaluationReason::Default && rollout_needs_key(name.as_str())
+    {
+        return Err(error(
+            EvaluationErrorCode::TargetingKeyMissing,
+            format!(
+                "flag `{}` rolls out by user id, and the context has no targeting key",
+                name.as_str()
+            ),
+        ));
+    }
+    let info = if dynamic && fields == MetadataFields::All {
+        Some(flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?)
+    } else {
+        None
+    };
+    let value = match (facts.value_type, evaluation.value) {
+        // An on/off flag's value is its state.
+        (None, _) => Value::Bool(evaluation.enabled),
+        (Some(_), Some(value)) => value,
+        (Some(_), None) => {
+            return Err(error(
+                EvaluationErrorCode::General(NO_DEFAULT.to_owned()),
+                format!(
+                    "flag `{}` declares no default and no rule chose a value: the caller's default applies",
+                    name.as_str()
+                ),
+            ));
+        }
+    };
+    let value = T::from_value(&value)?.ok_or_else(|| {
+        let message = match facts.value_type {
+            None => format!(
+                "flag `{}` is an on/off flag: resolve it as a boolean, not as a {}",
+                name.as_str(),
+                T::NAME
+            ),
+            Some(declared) => format!(
+                "flag `{}` has {declared} values: resolve it as such, not as a {}",
+                name.as_str(),
+                T::NAME
+            ),
+        };
+        error(EvaluationErrorCode::TypeMismatch, message)
+    })?;
+    let variant = evaluation
+        .variant
+        .unwrap_or_else(|| if evaluation.enabled { "on" } else { "off" }.to_owned());
+    let flag_metadata = match &info {
+        Some(info) if fields == MetadataFields::All => {
+            with_layer(facts.metadata(fields), info.layer)
+        }
+        _ => facts.metadata(fields),
+    };
+    Ok(ResolutionDetails {
+        value,
+        variant: Some(variant),
+        reason: Some(reason),
+        flag_metadata,
+    })
+}
+
+fn open_feature_reason(reason: Reason) -> EvaluationReason {
+    match reason {
+        Reason::Static => EvaluationReason::Static,
+        Reason::Default => EvaluationReason::Default,
+        Reason::TargetingMatch => EvaluationReason::TargetingMatch,
+        Reason::Split => EvaluationReason::Split,
+        Reason::Disabled => EvaluationReason::Disabled,
+        #[allow(unreachable_patterns)]
+        _ => EvaluationReason::Unknown,
+    }
+}
+
+/// Whether a rule that applies now rolls out by user id (`stickiness = "user_id"`), which a context without
+/// a targeting key never matches (a `default` stickiness falls back to the session id, and is no error).
+/// Asked only of a dynamic flag that fell to its default for a context without one; the cheap test comes
+/// first (a flag without such a rule has no `user_id` in its rules' text).
+fn rollout_needs_key(name: &str) -> bool {
+    let Ok(text) = flag_runtime::targeting_toml(name) else {
+        return false;
+    };
+    if !text.contains("user_id") {
+        return false;
+    }
+    let Ok(targeting) = flag_manifest::parse_flag_rules(&text) else {
+        return false;
+    };
+    let by_user_id = targeting.rules.iter().any(|rule| {
+        rule.rollout
+            .as_ref()
+            .is_some_and(|rollout| rollout.stickiness == flag_manifest::Stickiness::UserId)
+    });
+    // The rules decide only while no explicit state (`set`, `FEATURE_FLAGS`, an override) holds the flag.
+    by_user_id
+        && flag_runtime::flag_info(name).is_ok_and(|info| {
+            info.targeting
+                .as_ref()
+                .is_some_and(|targeting| targeting.applies)
+        })
+}
+
+fn runtime_error(runtime: Error) -> EvaluationError {
+    let code = match runtime {
+        Error::UnknownFlag { .. } => EvaluationErrorCode::FlagNotFound,
+        _ => EvaluationErrorCode::General("GENERAL".to_owned()),
+    };
+    error(code, runtime.to_string())
+}
+
+fn error(code: EvaluationErrorCode, message: String) -> EvaluationError {
+    EvaluationError {
+        code,
+        message: Some(message),
+    }
+}
