@@ -146,53 +146,44 @@ impl FleetWriter {
     }
 
     /// The client, connected, under the lock; bounded, so that a request never waits forever behind
-    /// others.
-    async fn client(&self) -> Result<MutexGuard<'_, Option<FleetClient>>, Refusal> {
+    /// others. The error says why not.
+    async fn client(&self) -> Result<MutexGuard<'_, Option<FleetClient>>, String> {
         let wait = self.config.connect_timeout + self.config.request_timeout * 4;
         let mut guard = tokio::time::timeout(wait, self.client.lock())
             .await
             .map_err(|_| {
-                Refusal::Unavailable(format!(
-                    "the fleet's etcd ({}) is busy: the writes before this one did not finish within \
-                     {wait:?}; nothing was written, try again",
-                    self.endpoints()
-                ))
+                format!(
+                    "etcd at {} is busy: the requests before this one did not finish within {wait:?}",
+                    self.config.endpoints.join(",")
+                )
             })?;
         if guard.is_none() {
             let client = FleetClient::connect(&self.config)
                 .await
-                .map_err(|error| self.unavailable(&error))?;
+                .map_err(|error| error.to_string())?;
             *guard = Some(client);
         }
         Ok(guard)
     }
 
-    fn endpoints(&self) -> String {
-        self.config.endpoints.join(",")
-    }
-
-    fn unavailable(&self, error: &EtcdError) -> Refusal {
-        Refusal::Unavailable(format!(
-            "the fleet's etcd did not answer, so nothing was written: {error}; check that etcd runs at {} \
-             (FEATURE_FLAGS_ETCD), then try again",
-            self.endpoints()
-        ))
-    }
-
-    /// A failed request as a refusal; after a lost connection the next request connects again.
-    fn failed(&self, client: &mut Option<FleetClient>, error: EtcdError) -> Refusal {
-        match error {
-            EtcdError::InvalidInput(message) => Refusal::Invalid(message),
-            error => {
-                if matches!(
-                    error,
-                    EtcdError::Unreachable { .. } | EtcdError::Timeout { .. }
-                ) {
-                    *client = None;
-                }
-                self.unavailable(&error)
-            }
+    /// A failed request, in words; after a lost connection the next request connects again.
+    fn failed(client: &mut Option<FleetClient>, error: &EtcdError) -> String {
+        if matches!(
+            error,
+            EtcdError::Unreachable { .. } | EtcdError::Timeout { .. }
+        ) {
+            *client = None;
         }
+        error.to_string()
+    }
+
+    /// A write that etcd did not take, because `why`.
+    fn unavailable(&self, why: &str) -> Refusal {
+        Refusal::Unavailable(format!(
+            "the fleet's etcd did not answer, so nothing was written: {why}; check that etcd runs at {} \
+             (FEATURE_FLAGS_ETCD), then try again",
+            self.config.endpoints.join(",")
+        ))
     }
 
     /// Every flag's version (its key's revision) and last accepted write, read from etcd; when etcd does not
@@ -220,17 +211,17 @@ impl FleetWriter {
                         },
                     );
                 }
-                Ok(heads)
+                Ok::<_, EtcdError>(heads)
             }
             .await;
-            result.map_err(|error| self.failed(&mut guard, error))
+            result.map_err(|error| Self::failed(&mut guard, &error))
         };
         match tokio::time::timeout(budget, read).await {
             Ok(Ok(heads)) => Read {
                 value: heads,
                 problem: None,
             },
-            Ok(Err(refusal)) => self.fallback(refusal_text(&refusal)),
+            Ok(Err(why)) => self.fallback(why),
             Err(_) => self.fallback(format!("no answer within {budget:?}")),
         }
     }
@@ -273,10 +264,10 @@ impl FleetWriter {
                     .ok_or(EtcdError::InvalidInput("no client".to_owned()))?;
                 let entry = client.get(name).await?;
                 let records = client.history(name).await?;
-                Ok((entry, records))
+                Ok::<_, EtcdError>((entry, records))
             }
             .await;
-            result.map_err(|error| self.failed(&mut guard, error))
+            result.map_err(|error| Self::failed(&mut guard, &error))
         };
         match read.await {
             Ok((entry, records)) => {
@@ -290,7 +281,7 @@ impl FleetWriter {
                     problem: None,
                 }
             }
-            Err(refusal) => Read {
+            Err(why) => Read {
                 value: (
                     Head {
                         version: revision(info.fleet.map_or(0, |fleet| fleet.revision)),
@@ -298,7 +289,7 @@ impl FleetWriter {
                     },
                     Vec::new(),
                 ),
-                problem: Some(read_problem(&refusal_text(&refusal))),
+                problem: Some(read_problem(&why)),
             },
         }
     }
@@ -317,13 +308,14 @@ impl FleetWriter {
         ledger::dynamic_flag(name)?;
         let key = self.config.flag_key(name);
         let (written, old, new) = {
-            let mut guard = self.client().await?;
+            let mut guard = self.client().await.map_err(|why| self.unavailable(&why))?;
             let Some(client) = guard.as_mut() else {
-                return Err(Refusal::Unavailable("no connection to etcd".to_owned()));
+                return Err(self.unavailable("no connection"));
             };
             let current = match client.get(name).await {
                 Ok(current) => current,
-                Err(error) => return Err(self.failed(&mut guard, error)),
+                Err(EtcdError::InvalidInput(message)) => return Err(Refusal::Invalid(message)),
+                Err(error) => return Err(self.unavailable(&Self::failed(&mut guard, &error))),
             };
             let read_revision = current.as_ref().map_or(0, |entry| entry.mod_revision);
             let old = current.map(|entry| entry.value);
@@ -343,7 +335,7 @@ impl FleetWriter {
             }
             .if_revision(if_revision);
             let Some(client) = guard.as_mut() else {
-                return Err(Refusal::Unavailable("no connection to etcd".to_owned()));
+                return Err(self.unavailable("no connection"));
             };
             let audit = AuditInfo::new(actor.name.as_str(), reason);
             match client.write(vec![key_write], audit).await {
@@ -358,7 +350,8 @@ impl FleetWriter {
                         current: revision(now),
                     });
                 }
-                Err(error) => return Err(self.failed(&mut guard, error)),
+                Err(EtcdError::InvalidInput(message)) => return Err(Refusal::Invalid(message)),
+                Err(error) => return Err(self.unavailable(&Self::failed(&mut guard, &error))),
             }
         };
         self.await_applied(written).await;
@@ -463,15 +456,6 @@ fn check(name: &str, key: &str, text: &str) -> Result<(), Refusal> {
 /// An etcd revision as a version (revisions are never negative).
 fn revision(revision: i64) -> u64 {
     u64::try_from(revision).unwrap_or(0)
-}
-
-fn refusal_text(refusal: &Refusal) -> String {
-    match refusal {
-        Refusal::Unknown(message) | Refusal::Invalid(message) | Refusal::Unavailable(message) => {
-            message.clone()
-        }
-        Refusal::Stale { .. } => "stale".to_owned(),
-    }
 }
 
 fn read_problem(why: &str) -> String {

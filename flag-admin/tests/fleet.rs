@@ -262,6 +262,17 @@ async fn a_stale_write_is_refused_with_the_current_value(app: &Router, client: &
     );
     assert!(flag_runtime::flag!("api_test"), "still on");
 
+    // A local layer above the fleet masks its value: the list shows both.
+    flag_runtime::set("api_test", false).unwrap();
+    let list = send(app, Method::GET, "/admin/flags?q=api_test", &[ALICE], "").await;
+    assert!(
+        list.body
+            .contains(&format!("fleet says on (rev {revision}), masked by set")),
+        "{}",
+        list.body
+    );
+    flag_runtime::reset("api_test").unwrap();
+
     // etcd recorded both refused attempts in the audit log.
     let refused = client
         .history("api_test")
