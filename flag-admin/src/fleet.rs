@@ -509,3 +509,99 @@ fn one_line(text: Option<&str>) -> String {
             .join("; "),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_switch_sets_default_and_keeps_the_rest() {
+        let old = "# why\ndefault = false\nvariant_stickiness = \"user_id\"\n";
+        let new = table_after(
+            "kill_switch",
+            "/p/kill_switch",
+            &Write::Switch(true),
+            Some(old),
+        )
+        .unwrap()
+        .unwrap();
+        let table: toml::Table = new.parse().unwrap();
+        assert_eq!(table["default"], toml::Value::Boolean(true));
+        assert_eq!(table["variant_stickiness"].as_str(), Some("user_id"));
+        assert_eq!(
+            table_after("kill_switch", "/p/kill_switch", &Write::Switch(false), None).unwrap(),
+            Some("default = false\n".to_owned())
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_to_do() {
+        let refused = |write: &Write, old: Option<&str>| match table_after(
+            "kill_switch",
+            "/p/kill_switch",
+            write,
+            old,
+        ) {
+            Err(Refusal::Invalid(message)) => message,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            refused(&Write::Switch(true), Some("default = ["))
+                .starts_with("/p/kill_switch is not a TOML table, so it cannot be changed here: ")
+        );
+        assert_eq!(
+            refused(&Write::Reset, None),
+            "/p/kill_switch: no key, so nothing to reset: the fleet does not set `kill_switch`"
+        );
+        assert!(
+            refused(&Write::Table("default = true".into()), None)
+                .contains("cargo flags fleet edit")
+        );
+        assert_eq!(
+            table_after(
+                "kill_switch",
+                "/p/kill_switch",
+                &Write::Reset,
+                Some("default = true")
+            )
+            .unwrap(),
+            None,
+            "a reset deletes the key"
+        );
+        let Err(Refusal::Invalid(message)) =
+            check("kill_switch", "/p/kill_switch", "\ndefault = maybe\n")
+        else {
+            panic!("refused")
+        };
+        assert!(message.starts_with("/p/kill_switch:2:11: "), "{message}");
+    }
+
+    #[test]
+    fn history_lines() {
+        assert_eq!(one_line(None), "(no key)");
+        assert_eq!(
+            one_line(Some("default = true\n\n[[rules]]\n")),
+            "default = true; [[rules]]"
+        );
+        let record = AuditRecord {
+            name: "a".into(),
+            actor: "alice".into(),
+            reason: "why".into(),
+            at: 0,
+            old: Some("default = true\n".into()),
+            new: Some("default = false\n".into()),
+            outcome: "refused".into(),
+            revision: 7,
+            expected_revision: Some(3),
+        };
+        let change = change_of(record);
+        assert_eq!(
+            (change.version, change.at.as_str(), change.action.as_str()),
+            (
+                7,
+                "1970-01-01T00:00:00Z",
+                "refused: made against revision 3"
+            )
+        );
+    }
+}

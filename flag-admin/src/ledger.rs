@@ -18,17 +18,21 @@ use crate::auth::Actor;
 pub struct Change {
     /// The flag.
     pub flag: String,
-    /// The flag's version this change made (the first change makes version 1).
+    /// The flag's version this change made: here, the count of changes (the first makes version 1); with
+    /// the fleet, the etcd revision of the transaction that wrote it.
     pub version: u64,
     /// Who made it ([`Actor::name`]).
     pub actor: String,
     /// When, in UTC, RFC 3339 (`2026-11-24T09:30:00Z`).
     pub at: String,
-    /// What was done: `switch on`, `switch off`, `rollout of rule 2 to 30%`, `reset`, `table`.
+    /// What was done: `switch on`, `switch off`, `rollout of rule 2 to 30%`, `reset`, `table`; read from the
+    /// fleet's audit records: `write (fleet)`, `reset (fleet: key deleted)`, or `refused: made against
+    /// revision N` for an attempt that etcd refused.
     pub action: String,
-    /// The flag before: its state, what decided it, and its rules.
+    /// The flag before: its state, what decided it, and its rules (with the fleet: the key's table on one
+    /// line, `(no key)` for none).
     pub old: String,
-    /// The flag after.
+    /// The flag after (with the fleet: the table written).
     pub new: String,
     /// Why, in the operator's words.
     pub reason: String,
