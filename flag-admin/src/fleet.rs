@@ -318,6 +318,7 @@ impl FleetWriter {
                 Err(error) => return Err(self.unavailable(&Self::failed(&mut guard, &error))),
             };
             let read_revision = current.as_ref().map_or(0, |entry| entry.mod_revision);
+            self.refused_here(name, &key, read_revision).await?;
             let old = current.map(|entry| entry.value);
             let new = table_after(name, &key, write, old.as_deref())?;
             if let Some(text) = &new {
@@ -365,6 +366,34 @@ impl FleetWriter {
             new: one_line(new.as_deref()),
             reason: reason.to_owned(),
         })
+    }
+
+    /// Refuses to edit the key's table at `read_revision` when this program's fleet layer, having read that
+    /// revision, did not apply it (it refused the table, and reported why): an edit of a refused table
+    /// would be refused again. The verdict is the runtime's own, so no rule is checked twice.
+    async fn refused_here(&self, name: &str, key: &str, read_revision: i64) -> Result<(), Refusal> {
+        if read_revision == 0 {
+            return Ok(());
+        }
+        self.await_applied(read_revision).await;
+        let follows = flag_runtime::fleet_status().filter(|status| {
+            status.prefix == self.config.prefix && status.revision >= read_revision
+        });
+        if follows.is_none() {
+            return Ok(());
+        }
+        let applied = flag_runtime::flag_info(name)
+            .ok()
+            .and_then(|flag| flag.fleet)
+            .map(|fleet| fleet.revision);
+        if applied == Some(read_revision) {
+            return Ok(());
+        }
+        Err(Refusal::Invalid(format!(
+            "{key} at revision {read_revision} was refused by this program (its reports say why), so it \
+             cannot be changed here: replace it whole with `cargo flags fleet edit {name} --file \
+             TABLE.toml --reason ...`, which checks it against flags.toml"
+        )))
     }
 
     /// Waits, bounded, until this program's fleet layer (when it follows this prefix) has applied

@@ -395,6 +395,44 @@ async fn an_invalid_value_is_refused_as_the_cli_refuses_it(app: &Router, client:
             .unwrap()
             .contains("cargo flags fleet edit form_test")
     );
+    // A key this program refused (written around the page): the page will not edit it, and says how to.
+    client
+        .write(
+            vec![flag_etcd::Write::put(
+                "form_test",
+                "default = true\nowner = \"someone else\"\n",
+            )],
+            flag_etcd::AuditInfo::new("etcdctl", "by hand"),
+        )
+        .await
+        .unwrap();
+    let answer = put(
+        app,
+        "form_test",
+        serde_json::json!({"action": "switch", "enabled": false, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    let error = answer.json()["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("was refused by this program"), "{error}");
+    assert!(
+        error.contains("cargo flags fleet edit form_test"),
+        "{error}"
+    );
+    assert!(
+        flag_runtime::flag_info("form_test")
+            .unwrap()
+            .fleet
+            .is_none()
+    );
+    client
+        .write(
+            vec![flag_etcd::Write::delete("form_test")],
+            flag_etcd::AuditInfo::new("etcdctl", "undo"),
+        )
+        .await
+        .unwrap();
+
     let blank = put(
         app,
         "form_test",
@@ -402,7 +440,10 @@ async fn an_invalid_value_is_refused_as_the_cli_refuses_it(app: &Router, client:
     )
     .await;
     assert_eq!(blank.status, StatusCode::BAD_REQUEST);
-    assert_eq!(client.get("form_test").await.unwrap(), None, "nothing sent");
+    assert!(
+        client.get("form_test").await.unwrap().is_none(),
+        "nothing sent"
+    );
 }
 
 async fn etcd_out_of_reach_gives_503_quickly(etcd: &Etcd) {
