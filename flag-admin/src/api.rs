@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Shared;
 use crate::auth::Actor;
-use crate::ledger::{Change, Write};
+use crate::ledger::{Change, Refusal, Write};
 use crate::model::{self, Filter, FlagView};
 use crate::respond::Failure;
 
@@ -87,13 +87,16 @@ struct FlagDetail {
     #[serde(flatten)]
     flag: FlagView,
     history: Vec<Change>,
+    /// Why the fleet's etcd could not be read, when it could not (the history is then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fleet_error: Option<String>,
 }
 
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Query(filter): Query<Filter>,
 ) -> Json<Vec<FlagView>> {
-    let heads = shared.ledger.heads();
+    let heads = shared.store.heads().await.value;
     Json(
         model::all(&heads)
             .into_iter()
@@ -108,11 +111,15 @@ pub(crate) async fn get(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    match model::one(&shared.ledger, &name) {
-        Ok(flag) => {
-            let history = shared.ledger.history(&name);
-            Json(FlagDetail { flag, history }).into_response()
-        }
+    let read = shared.store.page(&name).await;
+    let (head, history) = read.value;
+    match model::one(&name, head) {
+        Ok(flag) => Json(FlagDetail {
+            flag,
+            history,
+            fleet_error: read.problem,
+        })
+        .into_response(),
         Err(message) => Failure::NotFound(message).respond(&parts, &shared),
     }
 }
@@ -123,32 +130,32 @@ pub(crate) async fn put(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let outcome = match read_body(body).await {
-        Ok(body) => serde_json::from_slice::<FlagWrite>(&body)
-            .map_err(|error| Failure::BadRequest(format!("invalid body: {error}")))
-            .and_then(|write| {
-                let action = match write.action {
-                    WriteAction::Switch { enabled } => Write::Switch(enabled),
-                    WriteAction::Reset => Write::Reset,
-                    WriteAction::Table { table } => Write::Table(table),
-                    WriteAction::Rollout { rule, percent } => Write::Rollout {
-                        rule: rule.checked_sub(1).ok_or_else(|| {
-                            Failure::BadRequest("rule: rules are numbered from 1".to_owned())
-                        })?,
-                        percent,
-                    },
-                };
-                perform(
-                    &shared,
-                    &parts,
-                    &name,
-                    &action,
-                    &write.reason,
-                    write.expected_version,
-                )
-            }),
-        Err(failure) => Err(failure),
-    };
+    let outcome = async {
+        let body = read_body(body).await?;
+        let write = serde_json::from_slice::<FlagWrite>(&body)
+            .map_err(|error| Failure::BadRequest(format!("invalid body: {error}")))?;
+        let action = match write.action {
+            WriteAction::Switch { enabled } => Write::Switch(enabled),
+            WriteAction::Reset => Write::Reset,
+            WriteAction::Table { table } => Write::Table(table),
+            WriteAction::Rollout { rule, percent } => Write::Rollout {
+                rule: rule.checked_sub(1).ok_or_else(|| {
+                    Failure::BadRequest("rule: rules are numbered from 1".to_owned())
+                })?,
+                percent,
+            },
+        };
+        perform(
+            &shared,
+            &parts,
+            &name,
+            &action,
+            &write.reason,
+            write.expected_version,
+        )
+        .await
+    }
+    .await;
     match outcome {
         Ok(outcome) => Json(outcome).into_response(),
         Err(failure) => failure.respond(&parts, &shared),
@@ -173,8 +180,8 @@ pub(crate) async fn read_body(body: Body) -> Result<Bytes, Failure> {
 }
 
 /// The one write path, for the API and the forms: the actor must be an editor and the page writable; then
-/// the ledger checks, applies and records.
-pub(crate) fn perform(
+/// the store (this process's ledger, or the fleet) checks, applies and records.
+pub(crate) async fn perform(
     shared: &Shared,
     parts: &Parts,
     name: &str,
@@ -197,10 +204,24 @@ pub(crate) fn perform(
             actor.name
         )));
     }
-    let change = shared
-        .ledger
+    let change = match shared
+        .store
         .apply(name, write, actor, reason, expected)
-        .map_err(|refusal| Failure::refused(refusal, || model::one(&shared.ledger, name).ok()))?;
-    let flag = model::one(&shared.ledger, name).map_err(Failure::NotFound)?;
+        .await
+    {
+        Ok(change) => change,
+        Err(refusal) => {
+            let current = match refusal {
+                Refusal::Stale { .. } => {
+                    let head = shared.store.head(name).await.value;
+                    model::one(name, head).ok()
+                }
+                _ => None,
+            };
+            return Err(Failure::refused(refusal, current));
+        }
+    };
+    let head = shared.store.head(name).await.value;
+    let flag = model::one(name, head).map_err(Failure::NotFound)?;
     Ok(WriteOutcome { change, flag })
 }

@@ -18,17 +18,21 @@ use crate::auth::Actor;
 pub struct Change {
     /// The flag.
     pub flag: String,
-    /// The flag's version this change made (the first change makes version 1).
+    /// The flag's version this change made: here, the count of changes (the first makes version 1); with
+    /// the fleet, the etcd revision of the transaction that wrote it.
     pub version: u64,
     /// Who made it ([`Actor::name`]).
     pub actor: String,
     /// When, in UTC, RFC 3339 (`2026-11-24T09:30:00Z`).
     pub at: String,
-    /// What was done: `switch on`, `switch off`, `rollout of rule 2 to 30%`, `reset`, `table`.
+    /// What was done: `switch on`, `switch off`, `rollout of rule 2 to 30%`, `reset`, `table`; read from the
+    /// fleet's audit records: `write (fleet)`, `reset (fleet: key deleted)`, or `refused: made against
+    /// revision N` for an attempt that etcd refused.
     pub action: String,
-    /// The flag before: its state, what decided it, and its rules.
+    /// The flag before: its state, what decided it, and its rules (with the fleet: the key's table on one
+    /// line, `(no key)` for none).
     pub old: String,
-    /// The flag after.
+    /// The flag after (with the fleet: the table written).
     pub new: String,
     /// Why, in the operator's words.
     pub reason: String,
@@ -49,7 +53,7 @@ pub(crate) enum Write {
 }
 
 impl Write {
-    fn action(&self) -> String {
+    pub(crate) fn action(&self) -> String {
         match self {
             Write::Switch(true) => "switch on".to_owned(),
             Write::Switch(false) => "switch off".to_owned(),
@@ -71,6 +75,18 @@ pub(crate) enum Refusal {
     Invalid(String),
     /// The write was made against `expected`, but the flag is at `current` now.
     Stale { expected: u64, current: u64 },
+    /// Where the write goes did not answer (the fleet's etcd is down or too slow): nothing was written.
+    #[cfg_attr(not(feature = "fleet"), allow(dead_code))]
+    Unavailable(String),
+}
+
+/// A flag's version and its last change, as a store knows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// The version a write must name: the count of this process's changes, or the fleet key's revision.
+    pub version: u64,
+    /// The last accepted change, if the store knows one.
+    pub last: Option<Change>,
 }
 
 #[derive(Debug, Default)]
@@ -93,7 +109,7 @@ impl Ledger {
     }
 
     /// The flag's version and its last change.
-    pub fn head(&self, name: &str) -> (u64, Option<Change>) {
+    pub fn head(&self, name: &str) -> Head {
         let book = self.book();
         let version = book.versions.get(name).copied().unwrap_or(0);
         let last = book
@@ -102,15 +118,21 @@ impl Ledger {
             .rev()
             .find(|change| change.flag == name)
             .cloned();
-        (version, last)
+        Head { version, last }
     }
 
     /// Every flag's version and last change, read at once.
-    pub fn heads(&self) -> HashMap<String, (u64, Change)> {
+    pub fn heads(&self) -> HashMap<String, Head> {
         let book = self.book();
         let mut heads = HashMap::new();
         for change in &book.history {
-            heads.insert(change.flag.clone(), (change.version, change.clone()));
+            heads.insert(
+                change.flag.clone(),
+                Head {
+                    version: change.version,
+                    last: Some(change.clone()),
+                },
+            );
         }
         heads
     }
@@ -136,18 +158,9 @@ impl Ledger {
         reason: &str,
         expected: Option<u64>,
     ) -> Result<Change, Refusal> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Refusal::Invalid(
-                "a reason is required: say why, for the history".to_owned(),
-            ));
-        }
+        let reason = reason_of(reason)?;
         let mut book = self.book();
-        let before =
-            flag_runtime::flag_info(name).map_err(|error| Refusal::Unknown(error.to_string()))?;
-        if before.mode == Mode::Static {
-            return Err(Refusal::Invalid(static_message(&before)));
-        }
+        let before = dynamic_flag(name)?;
         let current = book.versions.get(name).copied().unwrap_or(0);
         if let Some(expected) = expected.filter(|expected| *expected != current) {
             return Err(Refusal::Stale { expected, current });
@@ -170,7 +183,7 @@ impl Ledger {
             flag: name.to_owned(),
             version,
             actor: actor.name.clone(),
-            at: now(),
+            at: rfc3339(now()),
             action: write.action(),
             old: summary(&before),
             new: summary(&after),
@@ -179,6 +192,27 @@ impl Ledger {
         book.history.push(change.clone());
         Ok(change)
     }
+}
+
+/// The reason of a write, trimmed: every write needs one, for the history.
+pub(crate) fn reason_of(reason: &str) -> Result<&str, Refusal> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Refusal::Invalid(
+            "a reason is required: say why, for the history".to_owned(),
+        ));
+    }
+    Ok(reason)
+}
+
+/// Flag `name` as it is now, if this page may change it: known to the program, and dynamic.
+pub(crate) fn dynamic_flag(name: &str) -> Result<FlagInfo, Refusal> {
+    let flag =
+        flag_runtime::flag_info(name).map_err(|error| Refusal::Unknown(error.to_string()))?;
+    if flag.mode == Mode::Static {
+        return Err(Refusal::Invalid(static_message(&flag)));
+    }
+    Ok(flag)
 }
 
 /// How to change a static flag, which this page cannot.
@@ -195,7 +229,7 @@ pub(crate) fn static_message(flag: &FlagInfo) -> String {
 
 /// The table that sets rule `rule`'s rollout to `percent`, every other part of the flag's targeting as it
 /// is now.
-fn rollout_table(name: &str, rule: usize, percent: u8) -> Result<String, Refusal> {
+pub(crate) fn rollout_table(name: &str, rule: usize, percent: u8) -> Result<String, Refusal> {
     let text =
         flag_runtime::targeting_toml(name).map_err(|error| Refusal::Unknown(error.to_string()))?;
     let state = parse_flag_table(name, &text).map_err(|diagnostics| {
@@ -252,11 +286,15 @@ pub(crate) fn summary(flag: &FlagInfo) -> String {
     out
 }
 
-/// Now, in UTC, RFC 3339 to the second.
-fn now() -> String {
-    let seconds = SystemTime::now()
+/// Now, in seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// `seconds` since the Unix epoch in UTC, RFC 3339 to the second (`2026-11-24T09:30:00Z`).
+pub(crate) fn rfc3339(seconds: u64) -> String {
     let date = Date::from_days_since_epoch(i64::try_from(seconds / 86_400).unwrap_or(0));
     let time = seconds % 86_400;
     format!(

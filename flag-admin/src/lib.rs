@@ -20,17 +20,27 @@
 //! [`flag_runtime::reset`]) and are recorded, with who made them, when, what changed and why, in a history
 //! kept in memory. Every write names the version of the flag it was made against; a write against a stale
 //! version is refused with the current state (HTTP 409), so two operators never overwrite each other unseen.
+//!
+//! With the `fleet` feature, a host that runs with the fleet's etcd gives the page a `FleetWriter`
+//! (`Admin::fleet`): writes then go to the fleet, each one a compare-and-swap on the flag's key at the
+//! revision the operator saw, with the actor and the reason in the audit record of the same transaction, and
+//! a flag's history is read from those audit records.
 
+mod actions;
 mod api;
 mod assets;
 mod auth;
 mod base;
+#[cfg(feature = "fleet")]
+mod fleet;
 mod guard;
 mod ledger;
+mod login;
 mod model;
 mod ofrep;
 mod pages;
 mod respond;
+mod store;
 
 use std::sync::Arc;
 
@@ -41,6 +51,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 pub use api::{FlagWrite, WriteAction, WriteOutcome};
 pub use auth::{Actor, Auth, Role};
+#[cfg(feature = "fleet")]
+pub use fleet::FleetWriter;
 pub use ledger::Change;
 pub use model::{EvaluationCounts, Expiry, FlagView, FleetView};
 pub use ofrep::{OfrepFailure, OfrepSuccess};
@@ -68,7 +80,7 @@ pub struct Admin {
     read_only: bool,
     environment: Option<String>,
     body_limit: usize,
-    ledger: Arc<ledger::Ledger>,
+    store: store::Store,
 }
 
 /// What every handler reads.
@@ -76,7 +88,7 @@ pub(crate) struct Shared {
     pub auth: Auth,
     pub read_only: bool,
     pub environment: Option<String>,
-    pub ledger: Arc<ledger::Ledger>,
+    pub store: store::Store,
 }
 
 impl Admin {
@@ -88,8 +100,30 @@ impl Admin {
             read_only: false,
             environment: None,
             body_limit: DEFAULT_BODY_LIMIT,
-            ledger: Arc::default(),
+            store: store::Store::default(),
         }
+    }
+
+    /// Writes go to the fleet instead of this process: each write from the pages and the JSON API is a
+    /// compare-and-swap on the flag's etcd key at the revision the operator saw (its
+    /// [`FlagView::version`]), with the actor and the reason in the audit record of the same transaction;
+    /// a stale one gets 409 with the flag as it is now, and 503 when etcd does not answer. A flag's history
+    /// is read from the fleet's audit records. Give it the fleet the program runs with (the runtime's
+    /// `etcd` source): the page shows this program's state, which follows the fleet.
+    ///
+    /// ```no_run
+    /// use flag_admin::{Admin, Auth, FleetWriter};
+    /// use flag_etcd::FleetConfig;
+    ///
+    /// let config = FleetConfig::new(vec!["http://127.0.0.1:2379".into()], "/flags/checkout/prod/")?;
+    /// let admin = Admin::new(Auth::bearer("s3cret-token")).fleet(FleetWriter::new(config));
+    /// let _router: axum::Router = admin.router();
+    /// # Ok::<(), flag_etcd::Error>(())
+    /// ```
+    #[cfg(feature = "fleet")]
+    pub fn fleet(mut self, writer: FleetWriter) -> Admin {
+        self.store = store::Store::Fleet(Arc::new(writer));
+        self
     }
 
     /// With `true`, nobody may change a flag here, editors included: the pages show no actions and writes
@@ -117,7 +151,7 @@ impl Admin {
             auth: self.auth.clone(),
             read_only: self.read_only,
             environment: self.environment.clone(),
-            ledger: self.ledger.clone(),
+            store: self.store.clone(),
         })
     }
 
@@ -136,7 +170,7 @@ impl Admin {
         let protected = Router::new()
             .route("/", get(pages::list))
             .route("/flags/{name}", get(pages::flag))
-            .route("/flags/{name}/{action}", post(pages::act))
+            .route("/flags/{name}/{action}", post(actions::act))
             .route("/api/v1/flags", get(api::list))
             .route("/api/v1/flags/{name}", get(api::get).put(api::put))
             .route_layer(middleware::from_fn_with_state(
@@ -145,8 +179,8 @@ impl Admin {
             ));
         Router::new()
             .merge(protected)
-            .route("/login", get(pages::login_form_page).post(pages::login))
-            .route("/logout", post(pages::logout))
+            .route("/login", get(login::login_form_page).post(login::login))
+            .route("/logout", post(login::logout))
             .route("/assets/{file}", get(assets::serve))
             .fallback(respond::not_found)
             .layer(middleware::from_fn(guard::same_origin_writes))

@@ -7,7 +7,7 @@ use flag_manifest::Date;
 use flag_runtime::{FlagInfo, Mode};
 use serde::{Deserialize, Serialize};
 
-use crate::ledger::Change;
+use crate::ledger::{Change, Head};
 
 /// How many days ahead an expiry is flagged as coming.
 pub(crate) const EXPIRING_DAYS: i64 = 14;
@@ -54,10 +54,10 @@ pub struct FlagView {
     pub expiry: Expiry,
     /// Evaluation counts, when the program counts them and the flag was evaluated.
     pub evaluations: Option<EvaluationCounts>,
-    /// Its version here: how many changes it has had through this page; a write names the version it was
-    /// made against.
+    /// Its version, which a write names to be made against it: how many changes it has had through this
+    /// page, or, when the page writes to the fleet, the revision of the flag's etcd key (0: no key).
     pub version: u64,
-    /// The last change made here.
+    /// The last change made here (or, with the fleet, the last accepted write in its audit records).
     pub last_change: Option<Change>,
 }
 
@@ -193,16 +193,13 @@ impl FlagView {
 }
 
 /// Every flag compiled into the program, as views.
-pub(crate) fn all(heads: &HashMap<String, (u64, Change)>) -> Vec<FlagView> {
+pub(crate) fn all(heads: &HashMap<String, Head>) -> Vec<FlagView> {
     let today = today();
     flag_runtime::flags()
         .into_iter()
         .map(|info| {
-            let (version, last) = match heads.get(info.name) {
-                Some((version, change)) => (*version, Some(change.clone())),
-                None => (0, None),
-            };
-            FlagView::new(info, version, last, today)
+            let head = heads.get(info.name).cloned().unwrap_or_default();
+            FlagView::new(info, head.version, head.last, today)
         })
         .collect()
 }
@@ -250,11 +247,11 @@ impl Filter {
     }
 }
 
-/// One flag, by name, as a view; the runtime's message (with its suggestion) for an unknown name.
-pub(crate) fn one(ledger: &crate::ledger::Ledger, name: &str) -> Result<FlagView, String> {
+/// One flag, by name, as a view with the store's `head`; the runtime's message (with its suggestion) for an
+/// unknown name.
+pub(crate) fn one(name: &str, head: Head) -> Result<FlagView, String> {
     let info = flag_runtime::flag_info(name).map_err(|error| error.to_string())?;
-    let (version, last) = ledger.head(name);
-    Ok(FlagView::new(info, version, last, today()))
+    Ok(FlagView::new(info, head.version, head.last, today()))
 }
 
 #[cfg(test)]

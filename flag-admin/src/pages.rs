@@ -7,21 +7,20 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use crate::Shared;
-use crate::api::{perform, read_body};
-use crate::auth::{self, Actor, NAME_COOKIE, Role, TOKEN_COOKIE};
+use crate::auth::{Actor, Role};
 use crate::base::Base;
-use crate::ledger::{Change, Write, static_message};
+use crate::ledger::{Change, static_message};
+use crate::login::login_form;
 use crate::model::{self, Expiry, Filter, FlagView};
 use crate::respond::Failure;
 
 /// The frame of every page: the environment banner, the header with who is signed in, the content.
-fn layout(
+pub(crate) fn layout(
     base: &Base,
     shared: &Shared,
     actor: Option<&Actor>,
@@ -64,7 +63,7 @@ fn layout(
     }
 }
 
-fn page(markup: Markup) -> Response {
+pub(crate) fn page(markup: Markup) -> Response {
     Html(markup.into_string()).into_response()
 }
 
@@ -72,7 +71,7 @@ fn actor(request: &Request) -> Option<Actor> {
     request.extensions().get::<Actor>().cloned()
 }
 
-fn state_pill(on: bool) -> Markup {
+pub(crate) fn state_pill(on: bool) -> Markup {
     html! {
         @if on { span.pill.on { "on" } } @else { span.pill.off { "off" } }
     }
@@ -120,6 +119,7 @@ fn list_page(
     actor: Option<&Actor>,
     flags: &[FlagView],
     filter: &Filter,
+    warning: Option<&str>,
 ) -> Markup {
     let owners: BTreeSet<&str> = flags
         .iter()
@@ -152,6 +152,7 @@ fn list_page(
     let mut owner_options = vec![("", "any owner")];
     owner_options.extend(owners.iter().map(|owner| (*owner, *owner)));
     let content = html! {
+        (warning_note(warning))
         div.page-head {
             h1 { "Flags" }
             p.stats {
@@ -228,14 +229,23 @@ pub(crate) async fn list(
     Query(filter): Query<Filter>,
     request: Request,
 ) -> Response {
-    let flags = model::all(&shared.ledger.heads());
+    let heads = shared.store.heads().await;
+    let flags = model::all(&heads.value);
     page(list_page(
         &base,
         &shared,
         actor(&request).as_ref(),
         &flags,
         &filter,
+        heads.problem.as_deref(),
     ))
+}
+
+/// A warning above a page's content: the fleet's etcd could not be read.
+fn warning_note(warning: Option<&str>) -> Markup {
+    html! {
+        @if let Some(warning) = warning { div.notice.warn role="alert" { (warning) } }
+    }
 }
 
 /// The list page for `flags`, as the benchmark renders it.
@@ -244,7 +254,7 @@ pub fn render_list_for_bench(flags: &[FlagView]) -> String {
         auth: crate::Auth::bearer("bench"),
         read_only: false,
         environment: Some("production".to_owned()),
-        ledger: Arc::default(),
+        store: crate::store::Store::default(),
     };
     let actor = Actor::new("bench", Role::Editor);
     list_page(
@@ -253,6 +263,7 @@ pub fn render_list_for_bench(flags: &[FlagView]) -> String {
         Some(&actor),
         flags,
         &Filter::default(),
+        None,
     )
     .into_string()
 }
@@ -289,12 +300,14 @@ fn flag_page(
     flag: &FlagView,
     history: &[Change],
     notice: Option<&str>,
+    warning: Option<&str>,
 ) -> Markup {
     let editable = flag.is_dynamic() && !shared.read_only && actor.is_some_and(Actor::can_edit);
     let action = |what: &str| base.at(&format!("/flags/{}/{what}", flag.name));
     let content = html! {
         nav.crumbs { a href=(base.home()) { "← All flags" } }
         @if let Some(notice) = notice { div.notice.ok role="status" { (notice) } }
+        (warning_note(warning))
         div.flag-head {
             h1 { (flag.name) }
             (mode_badge(flag)) " " (state_pill(flag.enabled)) " " (expiry_badge(flag))
@@ -423,9 +436,10 @@ pub(crate) async fn flag(
     request: Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    match model::one(&shared.ledger, &name) {
+    let read = shared.store.page(&name).await;
+    let (head, history) = read.value;
+    match model::one(&name, head) {
         Ok(flag) => {
-            let history = shared.ledger.history(&name);
             let notice = query
                 .changed
                 .map(|version| format!("Done: version {version} recorded in the history."));
@@ -436,164 +450,11 @@ pub(crate) async fn flag(
                 &flag,
                 &history,
                 notice.as_deref(),
+                read.problem.as_deref(),
             ))
         }
         Err(message) => Failure::NotFound(message).respond(&parts, &shared),
     }
-}
-
-/// The fields of the action forms.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ActionForm {
-    reason: String,
-    version: String,
-    on: String,
-    rule: String,
-    percent: String,
-    confirm: String,
-}
-
-impl ActionForm {
-    fn write(&self, action: &str) -> Result<Write, Failure> {
-        let bad = |message: &str| Failure::BadRequest(message.to_owned());
-        match action {
-            "switch" => match self.on.as_str() {
-                "true" => Ok(Write::Switch(true)),
-                "false" => Ok(Write::Switch(false)),
-                _ => Err(bad("on: expected true or false")),
-            },
-            "reset" => Ok(Write::Reset),
-            "rollout" => {
-                let rule = self
-                    .rule
-                    .trim()
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|rule| rule.checked_sub(1));
-                let rule = rule.ok_or_else(|| bad("rule: expected a rule number, from 1"))?;
-                let percent = self
-                    .percent
-                    .trim()
-                    .parse::<u8>()
-                    .map_err(|_| bad("percent: expected a whole number from 0 to 100"))?;
-                Ok(Write::Rollout { rule, percent })
-            }
-            other => Err(Failure::NotFound(format!(
-                "no action `{other}`: switch, rollout or reset"
-            ))),
-        }
-    }
-
-    fn version(&self) -> Result<Option<u64>, Failure> {
-        match self.version.trim() {
-            "" => Ok(None),
-            text => text
-                .parse()
-                .map(Some)
-                .map_err(|_| Failure::BadRequest("version: expected a number".to_owned())),
-        }
-    }
-}
-
-/// `POST /flags/{name}/{action}`: without `confirm`, the confirmation page; with it, the write, then back
-/// to the flag's page.
-pub(crate) async fn act(
-    State(shared): State<Arc<Shared>>,
-    base: Base,
-    Path((name, action)): Path<(String, String)>,
-    request: Request,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let outcome = async {
-        let body = read_body(body).await?;
-        let form: ActionForm = serde_urlencoded::from_bytes(&body)
-            .map_err(|error| Failure::BadRequest(format!("invalid form: {error}")))?;
-        let write = form.write(&action)?;
-        let version = form.version()?;
-        if form.confirm != "yes" {
-            let flag = model::one(&shared.ledger, &name).map_err(Failure::NotFound)?;
-            if form.reason.trim().is_empty() {
-                return Err(Failure::BadRequest(
-                    "a reason is required: say why, for the history".to_owned(),
-                ));
-            }
-            return Ok(page(confirm_page(
-                &base,
-                &shared,
-                parts.extensions.get::<Actor>(),
-                &flag,
-                &action,
-                &write,
-                &form,
-                version,
-            )));
-        }
-        let outcome = perform(&shared, &parts, &name, &write, &form.reason, version)?;
-        let target = base.at(&format!(
-            "/flags/{}?changed={}",
-            encode_path(&name),
-            outcome.change.version
-        ));
-        Ok(Redirect::to(&target).into_response())
-    }
-    .await;
-    outcome.unwrap_or_else(|failure| failure.respond(&parts, &shared))
-}
-
-/// `name` for a URL's path.
-fn encode_path(name: &str) -> String {
-    auth::encode(name).replace('+', "%20")
-}
-
-#[allow(clippy::too_many_arguments)]
-fn confirm_page(
-    base: &Base,
-    shared: &Shared,
-    actor: Option<&Actor>,
-    flag: &FlagView,
-    action: &str,
-    write: &Write,
-    form: &ActionForm,
-    version: Option<u64>,
-) -> Markup {
-    let (question, button_class) = match write {
-        Write::Switch(on) => (
-            format!("Switch {} {}?", flag.name, if *on { "on" } else { "off" }),
-            if *on { "btn primary" } else { "btn danger" },
-        ),
-        Write::Rollout { rule, percent } => (
-            format!("Roll rule {} of {} out to {percent}%?", rule + 1, flag.name),
-            "btn primary",
-        ),
-        Write::Reset => (
-            format!("Reset {} to the layers below?", flag.name),
-            "btn danger",
-        ),
-        Write::Table(_) => (format!("Apply a table to {}?", flag.name), "btn primary"),
-    };
-    let content = html! {
-        nav.crumbs { a href=(base.at(&format!("/flags/{}", flag.name))) { "← " (flag.name) } }
-        section.card.confirm {
-            h1 { (question) }
-            p { "Now: " (state_pill(flag.enabled)) " " span.muted { "by " (flag.source) } }
-            p { "This changes every check of " b { (flag.name) } " in this process at once." }
-            p { "Reason: " q { (form.reason) } }
-            form method="post" action=(base.at(&format!("/flags/{}/{action}", flag.name))) {
-                input type="hidden" name="reason" value=(form.reason);
-                input type="hidden" name="version" value=(version.map(|v| v.to_string()).unwrap_or_default());
-                input type="hidden" name="on" value=(form.on);
-                input type="hidden" name="rule" value=(form.rule);
-                input type="hidden" name="percent" value=(form.percent);
-                input type="hidden" name="confirm" value="yes";
-                div.buttons {
-                    button class=(button_class) type="submit" autofocus { "Confirm" }
-                    a.btn.ghost href=(base.at(&format!("/flags/{}", flag.name))) { "Cancel" }
-                }
-            }
-        }
-    };
-    layout(base, shared, actor, "Confirm", content)
 }
 
 /// The page of a failure: what went wrong, the flag as it is now for a stale write, and a way on.
@@ -617,81 +478,4 @@ pub(crate) fn failure(base: &Base, shared: &Shared, failure: &Failure) -> Html<S
         }
     };
     Html(layout(base, shared, None, "Error", content).into_string())
-}
-
-fn login_form(base: &Base) -> Markup {
-    html! {
-        form.login method="post" action=(base.at("/login")) {
-            label.field { span { "Access token" } input type="password" name="token" required autocomplete="current-password"; }
-            label.field { span { "Your name (for the history)" } input type="text" name="name" autocomplete="name"; }
-            button.btn.primary type="submit" { "Log in" }
-        }
-    }
-}
-
-/// `GET /login`.
-pub(crate) async fn login_form_page(State(shared): State<Arc<Shared>>, base: Base) -> Response {
-    if !shared.auth.uses_token() {
-        return (
-            StatusCode::NOT_FOUND,
-            "the host authenticates requests: there is no login here",
-        )
-            .into_response();
-    }
-    let content = html! { section.card.narrow-card { h1 { "Log in" } (login_form(&base)) } };
-    page(layout(&base, &shared, None, "Log in", content))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct LoginForm {
-    token: String,
-    name: String,
-}
-
-/// `POST /login`: a session cookie for the bearer token.
-pub(crate) async fn login(
-    State(shared): State<Arc<Shared>>,
-    base: Base,
-    request: Request,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let form = match read_body(body).await {
-        Ok(body) => serde_urlencoded::from_bytes::<LoginForm>(&body).unwrap_or_default(),
-        Err(failure) => return failure.respond(&parts, &shared),
-    };
-    if !shared.auth.token_matches(&form.token) {
-        return Failure::Unauthenticated.respond(&parts, &shared);
-    }
-    let path = base.home();
-    let cookie = |name: &str, value: &str| {
-        HeaderValue::from_str(&format!(
-            "{name}={}; Path={path}; HttpOnly; SameSite=Strict",
-            auth::encode(value)
-        ))
-    };
-    let mut response = Redirect::to(&base.home()).into_response();
-    for (name, value) in [
-        (TOKEN_COOKIE, form.token.as_str()),
-        (NAME_COOKIE, form.name.trim()),
-    ] {
-        if let Ok(value) = cookie(name, value) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
-}
-
-/// `POST /logout`: forgets the session cookie.
-pub(crate) async fn logout(base: Base) -> Response {
-    let path = base.home();
-    let mut response = Redirect::to(&base.at("/login")).into_response();
-    for name in [TOKEN_COOKIE, NAME_COOKIE] {
-        if let Ok(value) = HeaderValue::from_str(&format!(
-            "{name}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Strict"
-        )) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
 }

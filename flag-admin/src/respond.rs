@@ -32,6 +32,8 @@ pub(crate) enum Failure {
         message: String,
         current: Box<FlagView>,
     },
+    /// Where writes go did not answer (the fleet's etcd): 503.
+    Unavailable(String),
 }
 
 /// The API's error body.
@@ -51,6 +53,7 @@ impl Failure {
             Failure::BadRequest(_) => StatusCode::BAD_REQUEST,
             Failure::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::Stale { .. } => StatusCode::CONFLICT,
+            Failure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -61,19 +64,21 @@ impl Failure {
             Failure::Forbidden(message)
             | Failure::NotFound(message)
             | Failure::BadRequest(message)
+            | Failure::Unavailable(message)
             | Failure::Stale { message, .. } => message,
         }
     }
 
-    /// A refused write as a failure, with the flag as it is now for a stale one.
-    pub fn refused(refusal: Refusal, current: impl FnOnce() -> Option<FlagView>) -> Failure {
+    /// A refused write as a failure, with the flag as it is now (`current`) for a stale one.
+    pub fn refused(refusal: Refusal, current: Option<FlagView>) -> Failure {
         match refusal {
             Refusal::Unknown(message) => Failure::NotFound(message),
             Refusal::Invalid(message) => Failure::BadRequest(message),
+            Refusal::Unavailable(message) => Failure::Unavailable(message),
             Refusal::Stale {
                 expected,
                 current: now,
-            } => match current() {
+            } => match current {
                 Some(view) => Failure::Stale {
                     message: format!(
                         "flag `{}` changed since this form was loaded (version {expected}, now {now}): \

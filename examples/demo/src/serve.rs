@@ -1,6 +1,7 @@
 //! `--serve ADDRESS`: the operators' page of the demo's flags, as a host application mounts it: the pages
 //! under `/admin/flags`, the JSON API under `/admin/flags/api/v1`, OFREP under `/ofrep/v1`. With the `etcd`
-//! feature and `FEATURE_FLAGS_ETCD`, the demo follows the fleet.
+//! feature and `FEATURE_FLAGS_ETCD` (and `FEATURE_FLAGS_ETCD_PREFIX`), the demo follows the fleet and the
+//! page writes to it (compare-and-swap, audit records); otherwise the page writes to this process.
 
 use axum::Router;
 use axum::response::Redirect;
@@ -15,6 +16,36 @@ fn random_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The page writing to the fleet the runtime joins (`FEATURE_FLAGS_ETCD`, `FEATURE_FLAGS_ETCD_PREFIX`), when
+/// there is one; `None` after saying what is wrong with those variables.
+#[cfg(feature = "etcd")]
+fn with_store(admin: Admin) -> Option<Admin> {
+    match flag_admin::FleetWriter::from_env() {
+        Ok(Some(fleet)) => {
+            println!("Writes go to the fleet: etcd prefix {}", fleet.prefix());
+            Some(admin.fleet(fleet))
+        }
+        Ok(None) => {
+            println!(
+                "Writes go to this process ({} is not set)",
+                flag_runtime::ENV_ETCD
+            );
+            Some(admin)
+        }
+        Err(message) => {
+            eprintln!("the fleet's variables are wrong: {message}");
+            None
+        }
+    }
+}
+
+/// Without the `etcd` feature, the page writes to this process.
+#[cfg(not(feature = "etcd"))]
+fn with_store(admin: Admin) -> Option<Admin> {
+    println!("Writes go to this process (build with --features etcd to write to a fleet)");
+    Some(admin)
 }
 
 pub fn serve(address: &str) {
@@ -32,7 +63,9 @@ pub fn serve(address: &str) {
         },
     };
     let environment = std::env::var("FLAG_ADMIN_ENVIRONMENT").unwrap_or_else(|_| "demo".to_owned());
-    let admin = Admin::new(Auth::bearer(token)).environment(environment);
+    let Some(admin) = with_store(Admin::new(Auth::bearer(token)).environment(environment)) else {
+        return;
+    };
     let app = Router::new()
         .route("/", get(|| async { Redirect::to("/admin/flags") }))
         .route(
