@@ -11,15 +11,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use flag_runtime::{Context, Error, FlagInfo, Mode};
+use flag_runtime::{Context, Error, FlagInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Shared;
 use crate::api::read_body;
 
-/// A flag decided for a context: OFREP's `evaluationSuccess`. The value is the flag's state (a boolean);
-/// the variant is the variant chosen, else `on` or `off`.
+/// A flag decided for a context: OFREP's `evaluationSuccess`. The value is an on/off flag's state, or a
+/// value flag's typed value (README: "Typed values"); the variant is the variant or value chosen, else `on`
+/// or `off`.
 ///
 /// ```json
 /// {"key": "checkout_v2", "value": true, "reason": "TARGETING_MATCH", "variant": "one_page",
@@ -29,10 +30,11 @@ use crate::api::read_body;
 pub struct OfrepSuccess {
     /// The flag's name.
     pub key: String,
-    /// Whether it is on for the context.
-    pub value: bool,
-    /// OpenFeature's reason: `STATIC` (a static flag), `TARGETING_MATCH` (its rules decided), `SPLIT` (a
-    /// variant chosen by weight), `DEFAULT` (its plain state).
+    /// Whether it is on for the context (an on/off flag), or its value (a value flag).
+    pub value: Value,
+    /// OpenFeature's reason, as the runtime decided it ([`flag_runtime::Reason`]): `STATIC` (a static
+    /// flag), `TARGETING_MATCH` (a rule matched), `SPLIT` (a partial rollout admitted the context, or a
+    /// variant was chosen by weight), `DEFAULT` (no rule matched), `DISABLED` (a disabled value flag).
     pub reason: String,
     /// The variant chosen, or `on`/`off` for a flag without variants.
     pub variant: String,
@@ -129,22 +131,29 @@ fn decide(key: &str, fields: &Fields) -> Result<OfrepSuccess, OfrepFailure> {
             error => failure("GENERAL", error),
         })?;
     let info = flag_runtime::flag_info(key).map_err(|error| failure("FLAG_NOT_FOUND", error))?;
-    Ok(success(&info, evaluated))
+    success(&info, evaluated)
 }
 
-fn success(info: &FlagInfo, evaluated: flag_runtime::Evaluation) -> OfrepSuccess {
-    let rules_apply = info
-        .targeting
-        .as_ref()
-        .is_some_and(|t| t.applies && !t.rules.is_empty());
-    let reason = if info.mode == Mode::Static {
-        "STATIC"
-    } else if rules_apply {
-        "TARGETING_MATCH"
-    } else if evaluated.variant.is_some() {
-        "SPLIT"
-    } else {
-        "DEFAULT"
+fn success(
+    info: &FlagInfo,
+    evaluated: flag_runtime::Evaluation,
+) -> Result<OfrepSuccess, OfrepFailure> {
+    let value = match (info.value_type, evaluated.value) {
+        // An on/off flag: its state.
+        (None, _) => Value::Bool(evaluated.enabled),
+        (Some(_), Some(value)) => json_value(value),
+        // A value flag without a default that nothing chose a value for: OFREP has no "use the caller's
+        // default" answer, so the SDK falls back to it through an error (reason ERROR).
+        (Some(_), None) => {
+            return Err(OfrepFailure {
+                key: info.name.to_owned(),
+                error_code: "GENERAL".to_owned(),
+                error_details: format!(
+                    "flag `{}` has no default value and no rule chose one for this context",
+                    info.name
+                ),
+            });
+        }
     };
     let mut metadata = Map::new();
     metadata.insert(
@@ -156,14 +165,28 @@ fn success(info: &FlagInfo, evaluated: flag_runtime::Evaluation) -> OfrepSuccess
         let kind = serde_json::to_value(payload.kind).unwrap_or(Value::Null);
         metadata.insert("payloadType".to_owned(), kind);
     }
-    OfrepSuccess {
+    Ok(OfrepSuccess {
         key: info.name.to_owned(),
-        value: evaluated.enabled,
-        reason: reason.to_owned(),
+        value,
+        // The runtime's own verdict, decided with the value (never guessed from the flag's shape).
+        reason: evaluated.reason.as_str().to_owned(),
         variant: evaluated
             .variant
             .unwrap_or_else(|| if evaluated.enabled { "on" } else { "off" }.to_owned()),
         metadata,
+    })
+}
+
+/// A typed value as JSON; an object's compact JSON text becomes the object itself.
+fn json_value(value: flag_runtime::Value) -> Value {
+    match value {
+        flag_runtime::Value::Bool(on) => Value::Bool(on),
+        flag_runtime::Value::Str(text) => Value::String(text.to_owned()),
+        flag_runtime::Value::Int(number) => Value::from(number),
+        flag_runtime::Value::Float(number) => Value::from(number),
+        flag_runtime::Value::Object(json) => serde_json::from_str(json).unwrap_or(Value::Null),
+        // `Value` may grow: a kind this version does not know is shown as its text.
+        other => Value::String(format!("{other:?}")),
     }
 }
 
@@ -216,13 +239,16 @@ pub(crate) async fn evaluate_all(State(_shared): State<Arc<Shared>>, request: Re
         .iter()
         .map(|info| {
             let outcome = flag_runtime::evaluate(info.name, &fields.context());
-            match outcome {
-                Ok(evaluated) => serde_json::to_value(success(info, evaluated)),
-                Err(error) => serde_json::to_value(OfrepFailure {
+            let decided = outcome
+                .map_err(|error| OfrepFailure {
                     key: info.name.to_owned(),
                     error_code: "GENERAL".to_owned(),
                     error_details: error.to_string(),
-                }),
+                })
+                .and_then(|evaluated| success(info, evaluated));
+            match decided {
+                Ok(success) => serde_json::to_value(success),
+                Err(failure) => serde_json::to_value(failure),
             }
             .unwrap_or(Value::Null)
         })

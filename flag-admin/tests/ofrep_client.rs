@@ -85,6 +85,24 @@ async fn openfeature_sdk_evaluates_the_program_s_flags() {
         Some(false)
     );
 
+    // A value flag reaches the SDK as its typed value and the value's name. (open-feature-ofrep 0.1.2 reports
+    // every reason as STATIC whatever the server says, so routes.rs checks the reasons.)
+    let pro = EvaluationContext::default()
+        .with_targeting_key("user-1")
+        .with_custom_field("plan", "pro");
+    let rows = client
+        .get_int_details("page_rows", Some(&pro), None)
+        .await
+        .expect("an integer flag");
+    assert_eq!((rows.value, rows.variant.as_deref()), (100, Some("long")));
+    assert_eq!(
+        client
+            .get_int_value("page_rows", Some(&free), None)
+            .await
+            .ok(),
+        Some(20)
+    );
+
     // An unknown flag is FLAG_NOT_FOUND to the SDK, which then gives the caller's default.
     let missing = client
         .get_bool_details("no_such_flag", None, None)

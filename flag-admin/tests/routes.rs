@@ -1013,13 +1013,16 @@ async fn ofrep_routes() {
         )
         .await
         .json();
-        assert_eq!(answer["reason"], "TARGETING_MATCH");
+        // The rule's 25% rollout admitted the user (SPLIT), or no rule did (DEFAULT).
         if answer["value"] == true {
+            assert_eq!(answer["reason"], "SPLIT", "{answer}");
             matched += 1;
             assert!(
                 answer["variant"] == "compact" || answer["variant"] == "rich",
                 "{answer}"
             );
+        } else {
+            assert_eq!(answer["reason"], "DEFAULT", "{answer}");
         }
     }
     assert!(
@@ -1036,8 +1039,30 @@ async fn ofrep_routes() {
     .await
     .json();
     assert_eq!(
-        (free["value"].as_bool(), free["variant"].as_str()),
-        (Some(false), Some("off"))
+        (
+            free["value"].as_bool(),
+            free["variant"].as_str(),
+            free["reason"].as_str()
+        ),
+        (Some(false), Some("off"), Some("DEFAULT"))
+    );
+    // A value flag answers its typed value, and the value's name as the variant.
+    let rows = send(
+        &app,
+        Method::POST,
+        "/ofrep/v1/evaluate/flags/page_rows",
+        &[BOB, JSON],
+        r#"{"context": {"targetingKey": "u", "plan": "pro"}}"#,
+    )
+    .await
+    .json();
+    assert_eq!(
+        (
+            rows["value"].as_i64(),
+            rows["variant"].as_str(),
+            rows["reason"].as_str()
+        ),
+        (Some(100), Some("long"), Some("TARGETING_MATCH"))
     );
     // Errors, shaped as the OpenAPI document says.
     let missing = send(
