@@ -16,6 +16,7 @@ fn flags() -> Vec<FlagView> {
             description: Some(format!("Flag number {i}: the <new> checkout & \"its\" rollout by country")),
             owner: Some(format!("team-{}", i % 17)),
             mode: if i % 5 == 0 { "static" } else { "dynamic" }.to_owned(),
+            value: None,
             enabled: i % 3 == 0,
             layer: "compiled".to_owned(),
             source: "default".to_owned(),

@@ -89,7 +89,7 @@ pub(crate) async fn act(
         let version = form.version()?;
         if form.confirm != "yes" {
             let head = shared.store.head(&name).await.value;
-            let flag = model::one(&name, head).map_err(Failure::NotFound)?;
+            let flag = model::one(&name, head, shared.today()).map_err(Failure::NotFound)?;
             if form.reason.trim().is_empty() {
                 return Err(Failure::BadRequest(
                     "a reason is required: say why, for the history".to_owned(),

@@ -98,7 +98,7 @@ pub(crate) async fn list(
 ) -> Json<Vec<FlagView>> {
     let heads = shared.store.heads().await.value;
     Json(
-        model::all(&heads)
+        model::all(&heads, shared.today())
             .into_iter()
             .filter(|flag| filter.keeps(flag))
             .collect(),
@@ -113,7 +113,7 @@ pub(crate) async fn get(
     let (parts, _) = request.into_parts();
     let read = shared.store.page(&name).await;
     let (head, history) = read.value;
-    match model::one(&name, head) {
+    match model::one(&name, head, shared.today()) {
         Ok(flag) => Json(FlagDetail {
             flag,
             history,
@@ -214,7 +214,7 @@ pub(crate) async fn perform(
             let current = match refusal {
                 Refusal::Stale { .. } => {
                     let head = shared.store.head(name).await.value;
-                    model::one(name, head).ok()
+                    model::one(name, head, shared.today()).ok()
                 }
                 _ => None,
             };
@@ -222,6 +222,6 @@ pub(crate) async fn perform(
         }
     };
     let head = shared.store.head(name).await.value;
-    let flag = model::one(name, head).map_err(Failure::NotFound)?;
+    let flag = model::one(name, head, shared.today()).map_err(Failure::NotFound)?;
     Ok(WriteOutcome { change, flag })
 }

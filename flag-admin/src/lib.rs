@@ -81,6 +81,7 @@ pub struct Admin {
     environment: Option<String>,
     body_limit: usize,
     store: store::Store,
+    today: Option<flag_manifest::Date>,
 }
 
 /// What every handler reads.
@@ -89,6 +90,16 @@ pub(crate) struct Shared {
     pub read_only: bool,
     pub environment: Option<String>,
     pub store: store::Store,
+    /// The date expiry is judged against, when the host pinned one ([`Admin::today`]).
+    pub today: Option<flag_manifest::Date>,
+}
+
+impl Shared {
+    /// The date expiry is judged against: the host's ([`Admin::today`]), else `FEATURE_FLAGS_TODAY`, else
+    /// the clock, as `cargo flags check` judges it.
+    pub fn today(&self) -> flag_manifest::Date {
+        self.today.unwrap_or_else(model::today)
+    }
 }
 
 impl Admin {
@@ -101,6 +112,7 @@ impl Admin {
             environment: None,
             body_limit: DEFAULT_BODY_LIMIT,
             store: store::Store::default(),
+            today: None,
         }
     }
 
@@ -140,6 +152,21 @@ impl Admin {
         self
     }
 
+    /// Judges expiry ("expired", "expires within 14 days") as of `date` (`YYYY-MM-DD`) rather than
+    /// `FEATURE_FLAGS_TODAY` or the clock: for a staging page that previews next month, or a test that must
+    /// give the same verdict on any day. A malformed date is refused with the reason.
+    ///
+    /// ```
+    /// use flag_admin::{Admin, Auth};
+    ///
+    /// let _admin = Admin::new(Auth::bearer("s3cret")).today("2026-11-24").unwrap();
+    /// assert!(Admin::new(Auth::bearer("s3cret")).today("2026-02-31").is_err());
+    /// ```
+    pub fn today(mut self, date: &str) -> Result<Admin, String> {
+        self.today = Some(flag_manifest::Date::today(Some(date))?);
+        Ok(self)
+    }
+
     /// The largest request body accepted, in bytes ([`DEFAULT_BODY_LIMIT`] unless set): larger ones get 413.
     pub fn body_limit(mut self, bytes: usize) -> Admin {
         self.body_limit = bytes;
@@ -152,6 +179,7 @@ impl Admin {
             read_only: self.read_only,
             environment: self.environment.clone(),
             store: self.store.clone(),
+            today: self.today,
         })
     }
 

@@ -34,6 +34,9 @@ pub struct FlagView {
     pub mode: String,
     /// Its state without a context: what `flag!("name")` gives.
     pub enabled: bool,
+    /// A value flag's value without a context, with its name (`medium = 50`); `None` for an on/off flag
+    /// (README: "Typed values"). For a value flag, `enabled` says whether its rules are in force.
+    pub value: Option<String>,
     /// The layer that decided `enabled`: `compiled`, `file`, `fleet`, `env`, `set`, `override`.
     pub layer: String,
     /// What decided it, in words (`default`, `profile beta`, `file`, `set`...).
@@ -159,6 +162,12 @@ impl FlagView {
             }
             .to_owned(),
             enabled: info.enabled,
+            value: info.value.map(|value| {
+                match info.values.iter().find(|(_, named)| *named == value) {
+                    Some((name, _)) => format!("{name} = {value}"),
+                    None => value.to_string(),
+                }
+            }),
             layer: info.layer.as_str().to_owned(),
             source: info.source.clone(),
             fleet: info.fleet.as_ref().map(|fleet| FleetView {
@@ -193,8 +202,7 @@ impl FlagView {
 }
 
 /// Every flag compiled into the program, as views.
-pub(crate) fn all(heads: &HashMap<String, Head>) -> Vec<FlagView> {
-    let today = today();
+pub(crate) fn all(heads: &HashMap<String, Head>, today: Date) -> Vec<FlagView> {
     flag_runtime::flags()
         .into_iter()
         .map(|info| {
@@ -249,9 +257,9 @@ impl Filter {
 
 /// One flag, by name, as a view with the store's `head`; the runtime's message (with its suggestion) for an
 /// unknown name.
-pub(crate) fn one(name: &str, head: Head) -> Result<FlagView, String> {
+pub(crate) fn one(name: &str, head: Head, today: Date) -> Result<FlagView, String> {
     let info = flag_runtime::flag_info(name).map_err(|error| error.to_string())?;
-    Ok(FlagView::new(info, head.version, head.last, today()))
+    Ok(FlagView::new(info, head.version, head.last, today))
 }
 
 #[cfg(test)]

@@ -77,6 +77,13 @@ pub(crate) fn state_pill(on: bool) -> Markup {
     }
 }
 
+/// A value flag's value (`medium = 50`), escaped like every string; nothing for an on/off flag.
+fn value_of(flag: &FlagView) -> Markup {
+    html! {
+        @if let Some(value) = &flag.value { code.value { (value) } " " }
+    }
+}
+
 fn mode_badge(flag: &FlagView) -> Markup {
     html! { span class={ "badge mode-" (flag.mode) } { (flag.mode) } }
 }
@@ -194,7 +201,7 @@ fn list_page(
                         }
                         td { (flag.owner.as_deref().unwrap_or("—")) }
                         td { (mode_badge(flag)) }
-                        td.state-cell { (state_pill(flag.enabled)) " " (decided_by(flag)) }
+                        td.state-cell { (state_pill(flag.enabled)) " " (value_of(flag)) (decided_by(flag)) }
                         td.rules-cell {
                             @if flag.rules.is_empty() && flag.variants.is_none() { span.muted { "—" } }
                             @for rule in &flag.rules { div.rule { (rule) } }
@@ -230,7 +237,7 @@ pub(crate) async fn list(
     request: Request,
 ) -> Response {
     let heads = shared.store.heads().await;
-    let flags = model::all(&heads.value);
+    let flags = model::all(&heads.value, shared.today());
     page(list_page(
         &base,
         &shared,
@@ -255,6 +262,7 @@ pub fn render_list_for_bench(flags: &[FlagView]) -> String {
         read_only: false,
         environment: Some("production".to_owned()),
         store: crate::store::Store::default(),
+        today: None,
     };
     let actor = Actor::new("bench", Role::Editor);
     list_page(
@@ -317,7 +325,7 @@ fn flag_page(
             div.main-col {
                 dl.facts {
                     dt { "Owner" } dd { (flag.owner.as_deref().unwrap_or("—")) }
-                    dt { "State" } dd { (state_pill(flag.enabled)) " " (decided_by(flag)) }
+                    dt { "State" } dd { (state_pill(flag.enabled)) " " (value_of(flag)) (decided_by(flag)) }
                     dt { "Expires" } dd { (flag.expires.as_deref().unwrap_or("never")) " " (expiry_badge(flag)) }
                     @if !flag.requirements.is_empty() { dt { "Requires" } dd { (flag.requirements.join(" and ")) } }
                     dt { "Version" } dd { (flag.version) }
@@ -438,7 +446,7 @@ pub(crate) async fn flag(
     let (parts, _) = request.into_parts();
     let read = shared.store.page(&name).await;
     let (head, history) = read.value;
-    match model::one(&name, head) {
+    match model::one(&name, head, shared.today()) {
         Ok(flag) => {
             let notice = query
                 .changed

@@ -945,6 +945,13 @@ async fn works_at_the_root_too() {
         list.body.contains(r#"href="/flags/kill_switch""#)
             && list.body.contains(r#"href="/assets/admin.css""#)
     );
+    // A value flag shows its value and the value's name beside its state.
+    assert!(
+        list.body
+            .contains(r#"<code class="value">short = 20</code>"#),
+        "{}",
+        list.body
+    );
     let nested = axum::Router::new().nest("/ops/flags", admin.router());
     let page = send(
         &nested,

@@ -25,9 +25,14 @@ pub fn test_auth() -> Auth {
     )
 }
 
-/// The app as the demo mounts it: the pages under /admin/flags, OFREP at the root.
+/// The day the tests judge flags.toml's expiry dates against, so that "expired" and "expires within 14
+/// days" give the same verdict on any day the tests run.
+pub const TODAY: &str = "2026-11-24";
+
+/// The app as the demo mounts it: the pages under /admin/flags, OFREP at the root; expiry as of [`TODAY`].
 pub fn app(admin: Admin) -> Router {
     link_flags();
+    let admin = admin.today(TODAY).expect("TODAY is a valid date");
     Router::new()
         .nest("/admin/flags", admin.router())
         .merge(admin.ofrep())
