@@ -53,6 +53,38 @@ pub fn state(on: bool) -> &'static str {
     if on { "on" } else { "off" }
 }
 
+/// A value flag's type, values and chosen value, as `list` and `explain` report them (flattened into their
+/// JSON documents); empty for an on/off flag.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ValueReport {
+    /// A value flag's `type` (`None` for an on/off flag).
+    pub value_type: Option<String>,
+    /// A value flag's values: `small = 10`, in the manifest's order.
+    pub values: Vec<String>,
+    /// The name of the value this build chose (for a dynamic flag, the compiled-in default).
+    pub value: Option<String>,
+}
+
+impl ValueReport {
+    /// `flag`'s, with `chosen` the index of the value this build chose.
+    pub fn of(flag: &flag_manifest::Flag, chosen: Option<usize>) -> ValueReport {
+        let Some(values) = &flag.values else {
+            return ValueReport::default();
+        };
+        ValueReport {
+            value_type: Some(values.value_type.to_string()),
+            values: values
+                .values
+                .iter()
+                .map(|named| format!("{} = {}", named.name, named.value))
+                .collect(),
+            value: chosen
+                .and_then(|index| values.values.get(index))
+                .map(|named| named.name.clone()),
+        }
+    }
+}
+
 /// A value flag's state in a build: `medium = 50`, `disabled, medium = 50`, or `no value`.
 pub fn value_state(flag: &flag_manifest::Flag, enabled: bool, chosen: Option<usize>) -> String {
     let named = flag

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::commands::{check_profile, chosen_profile, resolve};
-use crate::output::{self, or_dash};
+use crate::output::{self, ValueReport, or_dash};
 use crate::scan::RefKind;
 use crate::text::line_column;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
@@ -22,12 +22,9 @@ use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
 pub struct ExplainReport {
     /// The flag's name.
     pub name: String,
-    /// A value flag's `type` (`None` for an on/off flag).
-    pub value_type: Option<String>,
-    /// A value flag's values: `small = 10`, in the manifest's order.
-    pub values: Vec<String>,
-    /// The name of the value this build chose (for a dynamic flag, the compiled-in default).
-    pub value: Option<String>,
+    /// A value flag's type, values and the value this build chose.
+    #[serde(flatten)]
+    pub value: ValueReport,
     /// `static` or `dynamic`.
     pub mode: String,
     /// Its state in this build; `null` when the build's flags do not resolve (see `problems`).
@@ -198,20 +195,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         .and_then(|(resolution, index)| resolution.states[index].value);
     let report = ExplainReport {
         name: flag.name.clone(),
-        value_type: flag
-            .values
-            .as_ref()
-            .map(|values| values.value_type.to_string()),
-        values: flag
-            .values
-            .iter()
-            .flat_map(|values| &values.values)
-            .map(|named| format!("{} = {}", named.name, named.value))
-            .collect(),
-        value: flag
-            .values
-            .as_ref()
-            .and_then(|values| Some(values.values.get(chosen?)?.name.clone())),
+        value: ValueReport::of(flag, chosen),
         mode: flag.mode.to_string(),
         enabled: resolution
             .as_ref()
@@ -313,10 +297,11 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
         .enabled
         .map_or("unknown (the build does not resolve)", output::state);
     // A value flag's state is its value (`enabled` only says whether rules apply).
-    let (state, matched) = match (&report.value_type, report.enabled) {
+    let (state, matched) = match (&report.value.value_type, report.enabled) {
         (Some(_), Some(false)) => ("disabled".to_owned(), "its value"),
         (Some(_), _) => (
             report
+                .value
                 .value
                 .clone()
                 .unwrap_or_else(|| "no value".to_owned()),
@@ -336,11 +321,15 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
             report.name, report.mode, report.decided_by
         ));
     }
-    if let Some(value_type) = &report.value_type {
+    if let Some(value_type) = &report.value.value_type {
         out.push_str(&format!(
             "  {value_type} values: {}; this build's value: {}\n",
-            report.values.join(", "),
-            report.value.as_deref().unwrap_or("none (no `default`)")
+            report.value.values.join(", "),
+            report
+                .value
+                .value
+                .as_deref()
+                .unwrap_or("none (no `default`)")
         ));
     }
     if let Some(description) = &report.description {

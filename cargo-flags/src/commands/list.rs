@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::commands::{check_profile, chosen_profile, resolve};
-use crate::output::{self, or_dash};
+use crate::output::{self, ValueReport, or_dash};
 use crate::scan::Finding;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
 
@@ -44,12 +44,9 @@ pub struct FlagRow {
     pub expired: bool,
     /// The flags it requires.
     pub requires: Vec<String>,
-    /// A value flag's `type` (`None` for an on/off flag).
-    pub value_type: Option<String>,
-    /// A value flag's values: `small = 10`, in the manifest's order.
-    pub values: Vec<String>,
-    /// The name of the value this build chose (for a dynamic flag, the compiled-in default).
-    pub value: Option<String>,
+    /// A value flag's type, values and the value this build chose.
+    #[serde(flatten)]
+    pub value: ValueReport,
     /// How many references name it: attributes, `flag!` and `variant!` calls, string-API calls with its
     /// name.
     pub references: usize,
@@ -97,20 +94,7 @@ pub fn run(session: &Session, profile: Option<&str>) -> Result<Outcome, CliError
             expired: flag.expires.is_some_and(|expires| expires < today),
             requires: flag.requires().into_iter().map(str::to_owned).collect(),
             references: scan.references_to(&flag.name).count(),
-            value_type: flag
-                .values
-                .as_ref()
-                .map(|values| values.value_type.to_string()),
-            values: flag
-                .values
-                .iter()
-                .flat_map(|values| &values.values)
-                .map(|named| format!("{} = {}", named.name, named.value))
-                .collect(),
-            value: flag
-                .values
-                .as_ref()
-                .and_then(|values| Some(values.values.get(state.value?)?.name.clone())),
+            value: ValueReport::of(flag, state.value),
             state_text: match &flag.values {
                 Some(_) => output::value_state(flag, state.enabled, state.value),
                 None => output::state(state.enabled).to_owned(),
