@@ -382,18 +382,33 @@ async fn an_invalid_value_is_refused_as_the_cli_refuses_it(app: &Router, client:
             .unwrap()
             .contains("is static")
     );
+    // A whole table is sent when the program would take it, and refused, unsent, with the runtime's
+    // reason when it would not (an owner other than flags.toml's).
+    let foreign = put(
+        app,
+        "form_test",
+        serde_json::json!({"action": "table", "table": "default = true\nowner = \"someone else\"\n", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::BAD_REQUEST, "{}", foreign.body);
+    let error = foreign.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains("owner") && error.ends_with("so nothing was sent to etcd"),
+        "{error}"
+    );
+    let before = client.get("form_test").await.unwrap();
     let table = put(
         app,
         "form_test",
-        serde_json::json!({"action": "table", "table": "default = true", "reason": "x"}),
+        serde_json::json!({"action": "table", "table": "default = true\n", "reason": "whole table"}),
     )
     .await;
-    assert_eq!(table.status, StatusCode::BAD_REQUEST);
-    assert!(
-        table.json()["error"]
-            .as_str()
-            .unwrap()
-            .contains("cargo flags fleet edit form_test")
+    assert_eq!(table.status, StatusCode::OK, "{}", table.body);
+    let after = client.get("form_test").await.unwrap().expect("a key");
+    assert_eq!(after.value, "default = true\n");
+    assert_ne!(
+        Some(after.mod_revision),
+        before.map(|entry| entry.mod_revision)
     );
     // A key this program refused (written around the page): the page will not edit it, and says how to.
     client
@@ -419,11 +434,13 @@ async fn an_invalid_value_is_refused_as_the_cli_refuses_it(app: &Router, client:
         error.contains("cargo flags fleet edit form_test"),
         "{error}"
     );
-    assert!(
+    // The refused key was not applied: the fleet layer keeps the whole table accepted above.
+    assert_eq!(
         flag_runtime::flag_info("form_test")
             .unwrap()
             .fleet
-            .is_none()
+            .map(|fleet| fleet.revision),
+        Some(after.mod_revision)
     );
     client
         .write(

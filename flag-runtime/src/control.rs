@@ -201,6 +201,32 @@ pub fn set_table(name: &str, text: &str) -> Result<(), Error> {
     })
 }
 
+/// Checks `text` as the fleet's table for flag `name`, exactly as this program's fleet layer checks a key
+/// when it arrives (the parser, then the rules `cargo flags fleet` applies, then the merged rules must
+/// compile), and applies nothing: for a tool that writes to the fleet and must refuse what the program would
+/// refuse, such as the operators' page. `Ok` means the program would take it (a static flag's table only
+/// when it repeats what was compiled in).
+///
+/// ```
+/// use flag_runtime::{Context, check_fleet_table, flag};
+///
+/// check_fleet_table("search_ranking", "[[rules]]\nrollout = { percent = 50 }\n")?;
+/// let error = check_fleet_table("search_ranking", "[[rules]]\nrollout = { percent = 101 }\n").unwrap_err();
+/// assert!(error.to_string().contains("101"), "{error}");
+/// assert!(check_fleet_table("search_ranking", "owner = \"someone else\"\n").is_err());
+/// // Nothing was applied: the compiled-in 25% rollout still decides.
+/// assert!(flag_runtime::targeting_toml("search_ranking")?.contains("percent = 25"));
+/// assert!(!flag!("search_ranking", &Context::new().property("plan", "free")));
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn check_fleet_table(name: &str, text: &str) -> Result<(), Error> {
+    let state = entry::parse_table(name, text).map_err(|message| Error::Entry {
+        flag: name.to_owned(),
+        message,
+    })?;
+    registry::with(|registry| entry::check(registry, state, Layer::Fleet).map(drop))
+}
+
 /// The rules, variants and variant stickiness of flag `name` as they apply now, every layer merged, as TOML
 /// in the runtime file's syntax: what [`set_table`] accepts, so that a tool can change one part and write it
 /// back.

@@ -83,7 +83,8 @@ mod targeting;
 mod value;
 
 pub use control::{
-    Evaluation, evaluate, is_enabled, reset, set, set_table, set_value, targeting_toml, value_of,
+    Evaluation, check_fleet_table, evaluate, is_enabled, reset, set, set_table, set_value,
+    targeting_toml, value_of,
 };
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};

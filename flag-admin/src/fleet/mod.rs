@@ -320,7 +320,10 @@ impl FleetWriter {
                 Err(error) => return Err(self.unavailable(&Self::failed(&mut guard, &error))),
             };
             let read_revision = current.as_ref().map_or(0, |entry| entry.mod_revision);
-            self.refused_here(name, &key, read_revision).await?;
+            // A whole table replaces a key this program refused; the other writes would edit it.
+            if !matches!(write, Write::Table(_)) {
+                self.refused_here(name, &key, read_revision).await?;
+            }
             let old = current.map(|entry| entry.value);
             let new = table_after(name, &key, write, old.as_deref())?;
             if let Some(text) = &new {
@@ -393,8 +396,8 @@ impl FleetWriter {
         }
         Err(Refusal::Invalid(format!(
             "{key} at revision {read_revision} was refused by this program (its reports say why), so it \
-             cannot be changed here: replace it whole with `cargo flags fleet edit {name} --file \
-             TABLE.toml --reason ...`, which checks it against flags.toml"
+             cannot be changed here: replace it whole (a table through the API, or `cargo flags fleet edit \
+             {name} --file TABLE.toml --reason ...`)"
         )))
     }
 

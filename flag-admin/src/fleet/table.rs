@@ -53,30 +53,29 @@ pub(super) fn table_after(
                 "{key}: no key, so nothing to reset: the fleet does not set `{name}`"
             ))),
         },
-        Write::Table(_) => Err(Refusal::Invalid(format!(
-            "a whole table is written to the fleet with `cargo flags fleet edit {name} --file TABLE.toml \
-             --reason ...`, which checks it against flags.toml; this page writes switches, rollouts and \
-             resets to the fleet"
-        ))),
+        // A whole table replaces the key; `check` holds it to the program's rules before it is sent.
+        Write::Table(text) => Ok(Some(text.clone())),
     }
 }
 
-/// Checks `text`, flag `name`'s new table at `key`, with the parser the runtime and `cargo flags fleet`
-/// use, its problems placed as `cargo flags fleet` places them (`KEY:line:col: ...`): an invalid table is
-/// never sent.
+/// Checks `text`, flag `name`'s new table at `key`, as this program's fleet layer will when the key
+/// arrives: the parser's problems placed as `cargo flags fleet` places them (`KEY:line:col: ...`), then
+/// the runtime's own check ([`flag_runtime::check_fleet_table`]: the rules `cargo flags fleet` applies, and
+/// the merged rules must compile). A table the program would refuse is never sent.
 pub(super) fn check(name: &str, key: &str, text: &str) -> Result<(), Refusal> {
-    flag_manifest::parse_flag_table(name, text)
-        .map(drop)
-        .map_err(|diagnostics| {
-            let problems: Vec<String> = diagnostics
-                .iter()
-                .map(|diagnostic| diagnostic.render(Path::new(key)))
-                .collect();
-            Refusal::Invalid(format!(
-                "{}; the runtime would refuse this table for `{name}`, so nothing was sent to etcd",
-                problems.join("; ")
-            ))
-        })
+    let refused = |problems: String| {
+        Refusal::Invalid(format!(
+            "{problems}; the runtime would refuse this table for `{name}`, so nothing was sent to etcd"
+        ))
+    };
+    flag_manifest::parse_flag_table(name, text).map_err(|diagnostics| {
+        let problems: Vec<String> = diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.render(Path::new(key)))
+            .collect();
+        refused(problems.join("; "))
+    })?;
+    flag_runtime::check_fleet_table(name, text).map_err(|error| refused(format!("{key}: {error}")))
 }
 
 /// The last accepted write of `records` (oldest first), as a change.
@@ -167,9 +166,16 @@ mod tests {
             refused(&Write::Reset, None),
             "/p/kill_switch: no key, so nothing to reset: the fleet does not set `kill_switch`"
         );
-        assert!(
-            refused(&Write::Table("default = true".into()), None)
-                .contains("cargo flags fleet edit")
+        assert_eq!(
+            table_after(
+                "kill_switch",
+                "/p/kill_switch",
+                &Write::Table("default = true".into()),
+                None
+            )
+            .unwrap()
+            .as_deref(),
+            Some("default = true")
         );
         assert_eq!(
             table_after(
