@@ -6,10 +6,10 @@
 //! A flag's state is a stack of [`Layer`]s, lowest first: what was compiled in, the runtime file, the
 //! fleet, `FEATURE_FLAGS` at start-up, [`set`](crate::set), process-wide overrides (and, per thread, thread-local
 //! overrides, which live with their thread). Each source replaces its own layer through one method of
-//! [`Registry`] (`replace_file`, `set_env`, `set_api`, `push_override`, ..., in `writes`), which recomputes what the change
-//! affects: the flag's targeting when its rules or variants changed, then every flag's state (applying
-//! `requires`), stored in the flag's cell and in each of its slots in the callsite table. No other module
-//! writes a layer. Once the registry's lock is released, problems are reported and subscribers notified.
+//! [`Registry`] (`replace_file`, `set_env`, `set_api`, `push_override`, ..., all in `writes`), which
+//! recomputes what the change affects: the flag's targeting when its rules or variants changed, then every
+//! flag's state (applying `requires`), stored in the flag's cell and in each of its slots in the callsite
+//! table. No other module writes a layer. Once the registry's lock is released, problems are reported and subscribers notified.
 //!
 //! A flag's compiled targeting is shared with contextual checks through an `ArcSwapOption` in its cell:
 //! replacing it frees the old one as soon as no check still reads it, so a program whose rules change all day
