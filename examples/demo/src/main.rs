@@ -56,13 +56,14 @@ fn theme() -> &'static str {
 
 fn tour() {
     println!("Flags compiled into this program (flag_runtime::flags()):");
-    for info in flag_runtime::flags() {
-        // One line of `describe()` per clause, aligned under the first.
-        let description = info
-            .describe()
-            .replace("; ", ";\n                          ");
+    let flags = flag_runtime::flags();
+    let width = flags.iter().map(|info| info.name.len()).max().unwrap_or(0);
+    // One line of `describe()` per clause, aligned under the first.
+    let indent = format!(";\n{}", " ".repeat(width + 12));
+    for info in flags {
+        let description = info.describe().replace("; ", &indent);
         println!(
-            "  {:<14} {:<8} {description}",
+            "  {:<width$} {:<8} {description}",
             info.name,
             info.mode.as_str()
         );
