@@ -104,14 +104,6 @@ pub fn unknown_flag_message(build: &Build, name: &str) -> String {
     }
 }
 
-fn article(word: &str) -> String {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {word}")
-    } else {
-        format!("a {word}")
-    }
-}
-
 /// Folds with this build's states: a static flag is known, a dynamic one is left for run time.
 struct Deciding<'a> {
     build: &'a Build,
@@ -146,7 +138,7 @@ impl Folder for Deciding<'_> {
             let what = if value_type == ValueType::Boolean {
                 "a dynamic boolean value flag".to_owned()
             } else {
-                format!("{} value flag", article(value_type.as_str()))
+                format!("{} value flag", value_type.with_article())
             };
             self.errors.error(
                 literal.span(),

@@ -77,6 +77,24 @@ impl ValueType {
             ValueType::Object => "object",
         }
     }
+
+    /// The type's name with its article, for messages: `a boolean`, `an integer`, `an object`.
+    ///
+    /// ```
+    /// use flag_manifest::ValueType;
+    ///
+    /// assert_eq!(ValueType::Integer.with_article(), "an integer");
+    /// assert_eq!(ValueType::String.with_article(), "a string");
+    /// ```
+    pub fn with_article(self) -> &'static str {
+        match self {
+            ValueType::Boolean => "a boolean",
+            ValueType::String => "a string",
+            ValueType::Integer => "an integer",
+            ValueType::Float => "a float",
+            ValueType::Object => "an object",
+        }
+    }
 }
 
 impl fmt::Display for ValueType {
@@ -149,7 +167,7 @@ impl Value {
             (expected, found) => Err(format!(
                 "{}, not {}",
                 describe(found),
-                article(expected.as_str())
+                expected.with_article()
             )),
         }
     }
@@ -332,14 +350,6 @@ pub(crate) fn describe(value: &toml::Value) -> &'static str {
         toml::Value::Datetime(_) => "a date-time",
         toml::Value::Array(_) => "an array",
         toml::Value::Table(_) => "a table",
-    }
-}
-
-fn article(word: &str) -> String {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {word}")
-    } else {
-        format!("a {word}")
     }
 }
 
