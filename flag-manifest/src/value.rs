@@ -295,6 +295,40 @@ impl FlagValues {
         self.values.iter().map(|value| value.name.as_str())
     }
 
+    /// The 32 bits that stand for the value at `index` in a dynamic read's slot, when every value of the
+    /// flag has such bits (booleans, and integers within `i32`): the read is then the slot's one load, with
+    /// no table after it. `None` for other flags, whose slot holds the value's index instead. The macros
+    /// that read the slot and the runtime that fills it both decide by this one function.
+    ///
+    /// ```
+    /// use flag_manifest::{FlagValues, NamedValue, Value, ValueType};
+    ///
+    /// let named = |name: &str, value| NamedValue { name: name.into(), value, span: 0..0 };
+    /// let sizes = FlagValues {
+    ///     value_type: ValueType::Integer,
+    ///     values: vec![named("small", Value::Integer(-10)), named("large", Value::Integer(200))],
+    ///     default: Some(0),
+    /// };
+    /// assert_eq!(sizes.slot_bits(0), Some(-10_i32 as u32));
+    /// let huge = FlagValues {
+    ///     values: vec![named("huge", Value::Integer(1 << 40))],
+    ///     ..sizes
+    /// };
+    /// assert_eq!(huge.slot_bits(0), None);
+    /// ```
+    pub fn slot_bits(&self, index: usize) -> Option<u32> {
+        let bits = |value: &Value| match *value {
+            Value::Bool(on) => Some(u32::from(on)),
+            Value::Integer(number) => i32::try_from(number).ok().map(|number| number as u32),
+            Value::String(_) | Value::Float(_) | Value::Object(_) => None,
+        };
+        if self.values.iter().all(|named| bits(&named.value).is_some()) {
+            bits(&self.values.get(index)?.value)
+        } else {
+            None
+        }
+    }
+
     /// The value named by `default`.
     pub fn default_value(&self) -> Option<&NamedValue> {
         self.default.and_then(|index| self.values.get(index))

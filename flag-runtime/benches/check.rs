@@ -11,7 +11,8 @@
 //! | `atomic_bool_relaxed_via_pointer` | the same load through `black_box(&STATIC)` (see below) |
 //! | `dynamic_flag` | `flag!("fast_search")` (dynamic, default off), its callsite registered before measuring |
 //! | `static_flag` | `flag!("new_api")` (static): a literal `true`, so loop overhead only |
-//! | `dynamic_value_i64` | `flag_value!("page_size")` (dynamic integer value flag): the value's index, one relaxed load, then a constant array |
+//! | `dynamic_value_i64` | `flag_value!("page_size")` (dynamic integer value flag): the value's own bits, one relaxed load |
+//! | `dynamic_value_bool` | `flag_value!("dense_results")` (dynamic boolean value flag): the same |
 //! | `hashmap_string_bool` | `HashMap<String, bool>` of the manifest's 5 flags, looked up by a `black_box`ed `&str` |
 //! | `rwlock_hashmap` | the same map behind a `RwLock`: read lock, lookup, unlock |
 //! | `string_api` | `flag_runtime::is_enabled("fast_search")`: the registry's mutex and name lookup |
@@ -68,6 +69,12 @@ fn page_size() -> i64 {
     flag_value!("page_size")
 }
 
+/// The measured dynamic boolean value read, in one function for the same reason as [`fast_search`].
+#[inline(always)]
+fn dense_results() -> bool {
+    flag_value!("dense_results")
+}
+
 /// The measured static check, in a function for symmetry with [`fast_search`].
 #[inline(always)]
 fn new_api() -> bool {
@@ -97,6 +104,10 @@ fn flag_check(c: &mut Criterion) {
         50,
         "page_size should be medium (is FEATURE_FLAGS set?)"
     );
+    assert!(
+        !dense_results(),
+        "dense_results should be comfortable (is FEATURE_FLAGS set?)"
+    );
 
     let mut group = c.benchmark_group("flag_check");
 
@@ -113,6 +124,10 @@ fn flag_check(c: &mut Criterion) {
     group.bench_function("dynamic_flag", |b| b.iter(|| black_box(fast_search())));
 
     group.bench_function("dynamic_value_i64", |b| b.iter(|| black_box(page_size())));
+
+    group.bench_function("dynamic_value_bool", |b| {
+        b.iter(|| black_box(dense_results()))
+    });
 
     group.bench_function("static_flag", |b| b.iter(|| black_box(new_api())));
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p flag-runtime --example read_cost
-//! for f in floor dynamic_flag dynamic_value; do
+//! for f in floor dynamic_flag dynamic_value dynamic_value_bool; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect="read_cost::$f" \
 //!     target/release/examples/read_cost 2>&1 | grep Collected
 //! done
@@ -39,9 +39,23 @@ fn dynamic_value() -> u64 {
         .sum()
 }
 
+#[inline(never)]
+fn dynamic_value_bool() -> u64 {
+    (0..READS)
+        .map(|_| u64::from(black_box(flag_value!("dense_results"))))
+        .sum()
+}
+
 fn main() {
     // The first reads register the callsites and start the runtime: not part of what is counted.
     assert!(!flag!("fast_search"));
     assert_eq!(flag_value!("page_size"), 50);
-    println!("{} {} {}", floor(), dynamic_flag(), dynamic_value());
+    assert!(!flag_value!("dense_results"));
+    println!(
+        "{} {} {} {}",
+        floor(),
+        dynamic_flag(),
+        dynamic_value(),
+        dynamic_value_bool()
+    );
 }

@@ -27,8 +27,8 @@ use crate::targeting::Context;
 /// Each slot's cached state: its flag's tag, plus 1 when on; 0 to take the slow path.
 static STATES: [AtomicU32; SLOT_COUNT] = [const { AtomicU32::new(0) }; SLOT_COUNT];
 
-/// Each slot's cached value index, for value flags: its flag's tag in the high half, the index in the low
-/// half; 0 to take the slow path.
+/// Each slot's cached value word, for value flags: its flag's tag in the low half, the word (see
+/// [`value_word`]) in the high half; 0 to take the slow path.
 static VALUES: [AtomicU64; SLOT_COUNT] = [const { AtomicU64::new(0) }; SLOT_COUNT];
 
 /// The cell of the first flag that registered each slot.
@@ -108,22 +108,18 @@ pub fn variant_in(
     enum_index
 }
 
-/// The index of a value flag's current value (without a context) in its declared values: one relaxed load
-/// while the slot caches it, else the cell's, else `fallback` (the compiled-in one). Called by generated
-/// code; not a stable API.
+/// A value flag's current value (without a context) as its slot word: the value's own bits when the flag
+/// has them ([`flag_manifest::FlagValues::slot_bits`]: booleans, integers within `i32`), else the value's
+/// index in its declared values. One relaxed load and a comparison while the slot caches the word, else
+/// the cell's, else `fallback` (the compiled-in one). The word comes sign-extended to an `i64` (one
+/// arithmetic shift), which is an integer value as it stands. Called by generated code; not a stable API.
 #[inline]
-pub fn value_index(
-    slot: usize,
-    tag: u32,
-    name: &'static str,
-    default: bool,
-    fallback: usize,
-) -> usize {
+pub fn value_word(slot: usize, tag: u32, name: &'static str, default: bool, fallback: u32) -> i64 {
     let cached = VALUES[slot].load(Ordering::Relaxed);
-    if (cached >> 32) as u32 == tag {
-        (cached & u64::from(u32::MAX)) as usize
+    if cached as u32 == tag {
+        cached as i64 >> 32
     } else {
-        value_index_slow(
+        value_word_slow(
             Site {
                 slot,
                 tag,
@@ -137,9 +133,9 @@ pub fn value_index(
 
 #[cold]
 #[inline(never)]
-fn value_index_slow(site: Site, fallback: usize) -> usize {
+fn value_word_slow(site: Site, fallback: u32) -> i64 {
     let cell = cell(site.slot, site.tag, site.name, site.default);
-    cell.value_index().unwrap_or(fallback)
+    i64::from(cell.value_word().unwrap_or(fallback) as i32)
 }
 
 /// The index of a value flag's value for `ctx` in its declared values (see
@@ -158,11 +154,12 @@ pub fn value_index_in(
         .unwrap_or(fallback)
 }
 
-/// Publishes the value index of the flag tagged `tag` in `slot` (`Some`), or sends its reads to the slow
-/// path (`None`).
-pub(crate) fn publish_value(slot: usize, tag: u32, index: Option<usize>) {
-    let cached = match index.and_then(|index| u32::try_from(index).ok()) {
-        Some(index) => (u64::from(tag) << 32) | u64::from(index),
+/// Publishes the value word (see [`value_word`]) of the flag tagged `tag` in `slot` (`Some`), or sends its
+/// reads to the slow path (`None`). The tag takes the low half, so that a read compares it in place; the
+/// word takes the high half, so that an integer comes out of it by one arithmetic shift.
+pub(crate) fn publish_value(slot: usize, tag: u32, word: Option<u32>) {
+    let cached = match word {
+        Some(word) => (u64::from(word) << 32) | u64::from(tag),
         None => 0,
     };
     VALUES[slot].store(cached, Ordering::Relaxed);

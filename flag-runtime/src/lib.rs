@@ -259,7 +259,7 @@ pub use flag_macros::flag_variants;
 /// What generated code uses. Not a stable API: it changes with the macros, which are pinned to this crate's
 /// exact version.
 pub mod __private {
-    pub use crate::callsite::{is_enabled, is_enabled_in, value_index, value_index_in, variant_in};
+    pub use crate::callsite::{is_enabled, is_enabled_in, value_index_in, value_word, variant_in};
     pub use crate::catalog::{Catalog, FlagDecl, RequirementDecl};
     pub use inventory;
 }

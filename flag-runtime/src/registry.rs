@@ -24,7 +24,7 @@ pub use layers::Layer;
 pub(crate) use layers::{Flag, FlagCell, Forced, ForcedVariant, Layers, source_label};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::Error;
@@ -121,7 +121,7 @@ pub(crate) fn register(site: Site) -> &'static FlagCell {
                 flag.slots.push(site.slot);
                 callsite::publish(site.slot, cell.tag, flag.fast_state());
                 if cell.values.is_some() {
-                    callsite::publish_value(site.slot, cell.tag, cell.value_index());
+                    callsite::publish_value(site.slot, cell.tag, cell.value_word());
                 }
             }
         } else if let Some(owner) = callsite::slot_owner(site.slot) {
@@ -183,6 +183,7 @@ impl Registry {
                     .and_then(|values| values.default)
                     .unwrap_or(layers::NO_VALUE),
             ),
+            layer: AtomicU8::new(Layer::Compiled as u8),
             slot: Slot::default(),
             counts: Counts::new(decl.variants.len()),
         }));

@@ -135,6 +135,7 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
         [
             "checkout_v2",
             "dark_mode",
+            "dense_results",
             "express_pay",
             "fast_search",
             "legacy_export",
@@ -145,14 +146,14 @@ fn introspection_lists_every_flag_with_its_mode_and_source() {
             "upload_limit_mb"
         ]
     );
-    let new_ui = &flags[6];
+    let new_ui = &flags[7];
     assert_eq!(new_ui.mode, Mode::Static);
     assert!(!new_ui.enabled);
     assert_eq!(new_ui.owner, Some("team-ui"));
     assert_eq!(new_ui.expires, Some("2027-03-01"));
     assert_eq!(new_ui.requires, ["new_api"]);
     assert_eq!(new_ui.description, Some("Redesigned dashboard"));
-    let json = serde_json::to_value(&flags[3]).unwrap();
+    let json = serde_json::to_value(&flags[4]).unwrap();
     assert_eq!(json["name"], "fast_search");
     assert_eq!(json["mode"], "dynamic");
     assert_eq!(json["enabled"], false);

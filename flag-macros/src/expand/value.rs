@@ -1,9 +1,10 @@
 //! `flag_value!("name")` and `flag_value!("name", &ctx)`: a value flag's value, with the Rust type of its
 //! declared `type` (`bool`, `&'static str`, `i64`, `f64`; an object is its JSON text, a `&'static str`).
 //!
-//! A static flag's value is a literal (usable in `const`); a dynamic flag's is an index read from the
-//! flag's slot (see [`callsite`](crate::callsite)) into a constant array of the declared values, so a read
-//! allocates nothing. Errors point at the name: an unknown flag (with a suggestion), an on/off flag, a value
+//! A static flag's value is a literal (usable in `const`). A dynamic flag's is read from the flag's slot
+//! (see [`callsite`](crate::callsite)): the value's own bits for booleans and integers within `i32`, one
+//! load; otherwise (and for a read with a context) an index into a constant array of the declared values.
+//! A read allocates nothing. Errors point at the name: an unknown flag (with a suggestion), an on/off flag, a value
 //! flag without a default value.
 
 use std::sync::Arc;
@@ -91,14 +92,24 @@ fn decided_value(
         let value = literal_of(&values.values[chosen].value, span);
         return quote!({ #extras #statements #value });
     }
-    let table = table_of(values, span);
     let site = callsite::callsite(build, index, span);
     let read = match &binding {
         Some((bound, _)) => {
             quote_spanned!(span=> #runtime::__private::value_index_in(#site, #chosen, #bound))
         }
-        None => quote_spanned!(span=> #runtime::__private::value_index(#site, #chosen)),
+        None => {
+            if let Some(bits) = values.slot_bits(chosen) {
+                // The slot holds the value's own bits: no table to read.
+                let fallback = proc_macro2::Literal::u32_suffixed(bits);
+                let word = quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback));
+                let value = from_bits(values.value_type, word);
+                return quote!({ #extras #statements #value });
+            }
+            let fallback = proc_macro2::Literal::usize_unsuffixed(chosen);
+            quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback) as usize)
+        }
     };
+    let table = table_of(values, span);
     quote!({
         #extras
         #statements
@@ -110,17 +121,27 @@ fn decided_value(
     })
 }
 
+/// The value that the slot word `word` (an `i64` expression, sign-extended) stands for, for a flag whose
+/// values have slot bits ([`FlagValues::slot_bits`]): a boolean, or the integer as it stands.
+fn from_bits(value_type: ValueType, word: TokenStream) -> TokenStream {
+    match value_type {
+        ValueType::Boolean => quote!(#word != 0),
+        _ => word,
+    }
+}
+
 /// The errors, as an expression of any type (with the context still type-checked).
 fn never(errors: Errors, statements: Option<TokenStream>) -> TokenStream {
     let errors = errors.into_compile_errors();
     quote!({ #errors #statements loop {} })
 }
 
-/// The Rust type of a value of `value_type`.
+/// The Rust type of a value of `value_type`, as a `const` item writes it (`&str` is `'static` there;
+/// writing the lifetime would trip clippy's `redundant_static_lifetimes` in the user's crate).
 fn rust_type(value_type: ValueType) -> TokenStream {
     match value_type {
         ValueType::Boolean => quote!(bool),
-        ValueType::String | ValueType::Object => quote!(&'static str),
+        ValueType::String | ValueType::Object => quote!(&str),
         ValueType::Integer => quote!(i64),
         ValueType::Float => quote!(f64),
     }

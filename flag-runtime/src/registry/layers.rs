@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use crate::callsite;
 use crate::catalog::FlagDecl;
@@ -32,6 +32,9 @@ pub(crate) struct FlagCell {
     pub values: Option<&'static FlagValues>,
     /// A value flag's current value, without a context: an index into `values` ([`NO_VALUE`] for none).
     pub(super) value_index: AtomicUsize,
+    /// The layer that decided the state (a [`Layer`] as its index), for evaluations to report without the
+    /// registry's lock.
+    pub(super) layer: AtomicU8,
     /// The compiled targeting, when contextual checks evaluate it.
     pub(super) slot: Slot,
     /// Evaluation counts, kept while counting is on.
@@ -82,6 +85,26 @@ impl FlagCell {
     pub fn value_index(&self) -> Option<usize> {
         let index = self.value_index.load(Ordering::Relaxed);
         (index != NO_VALUE).then_some(index)
+    }
+
+    /// The layer that decides the flag's state for this thread: its own override if it has one, else the
+    /// process-wide layer (one relaxed load).
+    pub fn layer(&self) -> Layer {
+        if self.local_override().is_some() {
+            Layer::LocalOverride
+        } else {
+            Layer::from_index(self.layer.load(Ordering::Relaxed))
+        }
+    }
+
+    /// A value flag's current value as its slot word (see [`crate::callsite::value_word`]): the value's
+    /// bits when the flag has them, else its index; `None` for an on/off flag or a value flag without a
+    /// default.
+    pub fn value_word(&self) -> Option<u32> {
+        let index = self.value_index()?;
+        self.values?
+            .slot_bits(index)
+            .or_else(|| u32::try_from(index).ok())
     }
 
     /// What [`crate::targeting::resolve`] needs to know of the flag, with `enabled` as its state.
@@ -135,6 +158,25 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// Every layer, in the order of the enum: what [`Layer::from_index`] decodes.
+    const ALL: [Layer; 7] = [
+        Layer::Compiled,
+        Layer::File,
+        Layer::Fleet,
+        Layer::Env,
+        Layer::Set,
+        Layer::Override,
+        Layer::LocalOverride,
+    ];
+
+    /// The layer stored as `index` (its position in the enum) by a cell's atomic.
+    fn from_index(index: u8) -> Layer {
+        Layer::ALL
+            .get(usize::from(index))
+            .copied()
+            .unwrap_or(Layer::Compiled)
+    }
+
     /// The layer's name: `compiled`, `file`, `env`, `set`, `override`, `override (this thread)`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -383,8 +425,9 @@ impl Flag {
     }
 
     pub(super) fn publish(&self) {
+        self.cell.layer.store(self.layer as u8, Ordering::Relaxed);
         let fast = self.fast_state();
-        let value = self.cell.value_index();
+        let value = self.cell.value_word();
         for &slot in &self.slots {
             callsite::publish(slot, self.cell.tag, fast);
             if self.cell.values.is_some() {
