@@ -47,13 +47,7 @@ pub(crate) fn resolve<T: FromValue>(
             ),
         ));
     }
-    // The runtime's state (layer, rules) is asked for only where a resolution needs it: the deciding layer
-    // of a dynamic flag under `MetadataFields::All`, and whether a flag that fell to its default did so for
-    // want of a targeting key.
-    let dynamic = facts.mode == Mode::Dynamic;
-    let keyless = source.targeting_key.as_deref().is_none_or(str::is_empty);
-    if dynamic && keyless && reason == EvaluationReason::Default && rollout_needs_key(name.as_str())
-    {
+    if evaluation.missing_user_id {
         return Err(error(
             EvaluationErrorCode::TargetingKeyMissing,
             format!(
@@ -62,11 +56,6 @@ pub(crate) fn resolve<T: FromValue>(
             ),
         ));
     }
-    let info = if dynamic && fields == MetadataFields::All {
-        Some(flag_runtime::flag_info(name.as_str()).map_err(runtime_error)?)
-    } else {
-        None
-    };
     let value = match (facts.value_type, evaluation.value) {
         // An on/off flag's value is its state.
         (None, _) => Value::Bool(evaluation.enabled),
@@ -99,11 +88,10 @@ pub(crate) fn resolve<T: FromValue>(
     let variant = evaluation
         .variant
         .unwrap_or_else(|| if evaluation.enabled { "on" } else { "off" }.to_owned());
-    let flag_metadata = match &info {
-        Some(info) if fields == MetadataFields::All => {
-            with_layer(facts.metadata(fields), info.layer)
-        }
-        _ => facts.metadata(fields),
+    let flag_metadata = if facts.mode == Mode::Dynamic && fields == MetadataFields::All {
+        with_layer(facts.metadata(fields), evaluation.layer)
+    } else {
+        facts.metadata(fields)
     };
     Ok(ResolutionDetails {
         value,
@@ -123,34 +111,6 @@ fn open_feature_reason(reason: Reason) -> EvaluationReason {
         #[allow(unreachable_patterns)]
         _ => EvaluationReason::Unknown,
     }
-}
-
-/// Whether a rule that applies now rolls out by user id (`stickiness = "user_id"`), which a context without
-/// a targeting key never matches (a `default` stickiness falls back to the session id, and is no error).
-/// Asked only of a dynamic flag that fell to its default for a context without one; the cheap test comes
-/// first (a flag without such a rule has no `user_id` in its rules' text).
-fn rollout_needs_key(name: &str) -> bool {
-    let Ok(text) = flag_runtime::targeting_toml(name) else {
-        return false;
-    };
-    if !text.contains("user_id") {
-        return false;
-    }
-    let Ok(targeting) = flag_manifest::parse_flag_rules(&text) else {
-        return false;
-    };
-    let by_user_id = targeting.rules.iter().any(|rule| {
-        rule.rollout
-            .as_ref()
-            .is_some_and(|rollout| rollout.stickiness == flag_manifest::Stickiness::UserId)
-    });
-    // The rules decide only while no explicit state (`set`, `FEATURE_FLAGS`, an override) holds the flag.
-    by_user_id
-        && flag_runtime::flag_info(name).is_ok_and(|info| {
-            info.targeting
-                .as_ref()
-                .is_some_and(|targeting| targeting.applies)
-        })
 }
 
 fn runtime_error(runtime: Error) -> EvaluationError {

@@ -25,6 +25,13 @@ pub struct Evaluation {
     pub value: Option<Value>,
     /// Why the flag has this outcome (see [`Reason`]).
     pub reason: Reason,
+    /// The layer that decided the flag's state: `Compiled` for a static flag, and for a dynamic one what
+    /// [`FlagInfo::layer`](crate::FlagInfo::layer) says, read without describing the flag.
+    pub layer: Layer,
+    /// Whether the flag fell to its default for want of a user id: no rule matched, one of its rules rolls
+    /// out by user id (`stickiness = "user_id"`), and the context has no user id. An OpenFeature provider
+    /// reports this as `TARGETING_KEY_MISSING`.
+    pub missing_user_id: bool,
 }
 
 /// The flag called `name` decided for `ctx`: its rules, rollout, variants and `requires` evaluated for that
@@ -32,11 +39,25 @@ pub struct Evaluation {
 /// compile time, allocate nothing and return a typed variant.
 ///
 /// ```
-/// use flag_runtime::Context;
+/// use flag_runtime::{Context, Layer, Reason};
 ///
 /// let everyone = flag_runtime::evaluate("fast_search", &Context::new()).unwrap();
 /// assert!(!everyone.enabled);
 /// assert_eq!(everyone.enabled, flag_runtime::flag!("fast_search", &Context::new()));
+/// assert_eq!((everyone.reason, everyone.layer), (Reason::Default, Layer::Compiled));
+///
+/// flag_runtime::set("fast_search", true).unwrap();
+/// assert_eq!(flag_runtime::evaluate("fast_search", &Context::new()).unwrap().layer, Layer::Set);
+/// flag_runtime::reset("fast_search").unwrap();
+///
+/// // checkout_v2 lets in 25% of users in NZ on app 2.1.0 or later, by user id: a context without a user
+/// // id never gets in, and the evaluation says why.
+/// let kiwi = Context::new().property("country", "NZ").property("app_version", "2.3.0");
+/// let anonymous = flag_runtime::evaluate("checkout_v2", &kiwi).unwrap();
+/// assert!(!anonymous.enabled);
+/// assert!(anonymous.missing_user_id);
+/// let known = flag_runtime::evaluate("checkout_v2", &kiwi.clone().user_id("user-17")).unwrap();
+/// assert!(!known.missing_user_id);
 /// ```
 pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
     let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
@@ -54,6 +75,8 @@ pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
             payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
             value: chosen.map(|named| Value::of(&named.value)),
             reason: outcome.reason,
+            layer: cell.layer(),
+            missing_user_id: outcome.missing_user_id,
         }
     }))
 }

@@ -251,6 +251,7 @@ impl FlagCell {
                     enum_index: Some(variant.enum_index),
                     reason: Reason::TargetingMatch,
                     value: None,
+                    missing_user_id: false,
                 },
             });
         }
@@ -271,6 +272,7 @@ impl Targeted {
                 enum_index: None,
                 reason: Reason::TargetingMatch,
                 value: None,
+                missing_user_id: false,
             },
             None => targeting::resolve(self.compiled.as_ref(), ctx, cell.plain(cell.layered())),
         };
@@ -279,6 +281,7 @@ impl Targeted {
             variant,
             reason,
             value,
+            missing_user_id,
             ..
         } = outcome;
         let met = self.requirements.iter().all(|(parent, requirement)| {
@@ -294,6 +297,8 @@ impl Targeted {
             };
             return Outcome {
                 reason,
+                // Unmet `requires` decide, not a rollout.
+                missing_user_id: missing_user_id && !enabled,
                 ..Outcome::plain(false)
             };
         }
@@ -307,6 +312,7 @@ impl Targeted {
             enum_index,
             reason,
             value,
+            missing_user_id,
         }
     }
 }

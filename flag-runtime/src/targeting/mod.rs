@@ -62,6 +62,8 @@ pub struct CompiledTargeting {
     rules: Box<[CompiledRule]>,
     variants: Option<VariantSet>,
     variant_names: Box<[Box<str>]>,
+    /// Whether a rule rolls out by user id (see [`Outcome::missing_user_id`]).
+    user_id_rollout: bool,
 }
 
 /// The variant chosen for a context.
@@ -91,6 +93,9 @@ pub struct Outcome<'t> {
     pub reason: Reason,
     /// For a value flag: the name of the value a rule or a variant chose (`None`: the default value).
     pub value: Option<&'t str>,
+    /// Whether the outcome is the default for want of a user id: no rule matched, a rule rolls out by user
+    /// id (`stickiness = "user_id"`, which a context without one never matches), and the context has none.
+    pub missing_user_id: bool,
 }
 
 impl Outcome<'_> {
@@ -102,6 +107,7 @@ impl Outcome<'_> {
             enum_index: None,
             reason: Reason::Default,
             value: None,
+            missing_user_id: false,
         }
     }
 }
@@ -150,6 +156,8 @@ pub fn resolve<'t>(
         return Outcome::plain(plain.enabled);
     };
     let mut outcome = compiled.evaluate(ctx, plain.enabled);
+    outcome.missing_user_id =
+        outcome.reason == Reason::Default && compiled.user_id_rollout && ctx.user().is_none();
     if plain.value_flag {
         // A value flag is enabled here: with rules and none matching, it gives its default value.
         outcome.enabled = true;
@@ -187,10 +195,16 @@ impl CompiledTargeting {
             flag_name,
             &variant_names,
         );
+        let user_id_rollout = targeting.rules.iter().any(|rule| {
+            rule.rollout
+                .as_ref()
+                .is_some_and(|rollout| rollout.stickiness == Stickiness::UserId)
+        });
         Ok(CompiledTargeting {
             rules,
             variants,
             variant_names,
+            user_id_rollout,
         })
     }
 
@@ -253,6 +267,7 @@ impl CompiledTargeting {
                 enum_index: None,
                 reason: rule_reason,
                 value: Some(value),
+                missing_user_id: false,
             };
         }
         let rule_variant = rule
@@ -279,6 +294,7 @@ impl CompiledTargeting {
             enum_index: None,
             reason,
             value: None,
+            missing_user_id: false,
         }
     }
 
