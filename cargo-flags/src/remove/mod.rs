@@ -11,11 +11,12 @@
 
 pub mod code;
 pub mod imports;
+pub mod kept;
 pub mod manifest;
 
 use std::path::PathBuf;
 
-use flag_manifest::{Manifest, Mode};
+use flag_manifest::{Manifest, Mode, Value};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -26,14 +27,19 @@ use crate::syntax;
 use crate::syntax::names::RuntimeCrates;
 use crate::text::line_column;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session};
+use kept::Kept;
 
 /// The JSON document of `remove`.
 #[derive(Debug, Serialize)]
 pub struct RemoveReport {
     /// The flag retired.
     pub flag: String,
-    /// `on` or `off`: the state its code keeps.
-    pub keep: &'static str,
+    /// `on` or `off`: the state its code keeps; for a value flag, the name of the value it keeps.
+    pub keep: String,
+    /// For a value flag, the value its code keeps (a JSON object as its text).
+    pub value: Option<Value>,
+    /// For a value flag, the Rust literal that replaced each `flag_value!` of it.
+    pub literal: Option<String>,
     /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
     /// Whether the removal was done (or, in a dry run, would be): false when something was refused.
@@ -72,22 +78,30 @@ struct FileState {
     crates: RuntimeCrates,
 }
 
-/// Runs `remove`.
-pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Outcome, CliError> {
+/// Runs `remove`; `keep` is `--keep` as given (see [`kept::choose`]).
+pub fn run(
+    session: &Session,
+    name: &str,
+    keep: Option<&str>,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
     let manifest = match session.parsed_manifest() {
         Ok(manifest) => manifest,
         Err(outcome) => return Ok(outcome),
     };
-    if manifest.flag(name).is_none() {
+    let Some(flag) = manifest.flag(name) else {
         return Err(unknown_flag(&manifest, name, &session.manifest.display));
-    }
-    let dynamic = manifest
-        .flag(name)
-        .is_some_and(|flag| flag.mode == Mode::Dynamic);
+    };
+    let kept = kept::choose(flag, keep, &manifest.source, &session.manifest.display)?;
+    // The state `requires` and profiles see: an on/off flag's, a boolean value flag's value, else on.
+    let on = kept.state().unwrap_or(true);
+    let dynamic = flag.mode == Mode::Dynamic;
     let manifest_display = session.manifest.display.clone();
     let mut report = RemoveReport {
         flag: name.to_owned(),
-        keep: if on { "on" } else { "off" },
+        keep: kept.label(),
+        value: kept.value().map(|kept| kept.value.clone()),
+        literal: kept.value().map(|kept| kept.literal.clone()),
         dry_run,
         ok: true,
         changes: Vec::new(),
@@ -134,6 +148,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
     // The code: every file, so that a file that does not parse cannot hide a reference.
     let mut files = Vec::new();
     let mut dropped_fallbacks = Vec::new();
+    let mut dropped_contexts = Vec::new();
     let mut packages = PackageCrates::new(&session.workspace);
     for path in &session.files {
         let display = session.workspace.display(path);
@@ -142,7 +157,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
             CliError::new(format!("cannot read {display}: {error}"))
                 .help("check the file's permissions, or leave it out with --exclude")
         })?;
-        let rewritten = code::rewrite_with(&old, name, on, dynamic, &crates);
+        let rewritten = code::rewrite_kept(&old, name, &kept, dynamic, &crates);
         syntax::forget_spans();
         match rewritten {
             Ok(rewrite) => {
@@ -153,6 +168,10 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
                     report.refused.push(at(&display, &old, offset, message));
                 }
                 dropped_fallbacks.extend(rewrite.dropped_fallbacks);
+                for offset in rewrite.dropped_contexts {
+                    let (line, _) = line_column(&old, offset);
+                    dropped_contexts.push(format!("{display}:{line}"));
+                }
                 files.push(FileState {
                     path: path.clone(),
                     display,
@@ -175,7 +194,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
     }
 
     // The manifest.
-    let edited = manifest::rewrite(&manifest, name, on);
+    let edited = manifest::rewrite(&manifest, name, &kept);
     for (offset, message) in edited.changes {
         report
             .changes
@@ -194,12 +213,26 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
             &edited.text,
             &manifest_display,
             name,
-            on,
+            &kept,
         );
     }
     report.ok = report.refused.is_empty();
     if report.ok {
-        notes(&mut report, &files, &manifest, name, on, &dropped_fallbacks);
+        notes(
+            &mut report,
+            &files,
+            &manifest,
+            name,
+            &kept,
+            &dropped_fallbacks,
+        );
+        if !dropped_contexts.is_empty() {
+            report.notes.push(format!(
+                "the value no longer depends on the context of `flag_value!(\"{name}\", ctx)` ({}): a variable or \
+                 parameter that only fed it is now unused, and `cargo check` will say so",
+                dropped_contexts.join(", ")
+            ));
+        }
     }
 
     let mut changed: Vec<&FileState> = files
@@ -256,7 +289,7 @@ fn finish(
     manifest_text: &str,
     manifest_display: &str,
     name: &str,
-    on: bool,
+    kept: &Kept,
 ) {
     for file in files.iter_mut().filter(|file| file.old != file.new) {
         if let Some((cleaned, changes)) = imports::clean(&file.new) {
@@ -290,6 +323,22 @@ fn finish(
     for file in files.iter() {
         let mut scan = crate::scan::Scan::default();
         crate::scan::scan_text_with(&file.display, &file.new, &file.crates, &mut scan);
+        syntax::forget_spans();
+        // `flag_value!` calls, which the scan does not count.
+        for offset in code::value_calls_left(&file.new, name, &file.crates).unwrap_or_default() {
+            let (line, column) = line_column(&file.new, offset);
+            report.refused.push(Change {
+                file: file.display.clone(),
+                line,
+                column,
+                message: format!(
+                    "a `flag_value!` of `{name}` would still be there after the rewrite (the position is in the \
+                     rewritten file): cargo flags cannot rewrite this shape; replace it with `{}` by hand, then \
+                     rerun",
+                    kept.value().map_or("the value you keep", |value| value.literal.as_str())
+                ),
+            });
+        }
         syntax::forget_spans();
         for reference in scan.references_to(name) {
             report.refused.push(Change {
@@ -330,7 +379,7 @@ fn finish(
                          edited manifest): it names `{name}` in a form cargo flags does not edit. Remove that \
                          mention by hand (keeping the code {}), then rerun",
                         diagnostic.message,
-                        if on { "on" } else { "off" }
+                        kept.label()
                     ),
                 });
             }
@@ -347,12 +396,13 @@ fn notes(
     files: &[FileState],
     manifest: &Manifest,
     name: &str,
-    on: bool,
+    kept: &Kept,
     dropped_fallbacks: &[(String, String)],
 ) {
     let Some(flag) = manifest.flag(name) else {
         return;
     };
+    let on = kept.state().unwrap_or(true);
     if report
         .changes
         .iter()
@@ -416,7 +466,22 @@ fn notes(
         ));
     }
     for profile in &manifest.profiles {
-        if let Some(state) = profile.state(name)
+        if let (Some(values), Some(kept)) = (&flag.values, kept.value())
+            && let Some(chosen) = profile
+                .values
+                .iter()
+                .find(|(flag, _)| flag == name)
+                .and_then(|(_, index)| values.values.get(*index))
+            && chosen.name != kept.name
+        {
+            report.notes.push(format!(
+                "profile `{}` chose `{}` for `{name}`; it is now `{}` there too",
+                profile.name, chosen.name, kept.name
+            ));
+            continue;
+        }
+        if flag.values.is_none()
+            && let Some(state) = profile.state(name)
             && state != on
         {
             report.notes.push(format!(
@@ -507,15 +572,23 @@ fn refusal_text(report: &RemoveReport) -> String {
 }
 
 fn summary(report: &RemoveReport) -> String {
+    let kept = match &report.literal {
+        Some(literal) => format!("its value `{}` (`{literal}`) in the code", report.keep),
+        None => format!("its code {}", report.keep),
+    };
     let mut out = format!(
-        "{} flag `{}`, keeping its code {}:\n",
+        "{} {}flag `{}`, keeping {kept}:\n",
         if report.dry_run {
             "Would retire"
         } else {
             "Retired"
         },
+        if report.literal.is_some() {
+            "value "
+        } else {
+            ""
+        },
         report.flag,
-        report.keep
     );
     for change in &report.changes {
         out.push_str(&format!(
