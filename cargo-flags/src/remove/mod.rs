@@ -1,18 +1,21 @@
-//! `cargo flags remove NAME --keep on|off [--dry-run]`: retire a flag from the code and the manifest.
+//! `cargo flags remove NAME [--keep on|off|VALUE] [--dry-run]`: retire a flag from the code and the manifest.
 //!
-//! Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
+//! What the code keeps comes first ([`kept`]): `on` or `off` for an on/off flag; for a value flag, one of its
+//! values (its `default` one unless `--keep` names another), which replaces each `flag_value!` of it as a
+//! Rust literal. Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
 //! ([`manifest`]), imports from the runtime left unused are dropped ([`imports`]). Everything is computed
 //! first; if anything is refused (a file that does not parse, a flag other flags require with `--keep off`,
-//! a flag with variants or a `variant!` of it, a value flag (inlining its value is not done yet), a
-//! string-API call that cannot be deleted safely, a shape that cannot be rewritten safely) nothing is
-//! written. The edited files must parse
-//! again and the edited manifest must validate before anything is written. `--dry-run` prints a unified
-//! diff instead of writing.
+//! an on/off flag with variants or a `variant!` of it, a string-API call that cannot be deleted safely, a
+//! shape that cannot be rewritten safely) nothing is written. The edited files must parse again, name the
+//! flag nowhere (no `flag!`, `#[feature_flag]` or `flag_value!` of it left), and the edited manifest must
+//! validate before anything is written. `--dry-run` prints a unified diff instead of writing; what to look
+//! at afterwards is in [`notes`].
 
 pub mod code;
 pub mod imports;
 pub mod kept;
 pub mod manifest;
+pub mod notes;
 
 use std::path::PathBuf;
 
@@ -218,21 +221,15 @@ pub fn run(
     }
     report.ok = report.refused.is_empty();
     if report.ok {
-        notes(
-            &mut report,
-            &files,
-            &manifest,
-            name,
-            &kept,
-            &dropped_fallbacks,
-        );
-        if !dropped_contexts.is_empty() {
-            report.notes.push(format!(
-                "the value no longer depends on the context of `flag_value!(\"{name}\", ctx)` ({}): a variable or \
-                 parameter that only fed it is now unused, and `cargo check` will say so",
-                dropped_contexts.join(", ")
-            ));
-        }
+        let texts: Vec<(&str, &str)> = files
+            .iter()
+            .map(|file| (file.display.as_str(), file.new.as_str()))
+            .collect();
+        let dropped = notes::Dropped {
+            fallbacks: &dropped_fallbacks,
+            contexts: &dropped_contexts,
+        };
+        notes::notes(&mut report, &texts, &manifest, name, &kept, &dropped);
     }
 
     let mut changed: Vec<&FileState> = files
@@ -388,156 +385,6 @@ fn finish(
     report
         .changes
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-}
-
-/// What to look at once the removal is done.
-fn notes(
-    report: &mut RemoveReport,
-    files: &[FileState],
-    manifest: &Manifest,
-    name: &str,
-    kept: &Kept,
-    dropped_fallbacks: &[(String, String)],
-) {
-    let Some(flag) = manifest.flag(name) else {
-        return;
-    };
-    let on = kept.state().unwrap_or(true);
-    if report
-        .changes
-        .iter()
-        .all(|change| !change.file.ends_with(".rs"))
-    {
-        report.notes.push(format!(
-            "no code referenced `{name}`: only the manifest changes"
-        ));
-    }
-    // Fallbacks no other code calls.
-    let mut seen = std::collections::BTreeSet::new();
-    for (path, fn_name) in dropped_fallbacks {
-        if !seen.insert(fn_name.clone()) {
-            continue;
-        }
-        let mut uses = 0;
-        let mut definition = None;
-        for file in files {
-            let Ok(tokens) = file.new.parse::<proc_macro2::TokenStream>() else {
-                continue;
-            };
-            count_ident(tokens, fn_name, &mut uses, &mut definition, &file.display);
-        }
-        syntax::forget_spans();
-        if uses == 0 {
-            let place = definition
-                .map(|(file, line)| format!(" ({file}:{line})"))
-                .unwrap_or_default();
-            report.notes.push(format!(
-                "fallback `{path}`{place} is no longer called: delete it if nothing else needs it"
-            ));
-        }
-    }
-    // The name left as a string literal: the runtime API, tests.
-    for file in files {
-        let Ok(tokens) = file.new.parse::<proc_macro2::TokenStream>() else {
-            continue;
-        };
-        let mut lines = Vec::new();
-        string_mentions(tokens, &format!("{name:?}"), &mut lines);
-        syntax::forget_spans();
-        if !lines.is_empty() {
-            lines.sort_unstable();
-            lines.dedup();
-            let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
-            report.notes.push(format!(
-                "{} still has the string \"{name}\" ({} {}): not a reference cargo flags recognises, so it was \
-                 left alone (a name passed to the string API through a variable, an expected error?); `{name}` \
-                 is no longer a flag, so update it",
-                file.display,
-                if lines.len() == 1 { "line" } else { "lines" },
-                lines.join(", ")
-            ));
-        }
-    }
-    if on && !flag.requires().is_empty() {
-        report.notes.push(format!(
-            "`{name}` required {}: its code is now always compiled in, so keep {} on (nothing checks it any more)",
-            flag.requires().iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
-            if flag.requires().len() == 1 { "it" } else { "them" }
-        ));
-    }
-    for profile in &manifest.profiles {
-        if let (Some(values), Some(kept)) = (&flag.values, kept.value())
-            && let Some(chosen) = profile
-                .values
-                .iter()
-                .find(|(flag, _)| flag == name)
-                .and_then(|(_, index)| values.values.get(*index))
-            && chosen.name != kept.name
-        {
-            report.notes.push(format!(
-                "profile `{}` chose `{}` for `{name}`; it is now `{}` there too",
-                profile.name, chosen.name, kept.name
-            ));
-            continue;
-        }
-        if flag.values.is_none()
-            && let Some(state) = profile.state(name)
-            && state != on
-        {
-            report.notes.push(format!(
-                "profile `{}` turned `{name}` {}; it is now {} there too",
-                profile.name,
-                output::state(state),
-                output::state(on)
-            ));
-        }
-    }
-    if flag.mode == Mode::Dynamic {
-        report.notes.push(format!(
-            "`{name}` was dynamic: run-time settings of it outside the code (flags files, FEATURE_FLAGS at run \
-             time, names computed at run time) now name an unknown flag; remove them"
-        ));
-    }
-}
-
-fn count_ident(
-    tokens: proc_macro2::TokenStream,
-    name: &str,
-    uses: &mut usize,
-    definition: &mut Option<(String, usize)>,
-    file: &str,
-) {
-    let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-    for (i, token) in tokens.iter().enumerate() {
-        match token {
-            proc_macro2::TokenTree::Group(group) => {
-                count_ident(group.stream(), name, uses, definition, file)
-            }
-            proc_macro2::TokenTree::Ident(ident) if ident == name => {
-                let defined = i >= 1
-                    && matches!(&tokens[i - 1], proc_macro2::TokenTree::Ident(kw) if kw == "fn");
-                if defined {
-                    definition.get_or_insert_with(|| (file.to_owned(), ident.span().start().line));
-                } else {
-                    *uses += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The lines of the string literals of `tokens` equal to `quoted`.
-fn string_mentions(tokens: proc_macro2::TokenStream, quoted: &str, lines: &mut Vec<usize>) {
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Group(group) => string_mentions(group.stream(), quoted, lines),
-            proc_macro2::TokenTree::Literal(literal) if literal.to_string() == quoted => {
-                lines.push(literal.span().start().line);
-            }
-            _ => {}
-        }
-    }
 }
 
 fn unified_diff(display: &str, old: &str, new: &str) -> String {

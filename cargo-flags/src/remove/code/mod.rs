@@ -12,6 +12,9 @@
 //! - In the tokens of macro calls that do not parse as code, `flag!` calls and attributes are found token
 //!   by token; an item to delete there is refused, since its extent is unknown.
 //! - `variant!("name", ..)` is refused: which variant's code to keep is a choice for people.
+//! - For a value flag, each `flag_value!("name")` and `flag_value!("name", &ctx)` becomes the kept value as a
+//!   Rust literal (in `values`); `flag!` and `#[feature_flag]` of it fold as above when it is boolean, and are
+//!   refused otherwise (the compiler refuses them too), as is every run-time call that names it.
 //! - Calls of the string API with the flag's name (see [`crate::scan`] for which calls count): a statement
 //!   that only sets, resets or overrides the flag to the state it keeps is deleted, with the `//` comments
 //!   directly above it. That is `RUNTIME::set("x", true)`, `override_local("x", true)` or
@@ -27,8 +30,8 @@
 //! edits found inside it, which it then consumes.
 //!
 //! One file per kind of code rewritten: `items` (gated items), `conditions` (statements and `if`), `exprs`
-//! (`flag!` in expressions and in opaque macro tokens) and `api` (string-API calls and `variant!`); this one
-//! walks the file and dispatches.
+//! (`flag!` in expressions and in opaque macro tokens), `api` (string-API calls and `variant!`) and `values`
+//! (`flag_value!`); this one walks the file and dispatches.
 
 mod api;
 mod conditions;
@@ -93,7 +96,7 @@ pub fn rewrite_with(
 }
 
 /// [`rewrite_with`] for what `kept` keeps: an on/off flag's state, or a value flag's value, which replaces
-/// each `flag_value!` of it (see [`values`]).
+/// each `flag_value!` of it as a Rust literal.
 pub fn rewrite_kept(
     text: &str,
     name: &str,
