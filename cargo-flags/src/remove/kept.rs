@@ -110,7 +110,11 @@ pub fn choose(
             ))
         })?,
     };
-    let named = &values.values[index];
+    let Some(named) = values.values.get(index) else {
+        return Err(CliError::new(format!(
+            "value flag `{name}`: its `default` names no declared value; run `cargo flags check`"
+        )));
+    };
     Ok(Kept::Value(KeptValue {
         name: named.name.clone(),
         value_type: values.value_type,

@@ -395,5 +395,12 @@ b = true
             "[flags.a]\n\n[flags.b]\n\n[profiles.beta]\nb = true\n"
         );
         assert!(Manifest::parse(&out.text).is_ok());
+
+        // An on/off flag's rules go with it too, even written after another flag's table.
+        let text = "[flags.x]\nmode = \"dynamic\"\n\n[flags.b]\n\n# Beta testers.\n[[flags.x.rules]]\n\
+                    constraints = [{ context = \"plan\", operator = \"in\", values = [\"beta\"] }]\n";
+        let out = rewrite(&Manifest::parse(text).unwrap(), "x", &kept);
+        assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+        assert_eq!(out.text, "[flags.b]\n");
     }
 }
