@@ -112,27 +112,36 @@ Examples:
         #[command(flatten)]
         common: Common,
     },
-    /// Retire a flag: keep its code on (or off) for good, and delete it from the code and the manifest.
+    /// Retire a flag: keep its code on (or off, or a value flag's value) for good, and delete it from the
+    /// code and the manifest.
     #[command(after_help = "\
 Examples:
   cargo flags remove new_ui --keep on --dry-run     print the diff, change nothing
   cargo flags remove new_ui --keep on               the new code stays, the old code goes
   cargo flags remove old_export --keep off          the flagged code goes
+  cargo flags remove page_size                      a value flag: its default value stays in the code
+  cargo flags remove page_size --keep large         ... or the value named large (or written 200)
 
 With --keep on: #[feature_flag(\"x\")] attributes go and their items stay; items gated on not(\"x\") are
 deleted; flag!(\"x\") becomes true and `if true {A} else {B}` becomes A; a fallback is dropped (and
 reported when nothing else uses it); not/all/any expressions that mention x are simplified. --keep off is
-the mirror image, and a fn with a fallback keeps its signature and calls the fallback. The flag leaves
-flags.toml: its [flags.x] table, its entries in profiles and in other flags' `requires`. Every edit is a
-text edit at the exact place, so the rest of each file is kept byte for byte.
+the mirror image, and a fn with a fallback keeps its signature and calls the fallback.
+A value flag (one with `type` and `values`) keeps one value: its `default` value, or the one --keep names
+(a value's name, or a literal equal to one). Each flag_value!(\"x\") and flag_value!(\"x\", &ctx) becomes
+that value as a Rust literal of the type the macro had: 50_i64, 0.5_f64, true, \"text\", an object's JSON
+as a raw string. A boolean value flag's flag!(\"x\") and #[feature_flag] fold as for an on/off flag.
+The flag leaves flags.toml: its [flags.x] table (with its rules, variants and values), its entries in
+profiles and in other flags' `requires`. Every edit is a text edit at the exact place, so the rest of each
+file is kept byte for byte.
 Nothing is written when anything is refused: files that do not parse, a flag other flags require (with
---keep off), a shape it cannot rewrite. Run `cargo check` afterwards.")]
+--keep off), a shape it cannot rewrite, a string-API call of the flag it cannot delete. Run `cargo check`
+afterwards.")]
     Remove {
         /// The flag to retire.
         name: String,
-        /// The state the code keeps from now on.
-        #[arg(long, value_enum)]
-        keep: Keep,
+        /// What its code keeps from now on.
+        #[command(flatten)]
+        keep: RemoveKeep,
         /// Print a unified diff of what would change, and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -253,6 +262,23 @@ impl Command {
             | Command::Test { common, .. }
             | Command::Fleet { common, .. } => common,
         }
+    }
+}
+
+/// `--keep` of `remove`: what a retired flag's code keeps.
+#[derive(Debug, Args, Clone, PartialEq, Eq)]
+pub struct RemoveKeep {
+    /// `on` or `off` for an on/off flag (required). For a value flag, the value kept: a value's name, or a
+    /// literal equal to one (default: the flag's `default` value).
+    #[arg(long = "keep", value_name = "on|off|VALUE")]
+    pub keep: Option<String>,
+}
+
+impl RemoveKeep {
+    /// `--keep` as given, for `remove::run`. (Named `on` because the dispatch calls `keep.on()`, from when
+    /// `--keep` was only on or off.)
+    pub fn on(&self) -> Option<&str> {
+        self.keep.as_deref()
     }
 }
 

@@ -482,3 +482,302 @@ fn the_workspace_still_builds_after_each_removal() {
     }
     cargo_check(&off);
 }
+
+/// The files of the `values` fixture that `remove` may change.
+const VALUE_FILES: [&str; 3] = ["src/main.rs", "src/page.rs", "flags.toml"];
+
+/// The value each test keeps when it names one: by name, or by a literal equal to one.
+const CHOSEN: [(&str, &str); 5] = [
+    ("page_size", "unlimited"),
+    ("discount", "0.333"),
+    ("greeting", "quoted"),
+    ("theme", "light"),
+    ("compact", "no"),
+];
+
+fn values_unchanged(dir: &Path) {
+    for file in VALUE_FILES {
+        assert_eq!(
+            read(dir, file),
+            read(&support::fixtures().join("values"), file),
+            "{file} changed"
+        );
+    }
+}
+
+#[test]
+fn value_flags_keep_their_default_value() {
+    let dir = fixture("values", "remove_values_default");
+    let out = run(&dir, &["remove", "page_size"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "");
+    snapshot("remove-value-default.txt", &out.stdout);
+    for (flag, _) in &CHOSEN[1..] {
+        let out = run(&dir, &["remove", flag], &[]);
+        assert_eq!(out.code, 0, "{flag}: {out:?}");
+    }
+    for file in VALUE_FILES {
+        snapshot(&format!("values-default/{file}.snap"), &read(&dir, file));
+    }
+    let check = run(&dir, &["check", "--format", "json"], &[]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert_eq!(json(&check.stdout)["flags"], 2);
+}
+
+#[test]
+fn value_flags_keep_the_value_named() {
+    let dir = fixture("values", "remove_values_chosen");
+    for (flag, keep) in CHOSEN {
+        let out = run(&dir, &["remove", flag, "--keep", keep], &[]);
+        assert_eq!(out.code, 0, "{flag}: {out:?}");
+        if flag == "theme" {
+            snapshot("remove-value-chosen.txt", &out.stdout);
+        }
+    }
+    for file in VALUE_FILES {
+        snapshot(&format!("values-chosen/{file}.snap"), &read(&dir, file));
+    }
+    let page = read(&dir, "src/page.rs");
+    assert!(page.contains("    -1_i64\n"), "{page}");
+    assert!(
+        page.contains("    (-1_i64).unsigned_abs().max(1)\n"),
+        "a negative receiver keeps its sign: {page}"
+    );
+    let main = read(&dir, "src/main.rs");
+    assert!(
+        main.contains("const DISCOUNT: f64 = 0.333_f64;\n"),
+        "{main}"
+    );
+    assert!(
+        main.contains("    let greeting = \"Say \\\"hi\\\"\\\\\\n\";\n"),
+        "{main}"
+    );
+    assert!(
+        main.contains(
+            "const THEME: &str = r##\"{\"background\":\"#fff\",\"text\":\"a \\\"quoted\\\" grey\"}\"##;\n"
+        ),
+        "{main}"
+    );
+}
+
+#[test]
+fn value_flag_report_in_json() {
+    let dir = fixture("values", "remove_values_json");
+    let out = run(
+        &dir,
+        &[
+            "remove",
+            "greeting",
+            "--keep",
+            "quoted",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    assert_eq!(report["flag"], "greeting");
+    assert_eq!(report["keep"], "quoted");
+    assert_eq!(report["value"], "Say \"hi\"\\\n");
+    assert_eq!(report["literal"], "\"Say \\\"hi\\\"\\\\\\n\"");
+    assert_eq!(
+        report["files"],
+        serde_json::json!(["src/main.rs", "flags.toml"])
+    );
+    let changes: Vec<String> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}:{}:{} {}",
+                c["file"].as_str().unwrap(),
+                c["line"],
+                c["column"],
+                c["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "flags.toml:23:1 removed [flags.greeting]",
+            "src/main.rs:26:20 `flag_value!(\"greeting\", &ctx)` -> `\"Say \\\"hi\\\"\\\\\\n\"`",
+            "src/main.rs:27:51 `flag_value!(\"greeting\")` -> `\"Say \\\"hi\\\"\\\\\\n\"`",
+        ]
+    );
+    values_unchanged(&dir);
+
+    // An on/off flag's report has no value.
+    let out = run(
+        &dir,
+        &[
+            "remove",
+            "audit",
+            "--keep",
+            "on",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let report = json(&out.stdout);
+    assert_eq!(report["keep"], "on");
+    assert!(
+        report["value"].is_null() && report["literal"].is_null(),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_kept_value_must_be_one_of_the_flag() {
+    let dir = fixture("values", "remove_values_unknown");
+    let out = run(&dir, &["remove", "page_size", "--keep", "huge"], &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with(
+            "error: `--keep huge` for value flag `page_size`: `huge` is neither the name nor the value of one of \
+             the flag's values: small = 10, medium = 50, large = 200, unlimited = -1\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("name one of the values declared for `page_size` in flags.toml:4:8, such as `--keep small`"),
+        "{}",
+        out.stderr
+    );
+    // A literal that is no declared value, `on` for a value flag, a flag without a default.
+    for (args, start) in [
+        (
+            &["remove", "page_size", "--keep", "51"][..],
+            "error: `--keep 51` for value flag `page_size`: `51` is neither",
+        ),
+        (
+            &["remove", "compact", "--keep", "on"][..],
+            "error: `--keep on` for value flag `compact`: `on` is neither the name nor the value of one of the flag's \
+             values: yes = true, no = false\n",
+        ),
+        (
+            &["remove", "retries"][..],
+            "error: value flag `retries` declares no `default`, so say which value its code keeps: `--keep NAME`, \
+             one of once = 1, twice = 2\n",
+        ),
+        (
+            &["remove", "audit"][..],
+            "error: `audit` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its code stays) or `off` (its \
+             code goes)\n",
+        ),
+        (
+            &["remove", "audit", "--keep", "yes"][..],
+            "error: `--keep yes`: `audit` is an on/off flag, so its code keeps `on` or `off`\n",
+        ),
+    ] {
+        let out = run(&dir, args, &[]);
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(out.stderr.starts_with(start), "{args:?}:\n{}", out.stderr);
+    }
+    values_unchanged(&dir);
+
+    // A flag without a default value, with one named: nothing reads it, only the manifest changes.
+    let out = run(&dir, &["remove", "retries", "--keep", "twice"], &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("no code referenced `retries`: only the manifest changes"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn value_flag_uses_that_cannot_be_inlined_are_refused() {
+    let dir = fixture("values", "remove_values_refused");
+    std::fs::write(
+        dir.join("src/admin.rs"),
+        "fn admin() {\n    flag_runtime::set_value(\"page_size\", \"large\").unwrap();\n    \
+         let on = flag_runtime::flag!(\"page_size\");\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["remove", "page_size"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "error: src/admin.rs:2:5: `flag_runtime::set_value(\"page_size\", \"large\")` names `page_size` at run time, \
+         and `page_size` will not exist any more: rewrite this code by hand for `page_size` always `medium` \
+         (50_i64) (delete a `set_value` of it, use the value for a `value_of`), then rerun\n\
+         error: src/admin.rs:3:14: `flag_runtime::flag!(\"page_size\")` reads `page_size` as on or off, but \
+         `page_size` is an integer value flag (the compiler rejects this too): read it with \
+         `flag_value!(\"page_size\")`, or delete this use, then rerun\n\
+         error: `page_size` was not removed: nothing was changed; fix what is listed above, then rerun\n"
+    );
+    values_unchanged(&dir);
+}
+
+/// The fixture's program prints the same before and after its value flags are retired: by default, and with
+/// the values `CHOSEN` (set through FEATURE_FLAGS before, kept by `--keep` after).
+#[test]
+fn the_program_prints_the_same_once_its_value_flags_are_retired() {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-flags-fixture-target");
+    let cargo_run = |dir: &Path, feature_flags: Option<&str>| {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"),
+            dir.join("Cargo.lock"),
+        )
+        .expect("the workspace has a Cargo.lock");
+        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command
+            .args(["run", "--quiet", "--offline"])
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", &target);
+        for name in FLAG_VARIABLES {
+            command.env_remove(name);
+        }
+        if let Some(value) = feature_flags {
+            command.env("FEATURE_FLAGS", value);
+        }
+        let output = command.output().expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo run failed in {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let chosen: Vec<String> = CHOSEN
+        .iter()
+        .map(|(flag, value)| format!("{flag}={value}"))
+        .collect();
+    let chosen = chosen.join(",");
+
+    let original = fixture("values", "run_values_original");
+    let by_default = cargo_run(&original, None);
+    let with_chosen = cargo_run(&original, Some(&chosen));
+    assert_ne!(by_default, with_chosen, "the chosen values must show");
+    assert!(
+        with_chosen.contains("rows: -1 (at least 1)\n"),
+        "{with_chosen}"
+    );
+
+    let retired = fixture("values", "run_values_default");
+    for (flag, _) in CHOSEN {
+        assert_eq!(run(&retired, &["remove", flag], &[]).code, 0, "{flag}");
+    }
+    assert_eq!(cargo_run(&retired, None), by_default);
+
+    let retired = fixture("values", "run_values_chosen");
+    for (flag, keep) in CHOSEN {
+        assert_eq!(
+            run(&retired, &["remove", flag, "--keep", keep], &[]).code,
+            0,
+            "{flag}"
+        );
+    }
+    assert_eq!(cargo_run(&retired, None), with_chosen);
+}

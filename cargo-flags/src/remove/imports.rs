@@ -1,5 +1,5 @@
-//! After a removal, a file may no longer use `flag!`, `variant!`, `#[feature_flag]` or a fn of the string
-//! API at all, and its `use flag_runtime::{feature_flag, flag, override_local};` would then draw an
+//! After a removal, a file may no longer use `flag!`, `variant!`, `flag_value!`, `#[feature_flag]` or a fn
+//! of the string API at all, and its `use flag_runtime::{feature_flag, flag, override_local};` would then draw an
 //! unused-import warning. This drops the names that are no longer used from `use flag_runtime::...`
 //! declarations, and the declaration when nothing is left. Other shapes (renames, globs, a renamed
 //! dependency) are left to the compiler's warning.
@@ -15,7 +15,7 @@ use crate::syntax::names::STRING_API;
 use crate::text::{self, Edit};
 
 /// The macros whose imports may be left unused.
-const MACROS: [&str; 2] = ["flag", "variant"];
+const MACROS: [&str; 3] = ["flag", "variant", "flag_value"];
 
 /// `text` without the `flag`/`feature_flag` imports it no longer uses, and what was removed (at byte
 /// offsets of `text`); `None` when nothing changes.
@@ -190,6 +190,12 @@ mod tests {
 
         let all_used = "use flag_runtime::{feature_flag, flag};\n#[feature_flag(\"a\")]\nfn f() -> bool { flag!(\"b\") }\n";
         assert!(clean(all_used).is_none());
+
+        let values = "use flag_runtime::{flag_value, Context};\nfn f() -> i64 { 50_i64 }\n";
+        assert_eq!(
+            clean(values).unwrap().0,
+            "use flag_runtime::Context;\nfn f() -> i64 { 50_i64 }\n"
+        );
 
         let others = "use flag_runtime::{flag, Context};\nfn f() {}\n";
         assert_eq!(

@@ -5,7 +5,9 @@
 use std::ops::Range;
 
 use flag_manifest::Manifest;
+use toml_edit::Item;
 
+use super::kept::Kept;
 use crate::text::{self, Edit};
 use crate::toml_spans::TomlSpans;
 
@@ -21,9 +23,13 @@ pub struct ManifestRewrite {
     pub refusals: Vec<(usize, String)>,
 }
 
-/// Retires `name` from `manifest`, its code kept `on` or off.
-pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
+/// Retires `name` from `manifest`, its code keeping what `kept` says.
+pub fn rewrite(manifest: &Manifest, name: &str, kept: &Kept) -> ManifestRewrite {
     let source = manifest.source.as_str();
+    let on = kept.state().unwrap_or(true);
+    let is_value_flag = manifest
+        .flag(name)
+        .is_some_and(|flag| flag.values.is_some());
     let mut out = ManifestRewrite {
         text: source.to_owned(),
         changes: Vec::new(),
@@ -38,10 +44,11 @@ pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
     };
     let mut edits = Vec::new();
 
+    // A value flag's variants only choose among its values, which the code no longer reads.
     let has_variants = manifest
         .flag(name)
         .is_some_and(|flag| !flag.targeting.variant_names().is_empty());
-    if has_variants || spans.item(&["flags", name, "variants"]).is_some() {
+    if !is_value_flag && (has_variants || spans.item(&["flags", name, "variants"]).is_some()) {
         out.refusals.push((
             manifest.flag(name).map_or(0, |flag| flag.span.start),
             format!(
@@ -52,37 +59,37 @@ pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
         ));
     }
 
-    if let Some(values) = manifest.flag(name).and_then(|flag| flag.values.as_ref()) {
-        out.refusals.push((
-            manifest.flag(name).map_or(0, |flag| flag.span.start),
-            format!(
-                "`{name}` is a value flag ({} values: {}): retiring one, inlining the value kept into each \
-                 `flag_value!(\"{name}\")`, is not something cargo flags does yet. Replace each \
-                 `flag_value!(\"{name}\")` with the value you keep, delete [flags.{name}], then rerun \
-                 `cargo flags check`",
-                values.value_type,
-                values.listing()
-            ),
-        ));
-    }
-
-    // The flag's own table, with the comment lines directly above its header.
+    // The flag's own table, and the tables under it (`[[flags.NAME.rules]]`, `[flags.NAME.values.big]`),
+    // each with the comment lines directly above its header.
     match spans.header_table(&["flags", name]).and_then(|table| table.span()) {
         Some(header) => {
-            let start = text::attached_toml_comments_start(source, header.start);
-            let start = text::line_start(source, start);
-            let next = spans.headers().into_iter().find(|span| span.start > header.end);
-            let range = match next {
-                Some(next) => start..text::line_start(source, text::attached_toml_comments_start(source, next.start)),
-                None => {
-                    // The last table: also drop the blank lines that separated it from the one before.
-                    let trimmed = source[..start].trim_end_matches(['\n', ' ', '\t', '\r']).len();
-                    let keep = source[trimmed..start].find('\n').map_or(start, |i| trimmed + i + 1);
-                    keep..source.len()
+            let mut own = vec![header.clone()];
+            if let Some(table) = spans.item(&["flags", name]).and_then(Item::as_table) {
+                sub_headers(table, &mut own);
+            }
+            own.sort_by_key(|span| span.start);
+            own.dedup();
+            let all = spans.headers();
+            let mut ranges: Vec<Range<usize>> = Vec::new();
+            for span in &own {
+                let start = text::line_start(source, text::attached_toml_comments_start(source, span.start));
+                let end = all.iter().find(|next| next.start > span.end).map_or(source.len(), |next| {
+                    text::line_start(source, text::attached_toml_comments_start(source, next.start))
+                });
+                match ranges.last_mut() {
+                    Some(last) if last.end == start => last.end = end,
+                    _ => ranges.push(start..end),
                 }
-            };
+            }
+            for range in &mut ranges {
+                if range.end == source.len() {
+                    // The last table: also drop the blank lines that separated it from the one before.
+                    let trimmed = source[..range.start].trim_end_matches(['\n', ' ', '\t', '\r']).len();
+                    range.start = source[trimmed..range.start].find('\n').map_or(range.start, |i| trimmed + i + 1);
+                }
+            }
             out.changes.push((header.start, format!("removed [flags.{name}]")));
-            edits.push(Edit::new(range, ""));
+            edits.extend(ranges.into_iter().map(|range| Edit::new(range, "")));
         }
         None => out.refusals.push((
             manifest.flag(name).map_or(0, |flag| flag.span.start),
@@ -93,12 +100,28 @@ pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
         )),
     }
 
-    // Its entries in profiles: whole `name = true` lines.
+    // Its entries in profiles: whole `name = true` (or, for a value flag, `name = "large"`) lines.
     for profile in &manifest.profiles {
-        let Some(index) = profile.states.iter().position(|(flag, _)| flag == name) else {
+        let key = match profile.states.iter().position(|(flag, _)| flag == name) {
+            Some(index) => profile.state_spans.get(index).cloned(),
+            None if profile.values.iter().any(|(flag, _)| flag == name) => spans
+                .item(&["profiles", &profile.name])
+                .and_then(|table| table.as_table_like())
+                .and_then(|table| table.get_key_value(name))
+                .and_then(|(key, _)| key.span()),
+            None => continue,
+        };
+        let Some(key) = key else {
+            out.refusals.push((
+                profile.span.start,
+                format!(
+                    "profile `{}` sets `{name}` in a form cargo flags does not edit: delete that entry by hand, \
+                     then rerun",
+                    profile.name
+                ),
+            ));
             continue;
         };
-        let key = profile.state_spans[index].clone();
         let value = spans.value_span(&["profiles", &profile.name, name]);
         match value.and_then(|value| whole_line(source, key.start..value.end)) {
             Some(range) => {
@@ -208,6 +231,30 @@ pub fn rewrite(manifest: &Manifest, name: &str, on: bool) -> ManifestRewrite {
     out
 }
 
+/// The headers of the tables under `table` (`[[flags.x.rules]]`, `[flags.x.values.big]`), at any depth.
+fn sub_headers(table: &toml_edit::Table, out: &mut Vec<Range<usize>>) {
+    for (_, item) in table.iter() {
+        match item {
+            Item::Table(table) => {
+                if !table.is_implicit()
+                    && !table.is_dotted()
+                    && let Some(span) = table.span()
+                {
+                    out.push(span);
+                }
+                sub_headers(table, out);
+            }
+            Item::ArrayOfTables(array) => {
+                for table in array.iter() {
+                    out.extend(table.span());
+                    sub_headers(table, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The whole lines holding `range`, when nothing but blanks and a comment shares them.
 fn whole_line(source: &str, range: Range<usize>) -> Option<Range<usize>> {
     let end = text::line_end(source, range.end);
@@ -246,7 +293,7 @@ a = true
     #[test]
     fn removes_the_table_profiles_and_requires() {
         let manifest = Manifest::parse(MANIFEST).unwrap();
-        let out = rewrite(&manifest, "x", true);
+        let out = rewrite(&manifest, "x", &Kept::State(true));
         assert!(out.refusals.is_empty(), "{:?}", out.refusals);
         assert_eq!(
             out.text,
@@ -273,9 +320,12 @@ a = true
     #[test]
     fn removes_the_last_table_and_refuses_inline_shapes() {
         let manifest = Manifest::parse("[flags.a]\n\n[flags.z]\ndefault = true\n").unwrap();
-        assert_eq!(rewrite(&manifest, "z", true).text, "[flags.a]\n");
+        assert_eq!(
+            rewrite(&manifest, "z", &Kept::State(true)).text,
+            "[flags.a]\n"
+        );
         let inline = Manifest::parse("[flags]\nz = { default = true }\n").unwrap();
-        let out = rewrite(&inline, "z", true);
+        let out = rewrite(&inline, "z", &Kept::State(true));
         assert!(
             out.refusals[0]
                 .1
@@ -284,7 +334,7 @@ a = true
         let shared =
             Manifest::parse("[flags.z]\n[flags.y]\n[profiles]\np = { z = true, y = true }\n")
                 .unwrap();
-        let out = rewrite(&shared, "z", true);
+        let out = rewrite(&shared, "z", &Kept::State(true));
         assert!(
             out.refusals[0].1.contains("shares with other entries"),
             "{:?}",
@@ -293,19 +343,64 @@ a = true
     }
 
     #[test]
-    fn refuses_a_value_flag() {
-        let manifest = Manifest::parse(
-            "[flags.page_size]\ntype = \"integer\"\nvalues = { small = 10 }\ndefault = \"small\"\n",
-        )
-        .unwrap();
-        let out = rewrite(&manifest, "page_size", true);
-        assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
-        assert!(
-            out.refusals[0]
-                .1
-                .starts_with("`page_size` is a value flag (integer values: small = 10)"),
-            "{:?}",
-            out.refusals
+    fn removes_a_value_flag_with_its_rules_variants_and_values() {
+        let text = r#"[flags.a]
+
+# Rows per page.
+[flags.page_size]
+mode = "dynamic"
+type = "integer"
+values = { small = 10, large = 200 }
+default = "small"
+
+# Pro customers see more.
+[[flags.page_size.rules]]
+constraints = [{ context = "plan", operator = "in", values = ["pro"] }]
+value = "large"
+
+[[flags.page_size.variants]]
+name = "small"
+weight = 50
+
+[[flags.page_size.variants]]
+name = "large"
+weight = 50
+
+[flags.b]
+
+[flags.theme]
+type = "object"
+default = "dark"
+
+[flags.theme.values.dark]
+background = "black"
+
+[profiles.beta]
+page_size = "large"   # try it
+b = true
+"#;
+        let manifest = Manifest::parse(text).unwrap();
+        let kept = Kept::State(true);
+        let out = rewrite(&manifest, "page_size", &kept);
+        assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+        assert_eq!(
+            out.text,
+            "[flags.a]\n\n[flags.b]\n\n[flags.theme]\ntype = \"object\"\ndefault = \"dark\"\n\n\
+             [flags.theme.values.dark]\nbackground = \"black\"\n\n[profiles.beta]\nb = true\n"
         );
+        assert_eq!(out.changes.len(), 2, "{:?}", out.changes);
+        let out = rewrite(&Manifest::parse(&out.text).unwrap(), "theme", &kept);
+        assert_eq!(
+            out.text,
+            "[flags.a]\n\n[flags.b]\n\n[profiles.beta]\nb = true\n"
+        );
+        assert!(Manifest::parse(&out.text).is_ok());
+
+        // An on/off flag's rules go with it too, even written after another flag's table.
+        let text = "[flags.x]\nmode = \"dynamic\"\n\n[flags.b]\n\n# Beta testers.\n[[flags.x.rules]]\n\
+                    constraints = [{ context = \"plan\", operator = \"in\", values = [\"beta\"] }]\n";
+        let out = rewrite(&Manifest::parse(text).unwrap(), "x", &kept);
+        assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+        assert_eq!(out.text, "[flags.b]\n");
     }
 }

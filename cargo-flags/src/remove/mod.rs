@@ -1,21 +1,25 @@
-//! `cargo flags remove NAME --keep on|off [--dry-run]`: retire a flag from the code and the manifest.
+//! `cargo flags remove NAME [--keep on|off|VALUE] [--dry-run]`: retire a flag from the code and the manifest.
 //!
-//! Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
+//! What the code keeps comes first ([`kept`]): `on` or `off` for an on/off flag; for a value flag, one of its
+//! values (its `default` one unless `--keep` names another), which replaces each `flag_value!` of it as a
+//! Rust literal. Every `.rs` file of the workspace is parsed and rewritten ([`code`]), `flags.toml` is edited
 //! ([`manifest`]), imports from the runtime left unused are dropped ([`imports`]). Everything is computed
 //! first; if anything is refused (a file that does not parse, a flag other flags require with `--keep off`,
-//! a flag with variants or a `variant!` of it, a value flag (inlining its value is not done yet), a
-//! string-API call that cannot be deleted safely, a shape that cannot be rewritten safely) nothing is
-//! written. The edited files must parse
-//! again and the edited manifest must validate before anything is written. `--dry-run` prints a unified
-//! diff instead of writing.
+//! an on/off flag with variants or a `variant!` of it, a string-API call that cannot be deleted safely, a
+//! shape that cannot be rewritten safely) nothing is written. The edited files must parse again, name the
+//! flag nowhere (no `flag!`, `#[feature_flag]` or `flag_value!` of it left), and the edited manifest must
+//! validate before anything is written. `--dry-run` prints a unified diff instead of writing; what to look
+//! at afterwards is in [`notes`].
 
 pub mod code;
 pub mod imports;
+pub mod kept;
 pub mod manifest;
+pub mod notes;
 
 use std::path::PathBuf;
 
-use flag_manifest::{Manifest, Mode};
+use flag_manifest::{Manifest, Mode, Value};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -26,14 +30,19 @@ use crate::syntax;
 use crate::syntax::names::RuntimeCrates;
 use crate::text::line_column;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session};
+use kept::Kept;
 
 /// The JSON document of `remove`.
 #[derive(Debug, Serialize)]
 pub struct RemoveReport {
     /// The flag retired.
     pub flag: String,
-    /// `on` or `off`: the state its code keeps.
-    pub keep: &'static str,
+    /// `on` or `off`: the state its code keeps; for a value flag, the name of the value it keeps.
+    pub keep: String,
+    /// For a value flag, the value its code keeps (a JSON object as its text).
+    pub value: Option<Value>,
+    /// For a value flag, the Rust literal that replaced each `flag_value!` of it.
+    pub literal: Option<String>,
     /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
     /// Whether the removal was done (or, in a dry run, would be): false when something was refused.
@@ -72,22 +81,30 @@ struct FileState {
     crates: RuntimeCrates,
 }
 
-/// Runs `remove`.
-pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Outcome, CliError> {
+/// Runs `remove`; `keep` is `--keep` as given (see [`kept::choose`]).
+pub fn run(
+    session: &Session,
+    name: &str,
+    keep: Option<&str>,
+    dry_run: bool,
+) -> Result<Outcome, CliError> {
     let manifest = match session.parsed_manifest() {
         Ok(manifest) => manifest,
         Err(outcome) => return Ok(outcome),
     };
-    if manifest.flag(name).is_none() {
+    let Some(flag) = manifest.flag(name) else {
         return Err(unknown_flag(&manifest, name, &session.manifest.display));
-    }
-    let dynamic = manifest
-        .flag(name)
-        .is_some_and(|flag| flag.mode == Mode::Dynamic);
+    };
+    let kept = kept::choose(flag, keep, &manifest.source, &session.manifest.display)?;
+    // The state `requires` and profiles see: an on/off flag's, a boolean value flag's value, else on.
+    let on = kept.state().unwrap_or(true);
+    let dynamic = flag.mode == Mode::Dynamic;
     let manifest_display = session.manifest.display.clone();
     let mut report = RemoveReport {
         flag: name.to_owned(),
-        keep: if on { "on" } else { "off" },
+        keep: kept.label(),
+        value: kept.value().map(|kept| kept.value.clone()),
+        literal: kept.value().map(|kept| kept.literal.clone()),
         dry_run,
         ok: true,
         changes: Vec::new(),
@@ -134,6 +151,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
     // The code: every file, so that a file that does not parse cannot hide a reference.
     let mut files = Vec::new();
     let mut dropped_fallbacks = Vec::new();
+    let mut dropped_contexts = Vec::new();
     let mut packages = PackageCrates::new(&session.workspace);
     for path in &session.files {
         let display = session.workspace.display(path);
@@ -142,7 +160,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
             CliError::new(format!("cannot read {display}: {error}"))
                 .help("check the file's permissions, or leave it out with --exclude")
         })?;
-        let rewritten = code::rewrite_with(&old, name, on, dynamic, &crates);
+        let rewritten = code::rewrite_kept(&old, name, &kept, dynamic, &crates);
         syntax::forget_spans();
         match rewritten {
             Ok(rewrite) => {
@@ -153,6 +171,10 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
                     report.refused.push(at(&display, &old, offset, message));
                 }
                 dropped_fallbacks.extend(rewrite.dropped_fallbacks);
+                for offset in rewrite.dropped_contexts {
+                    let (line, _) = line_column(&old, offset);
+                    dropped_contexts.push(format!("{display}:{line}"));
+                }
                 files.push(FileState {
                     path: path.clone(),
                     display,
@@ -175,7 +197,7 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
     }
 
     // The manifest.
-    let edited = manifest::rewrite(&manifest, name, on);
+    let edited = manifest::rewrite(&manifest, name, &kept);
     for (offset, message) in edited.changes {
         report
             .changes
@@ -194,12 +216,20 @@ pub fn run(session: &Session, name: &str, on: bool, dry_run: bool) -> Result<Out
             &edited.text,
             &manifest_display,
             name,
-            on,
+            &kept,
         );
     }
     report.ok = report.refused.is_empty();
     if report.ok {
-        notes(&mut report, &files, &manifest, name, on, &dropped_fallbacks);
+        let texts: Vec<(&str, &str)> = files
+            .iter()
+            .map(|file| (file.display.as_str(), file.new.as_str()))
+            .collect();
+        let dropped = notes::Dropped {
+            fallbacks: &dropped_fallbacks,
+            contexts: &dropped_contexts,
+        };
+        notes::notes(&mut report, &texts, &manifest, name, &kept, &dropped);
     }
 
     let mut changed: Vec<&FileState> = files
@@ -256,7 +286,7 @@ fn finish(
     manifest_text: &str,
     manifest_display: &str,
     name: &str,
-    on: bool,
+    kept: &Kept,
 ) {
     for file in files.iter_mut().filter(|file| file.old != file.new) {
         if let Some((cleaned, changes)) = imports::clean(&file.new) {
@@ -290,6 +320,22 @@ fn finish(
     for file in files.iter() {
         let mut scan = crate::scan::Scan::default();
         crate::scan::scan_text_with(&file.display, &file.new, &file.crates, &mut scan);
+        syntax::forget_spans();
+        // `flag_value!` calls, which the scan does not count.
+        for offset in code::value_calls_left(&file.new, name, &file.crates).unwrap_or_default() {
+            let (line, column) = line_column(&file.new, offset);
+            report.refused.push(Change {
+                file: file.display.clone(),
+                line,
+                column,
+                message: format!(
+                    "a `flag_value!` of `{name}` would still be there after the rewrite (the position is in the \
+                     rewritten file): cargo flags cannot rewrite this shape; replace it with `{}` by hand, then \
+                     rerun",
+                    kept.value().map_or("the value you keep", |value| value.literal.as_str())
+                ),
+            });
+        }
         syntax::forget_spans();
         for reference in scan.references_to(name) {
             report.refused.push(Change {
@@ -330,7 +376,7 @@ fn finish(
                          edited manifest): it names `{name}` in a form cargo flags does not edit. Remove that \
                          mention by hand (keeping the code {}), then rerun",
                         diagnostic.message,
-                        if on { "on" } else { "off" }
+                        kept.label()
                     ),
                 });
             }
@@ -339,140 +385,6 @@ fn finish(
     report
         .changes
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-}
-
-/// What to look at once the removal is done.
-fn notes(
-    report: &mut RemoveReport,
-    files: &[FileState],
-    manifest: &Manifest,
-    name: &str,
-    on: bool,
-    dropped_fallbacks: &[(String, String)],
-) {
-    let Some(flag) = manifest.flag(name) else {
-        return;
-    };
-    if report
-        .changes
-        .iter()
-        .all(|change| !change.file.ends_with(".rs"))
-    {
-        report.notes.push(format!(
-            "no code referenced `{name}`: only the manifest changes"
-        ));
-    }
-    // Fallbacks no other code calls.
-    let mut seen = std::collections::BTreeSet::new();
-    for (path, fn_name) in dropped_fallbacks {
-        if !seen.insert(fn_name.clone()) {
-            continue;
-        }
-        let mut uses = 0;
-        let mut definition = None;
-        for file in files {
-            let Ok(tokens) = file.new.parse::<proc_macro2::TokenStream>() else {
-                continue;
-            };
-            count_ident(tokens, fn_name, &mut uses, &mut definition, &file.display);
-        }
-        syntax::forget_spans();
-        if uses == 0 {
-            let place = definition
-                .map(|(file, line)| format!(" ({file}:{line})"))
-                .unwrap_or_default();
-            report.notes.push(format!(
-                "fallback `{path}`{place} is no longer called: delete it if nothing else needs it"
-            ));
-        }
-    }
-    // The name left as a string literal: the runtime API, tests.
-    for file in files {
-        let Ok(tokens) = file.new.parse::<proc_macro2::TokenStream>() else {
-            continue;
-        };
-        let mut lines = Vec::new();
-        string_mentions(tokens, &format!("{name:?}"), &mut lines);
-        syntax::forget_spans();
-        if !lines.is_empty() {
-            lines.sort_unstable();
-            lines.dedup();
-            let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
-            report.notes.push(format!(
-                "{} still has the string \"{name}\" ({} {}): not a reference cargo flags recognises, so it was \
-                 left alone (a name passed to the string API through a variable, an expected error?); `{name}` \
-                 is no longer a flag, so update it",
-                file.display,
-                if lines.len() == 1 { "line" } else { "lines" },
-                lines.join(", ")
-            ));
-        }
-    }
-    if on && !flag.requires().is_empty() {
-        report.notes.push(format!(
-            "`{name}` required {}: its code is now always compiled in, so keep {} on (nothing checks it any more)",
-            flag.requires().iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
-            if flag.requires().len() == 1 { "it" } else { "them" }
-        ));
-    }
-    for profile in &manifest.profiles {
-        if let Some(state) = profile.state(name)
-            && state != on
-        {
-            report.notes.push(format!(
-                "profile `{}` turned `{name}` {}; it is now {} there too",
-                profile.name,
-                output::state(state),
-                output::state(on)
-            ));
-        }
-    }
-    if flag.mode == Mode::Dynamic {
-        report.notes.push(format!(
-            "`{name}` was dynamic: run-time settings of it outside the code (flags files, FEATURE_FLAGS at run \
-             time, names computed at run time) now name an unknown flag; remove them"
-        ));
-    }
-}
-
-fn count_ident(
-    tokens: proc_macro2::TokenStream,
-    name: &str,
-    uses: &mut usize,
-    definition: &mut Option<(String, usize)>,
-    file: &str,
-) {
-    let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-    for (i, token) in tokens.iter().enumerate() {
-        match token {
-            proc_macro2::TokenTree::Group(group) => {
-                count_ident(group.stream(), name, uses, definition, file)
-            }
-            proc_macro2::TokenTree::Ident(ident) if ident == name => {
-                let defined = i >= 1
-                    && matches!(&tokens[i - 1], proc_macro2::TokenTree::Ident(kw) if kw == "fn");
-                if defined {
-                    definition.get_or_insert_with(|| (file.to_owned(), ident.span().start().line));
-                } else {
-                    *uses += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The lines of the string literals of `tokens` equal to `quoted`.
-fn string_mentions(tokens: proc_macro2::TokenStream, quoted: &str, lines: &mut Vec<usize>) {
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Group(group) => string_mentions(group.stream(), quoted, lines),
-            proc_macro2::TokenTree::Literal(literal) if literal.to_string() == quoted => {
-                lines.push(literal.span().start().line);
-            }
-            _ => {}
-        }
-    }
 }
 
 fn unified_diff(display: &str, old: &str, new: &str) -> String {
@@ -507,15 +419,23 @@ fn refusal_text(report: &RemoveReport) -> String {
 }
 
 fn summary(report: &RemoveReport) -> String {
+    let kept = match &report.literal {
+        Some(literal) => format!("its value `{}` (`{literal}`) in the code", report.keep),
+        None => format!("its code {}", report.keep),
+    };
     let mut out = format!(
-        "{} flag `{}`, keeping its code {}:\n",
+        "{} {}flag `{}`, keeping {kept}:\n",
         if report.dry_run {
             "Would retire"
         } else {
             "Retired"
         },
+        if report.literal.is_some() {
+            "value "
+        } else {
+            ""
+        },
         report.flag,
-        report.keep
     );
     for change in &report.changes {
         out.push_str(&format!(

@@ -20,6 +20,10 @@ impl Rewriter<'_> {
 
     /// Whether `expr` is `is_enabled("the flag")` followed by `.unwrap()`, `.expect(..)` or `?`: a `bool`.
     pub(super) fn is_enabled_call(&self, expr: &Expr) -> bool {
+        if self.value.is_some() {
+            // A value flag's string-API calls are all refused.
+            return false;
+        }
         let inner = match expr {
             Expr::Try(try_expr) => &*try_expr.expr,
             Expr::MethodCall(call) if is_unwrap(call) => &*call.receiver,
@@ -31,6 +35,18 @@ impl Rewriter<'_> {
 
     pub(super) fn refuse_variant(&mut self, range: Range<usize>) {
         let quoted = self.quoted(range.clone());
+        if self.value.is_some() {
+            self.refuse(
+                range.start,
+                format!(
+                    "{quoted} reads `{0}` as a flag with variants, but `{0}` is a value flag, whose variants choose \
+                     among its values (the compiler rejects this call too): read it with `flag_value!(\"{0}\")`, \
+                     or delete this use, then rerun",
+                    self.name
+                ),
+            );
+            return;
+        }
         self.refuse(
             range.start,
             format!(
@@ -58,6 +74,17 @@ impl Rewriter<'_> {
         let quoted = self.quoted(range.clone());
         let state = crate::output::state(self.on);
         let name = self.name;
+        if let Some(kept) = self.value {
+            self.refuse(
+                range.start,
+                format!(
+                    "{quoted} names `{name}` through the string API:{more} `{name}` is a value flag, and it will not \
+                     exist any more: rewrite this code by hand for `{name}` always `{}` ({}), then rerun",
+                    kept.name, kept.literal
+                ),
+            );
+            return;
+        }
         let advice = match function {
             "is_enabled" => format!(
                 "`{name}` will always be {state}: replace the call by hand (with `{}` where its result is \
@@ -110,6 +137,10 @@ impl Rewriter<'_> {
             return None;
         }
         let call_range = self.range(call);
+        if self.value.is_some() {
+            self.refuse_call(call_range, found.function, "");
+            return Some(());
+        }
         let quoted = self.quoted(range.clone());
         let name = self.name;
         let state = crate::output::state(self.on);

@@ -18,6 +18,9 @@ use crate::text;
 impl Rewriter<'_> {
     /// Folds a boolean expression where the flag may appear: `flag!`, `!`, `&&`, `||`, parentheses.
     pub(super) fn fold(&mut self, expr: &Expr) -> Fold {
+        if let Some(on) = self.boolean_value(expr) {
+            return Fold::Const(on);
+        }
         match expr {
             Expr::Macro(call) if self.is_flag_macro(&call.mac) => {
                 let range = self.range(expr);
@@ -112,7 +115,7 @@ impl Rewriter<'_> {
 
     pub(super) fn fold_flag_expr(&mut self, parsed: SynExpr, range: Range<usize>) -> Fold {
         let expr_range = crate::expr::range(&parsed, self.index);
-        match crate::expr::simplify(&parsed, self.name, self.on, self.text, self.index) {
+        match self.simplify(&parsed, range.clone()) {
             crate::expr::Simplified::Same => Fold::Same,
             crate::expr::Simplified::Const(value) => {
                 let quoted = self.quoted(range.clone());
@@ -170,7 +173,7 @@ impl Rewriter<'_> {
                 };
                 let expr_range = crate::expr::range(&args.expr, self.index);
                 let quoted = self.quoted(hit.range.clone());
-                match crate::expr::simplify(&args.expr, self.name, self.on, self.text, self.index) {
+                match self.simplify(&args.expr, hit.range.clone()) {
                     crate::expr::Simplified::Same => {}
                     crate::expr::Simplified::Const(true) => {
                         let range = text::deletion_range(self.text, hit.range.clone());

@@ -45,7 +45,7 @@ impl Rewriter<'_> {
                 }
             };
             let expr_range = crate::expr::range(&args.expr, self.index);
-            match crate::expr::simplify(&args.expr, self.name, self.on, self.text, self.index) {
+            match self.simplify(&args.expr, attr_range.clone()) {
                 crate::expr::Simplified::Same => {}
                 crate::expr::Simplified::Const(true) => {
                     let quoted = self.quoted(attr_range.clone());

@@ -12,6 +12,9 @@
 //! - In the tokens of macro calls that do not parse as code, `flag!` calls and attributes are found token
 //!   by token; an item to delete there is refused, since its extent is unknown.
 //! - `variant!("name", ..)` is refused: which variant's code to keep is a choice for people.
+//! - For a value flag, each `flag_value!("name")` and `flag_value!("name", &ctx)` becomes the kept value as a
+//!   Rust literal (in `values`); `flag!` and `#[feature_flag]` of it fold as above when it is boolean, and are
+//!   refused otherwise (the compiler refuses them too), as is every run-time call that names it.
 //! - Calls of the string API with the flag's name (see [`crate::scan`] for which calls count): a statement
 //!   that only sets, resets or overrides the flag to the state it keeps is deleted, with the `//` comments
 //!   directly above it. That is `RUNTIME::set("x", true)`, `override_local("x", true)` or
@@ -27,8 +30,8 @@
 //! edits found inside it, which it then consumes.
 //!
 //! One file per kind of code rewritten: `items` (gated items), `conditions` (statements and `if`), `exprs`
-//! (`flag!` in expressions and in opaque macro tokens) and `api` (string-API calls and `variant!`); this one
-//! walks the file and dispatches.
+//! (`flag!` in expressions and in opaque macro tokens), `api` (string-API calls and `variant!`) and `values`
+//! (`flag_value!`); this one walks the file and dispatches.
 
 mod api;
 mod conditions;
@@ -36,13 +39,18 @@ mod exprs;
 mod items;
 #[cfg(test)]
 mod tests;
+mod values;
 
+pub use values::value_calls_left;
+
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use quote::ToTokens;
 use syn::visit::{self, Visit};
 use syn::{Attribute, BinOp, Block, Expr, ForeignItem, ImplItem, Item, Macro, TraitItem, UnOp};
 
+use super::kept::{Kept, KeptValue};
 use crate::scan;
 use crate::syntax::names::{FileNames, MacroKind, RuntimeCrates};
 use crate::syntax::{self, MacroBody, ParseFailure};
@@ -59,6 +67,9 @@ pub struct FileRewrite {
     pub refusals: Vec<(usize, String)>,
     /// The `fallback = path` arguments dropped: the path as written, and the name of the fn it ends with.
     pub dropped_fallbacks: Vec<(String, String)>,
+    /// The contexts of the `flag_value!(.., ctx)` calls replaced (at byte offsets of the old text): the
+    /// value no longer depends on them.
+    pub dropped_contexts: Vec<usize>,
 }
 
 /// Rewrites `text` (a `.rs` file) for flag `name` fixed `on` or off, in a package where the runtime is
@@ -81,14 +92,30 @@ pub fn rewrite_with(
     dynamic: bool,
     crates: &RuntimeCrates,
 ) -> Result<FileRewrite, ParseFailure> {
+    rewrite_kept(text, name, &Kept::State(on), dynamic, crates)
+}
+
+/// [`rewrite_with`] for what `kept` keeps: an on/off flag's state, or a value flag's value, which replaces
+/// each `flag_value!` of it as a Rust literal.
+pub fn rewrite_kept(
+    text: &str,
+    name: &str,
+    kept: &Kept,
+    dynamic: bool,
+    crates: &RuntimeCrates,
+) -> Result<FileRewrite, ParseFailure> {
     let parsed = syntax::parse_file(text)?;
     let names = FileNames::of(&parsed.ast, crates);
     let mut rewriter = Rewriter {
         text,
         index: &parsed.index,
         names: &names,
+        value_macros: values::value_macro_names(&parsed.ast, &names),
         name,
-        on,
+        on: kept.state().unwrap_or(true),
+        reads_state: kept.state().is_some(),
+        value: kept.value(),
+        operands: BTreeSet::new(),
         dynamic,
         edits: Vec::new(),
         out: FileRewrite::default(),
@@ -159,8 +186,18 @@ struct Rewriter<'a> {
     text: &'a str,
     index: &'a LineIndex,
     names: &'a FileNames,
+    /// The names `flag_value!` goes by in this file.
+    value_macros: BTreeSet<String>,
     name: &'a str,
+    /// The state `flag!` and `#[feature_flag]` of the flag fold to (`true` for a value flag that is not
+    /// boolean, whose `flag!` uses are refused).
     on: bool,
+    /// Whether `flag!` and `#[feature_flag]` may read the flag: an on/off flag, or a boolean value flag.
+    reads_state: bool,
+    /// The value kept, for a value flag.
+    value: Option<&'a KeptValue>,
+    /// Where a `flag_value!` of the flag stands as an operand that a negative literal must not lose.
+    operands: BTreeSet<usize>,
     dynamic: bool,
     edits: Vec<Edit>,
     out: FileRewrite,
@@ -299,6 +336,7 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        self.note_operand(expr);
         match expr {
             Expr::If(expr_if) => match self.rewrite_if(expr_if, &Pos::Expr) {
                 IfOutcome::Unchanged => {}
@@ -322,6 +360,7 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
                     let range = self.range(call);
                     self.refuse_call(range, found.function, "");
                 }
+                self.value_api_call(call);
                 visit::visit_expr(self, expr);
             }
             Expr::Paren(_) => self.fold_edit(expr),
@@ -334,6 +373,11 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
+        if self.is_value_macro(mac) {
+            let range = self.range(mac);
+            self.inline_value(mac, range);
+            return;
+        }
         if self.names.macro_kind(&mac.path) == Some(MacroKind::Variant) {
             let range = self.range(mac);
             let names_it = match syntax::variant_call(mac.tokens.clone()) {
@@ -357,7 +401,10 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
         match syntax::macro_body(mac) {
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|expr| self.visit_expr(expr)),
             MacroBody::Stmts(stmts) => self.visit_stmts(&stmts),
-            MacroBody::Opaque(tokens) => self.token_hits(tokens),
+            MacroBody::Opaque(tokens) => {
+                self.value_token_hits(tokens.clone());
+                self.token_hits(tokens);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The rewrites of one file, one test per kind of use, with the refusals.
 
 use super::*;
+use crate::remove::kept::{Kept, KeptValue};
 
 fn run(text: &str, on: bool) -> String {
     let out = rewrite(text, "x", on, false).unwrap_or_else(|e| panic!("{e:?}"));
@@ -290,5 +291,162 @@ fn opaque_macro_tokens() {
     assert_eq!(
         run(gated, true),
         "macro_rules! m {\n    () => {\n        fn f() {}\n    };\n}\n"
+    );
+}
+
+fn kept(value: flag_manifest::Value) -> Kept {
+    Kept::Value(KeptValue {
+        name: "chosen".to_owned(),
+        value_type: match value {
+            flag_manifest::Value::Bool(_) => flag_manifest::ValueType::Boolean,
+            flag_manifest::Value::String(_) => flag_manifest::ValueType::String,
+            flag_manifest::Value::Integer(_) => flag_manifest::ValueType::Integer,
+            flag_manifest::Value::Float(_) => flag_manifest::ValueType::Float,
+            flag_manifest::Value::Object(_) => flag_manifest::ValueType::Object,
+        },
+        literal: crate::remove::kept::rust_literal(&value),
+        value,
+    })
+}
+
+fn run_value(text: &str, value: flag_manifest::Value) -> FileRewrite {
+    let out = rewrite_kept(text, "x", &kept(value), false, &RuntimeCrates::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    syntax::forget_spans();
+    out
+}
+
+#[test]
+fn value_calls_become_literals() {
+    let text = r#"use flag_runtime::flag_value as fv;
+
+const PAGE: i64 = flag_value!("x");
+
+fn f(ctx: &Context) -> i64 {
+    let a = flag_runtime::flag_value!("x", ctx);
+    let b = flag_value!("x", &ctx).abs() + -fv!("x");
+    let c = flag_value!("y");
+    println!("{} {}", flag_value!("x"), flag_value!("x")?);
+    a + b + c
+}
+
+macro_rules! page {
+    ($ctx:expr) => { flag_runtime::flag_value!("x", $ctx).pow(2) };
+}
+"#;
+    let out = run_value(text, flag_manifest::Value::Integer(-5));
+    assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+    assert_eq!(
+        out.text,
+        r#"use flag_runtime::flag_value as fv;
+
+const PAGE: i64 = -5_i64;
+
+fn f(ctx: &Context) -> i64 {
+    let a = -5_i64;
+    let b = (-5_i64).abs() + -(-5_i64);
+    let c = flag_value!("y");
+    println!("{} {}", -5_i64, (-5_i64)?);
+    a + b + c
+}
+
+macro_rules! page {
+    ($ctx:expr) => { (-5_i64).pow(2) };
+}
+"#
+    );
+    assert_eq!(out.changes.len(), 7, "{:?}", out.changes);
+    assert_eq!(
+        out.changes[1].1,
+        "`flag_runtime::flag_value!(\"x\", ctx)` -> `-5_i64`"
+    );
+
+    let strings = "fn f() -> &'static str {\n    flag_value!(\"x\").trim()\n}\n";
+    assert_eq!(
+        run_value(strings, flag_manifest::Value::String("a \"b\"\n".into())).text,
+        "fn f() -> &'static str {\n    \"a \\\"b\\\"\\n\".trim()\n}\n"
+    );
+    let object = "const THEME: &str = flag_value!(\"x\");\n";
+    assert_eq!(
+        run_value(
+            object,
+            flag_manifest::Value::Object("{\"bg\":\"#000\"}".into())
+        )
+        .text,
+        "const THEME: &str = r##\"{\"bg\":\"#000\"}\"##;\n"
+    );
+    let float = "fn f() -> f64 {\n    flag_value!(\"x\") * 2.0\n}\n";
+    assert_eq!(
+        run_value(float, flag_manifest::Value::Float(0.25)).text,
+        "fn f() -> f64 {\n    0.25_f64 * 2.0\n}\n"
+    );
+}
+
+#[test]
+fn a_boolean_value_flag_folds_like_an_on_off_flag() {
+    let text = r#"#[feature_flag("x")]
+fn new() {}
+
+#[feature_flag(not("x"))]
+fn old() {}
+
+fn f(ctx: &Context) {
+    if flag_value!("x", ctx) {
+        new();
+    } else {
+        old();
+    }
+    let on = !flag_value!("x");
+    let also = flag!(any("x", "y"));
+}
+"#;
+    let out = run_value(text, flag_manifest::Value::Bool(false));
+    assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+    assert_eq!(
+        out.text,
+        "fn old() {}\n\nfn f(ctx: &Context) {\n    old();\n    let on = true;\n    let also = flag!(\"y\");\n}\n"
+    );
+}
+
+#[test]
+fn value_flags_refuse_what_cannot_be_inlined() {
+    let text = r#"fn f(ctx: &Context) {
+    if flag!("x") {}
+    let v = variant!("x", ctx);
+    flag_runtime::set_value("x", "large").unwrap();
+    let _ = value_of("x");
+    let _ = flag_runtime::evaluate("x", ctx);
+    flag_runtime::reset("x").unwrap();
+    let w = flag_value!(any("x", "y"));
+}
+"#;
+    let out = run_value(text, flag_manifest::Value::Integer(50));
+    let found: Vec<String> = out
+        .refusals
+        .iter()
+        .map(|(offset, message)| {
+            let (line, column) = text::line_column(text, *offset);
+            format!("{line}:{column} {message}")
+        })
+        .collect();
+    assert_eq!(found.len(), 7, "{found:#?}");
+    for (refusal, expected) in found.iter().zip([
+        "2:8 `flag!(\"x\")` reads `x` as on or off, but `x` is an integer value flag",
+        "3:13 `variant!(\"x\", ctx)` reads `x` as a flag with variants, but `x` is a value flag",
+        "4:5 `flag_runtime::set_value(\"x\", \"large\")` names `x` at run time",
+        "5:13 `value_of(\"x\")` names `x` at run time",
+        "6:13 `flag_runtime::evaluate(\"x\", ctx)` names `x` through the string API: `x` is a value flag",
+        "7:5 `flag_runtime::reset(\"x\")` names `x` through the string API: `x` is a value flag",
+        "8:13 cannot read `flag_value!(any(\"x\", \"y\"))`",
+    ]) {
+        assert!(refusal.starts_with(expected), "{refusal}\n{expected}");
+    }
+    // An on/off flag read with `flag_value!` (a compile error) is refused too.
+    let out = rewrite("const A: i64 = flag_value!(\"x\");\n", "x", true, false).unwrap();
+    syntax::forget_spans();
+    assert!(
+        out.refusals[0].1.contains("but `x` is on or off"),
+        "{:?}",
+        out.refusals
     );
 }
