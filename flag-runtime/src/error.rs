@@ -96,6 +96,17 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// An object flag's value that does not decode as the type `flag_value!("name": Type)` reads it as.
+    ObjectType {
+        /// The flag.
+        flag: String,
+        /// The name of the value.
+        value: String,
+        /// The Rust type.
+        type_name: &'static str,
+        /// What the decoder says.
+        message: String,
+    },
     /// A catalog of flags compiled in by a macro of another version than this runtime's.
     Catalog {
         /// What is wrong.
@@ -179,6 +190,15 @@ impl fmt::Display for Error {
                 }
             }
             Error::FleetConfig { message } => write!(f, "fleet: {message}"),
+            Error::ObjectType {
+                flag,
+                value,
+                type_name,
+                message,
+            } => write!(
+                f,
+                "flag `{flag}`: value `{value}` does not decode as `{type_name}`: {message}"
+            ),
             Error::Catalog { message } => write!(
                 f,
                 "a flag catalog compiled into this program cannot be read: {message} (are flag-macros \

@@ -70,6 +70,7 @@ mod error;
 mod etcd;
 mod fleet;
 mod introspect;
+mod object;
 mod overrides;
 mod registry;
 mod report;
@@ -261,6 +262,9 @@ pub use flag_macros::flag_variants;
 pub mod __private {
     pub use crate::callsite::{is_enabled, is_enabled_in, value_index_in, value_word, variant_in};
     pub use crate::catalog::{Catalog, FlagDecl, RequirementDecl};
+    #[cfg(not(feature = "json"))]
+    pub use crate::object::JsonFeature;
+    pub use crate::object::{Decoded, decode};
     pub use inventory;
 }
 

@@ -1,6 +1,7 @@
 //! The grammar of the macros' arguments: flag expressions (`"name"`, `not(e)`, `all(e, ...)`,
-//! `any(e, ...)`), the arguments of `#[feature_flag(EXPR, fallback = path)]`, and the arguments of `flag!` and
-//! `variant!` (`EXPR` and an optional context).
+//! `any(e, ...)`), the arguments of `#[feature_flag(EXPR, fallback = path)]`, the arguments of `flag!` and
+//! `variant!` (`EXPR` and an optional context), and those of `flag_value!` (a name, an optional type, an
+//! optional context).
 //!
 //! A proc-macro crate can export nothing but macros, so the grammar lives here, in an ordinary library over
 //! `syn`, where `flag-macros` (to expand) and `cargo-flags` (to find and rewrite uses) both parse with it: one
@@ -24,7 +25,9 @@ mod args;
 mod expr;
 pub mod fallback;
 pub mod fold;
+mod value;
 
 pub use args::{AttrArgs, FlagCall};
 pub use expr::{FlagExpr, Op};
 pub use fold::{Folded, Folder};
+pub use value::ValueCall;

@@ -24,6 +24,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("flag-expired-policy-error", "", "", "2026-11-03"),
     ("today-not-a-date", "", "", "yesterday"),
     ("value-flag-without-default", "", "", ""),
+    ("object-as-a-type-without-json", "", "", ""),
 ];
 
 #[test]

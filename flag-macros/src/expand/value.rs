@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::LitStr;
 
 use super::extras::Extras;
 use super::{bind_context, build_for_use};
@@ -21,38 +20,28 @@ use crate::diagnostics::Errors;
 use crate::load::Build;
 use crate::runtime_path::runtime_path;
 use flag_manifest::{FlagValues, Mode, Value, ValueType};
-use flag_syntax::{FlagCall, FlagExpr};
+use flag_syntax::{FlagExpr, ValueCall};
 
-/// `flag_value!("name")` and `flag_value!("name", &ctx)`.
+/// `flag_value!("name")`, `flag_value!("name": Type)` and either with `, &ctx`.
 pub fn flag_value(input: TokenStream) -> TokenStream {
-    let call = match FlagCall::from_tokens(input) {
+    let call = match ValueCall::from_tokens(input) {
         Ok(call) => call,
         Err(error) => return error.into_compile_error(),
-    };
-    let FlagExpr::Flag(name) = &call.expr else {
-        let error = syn::Error::new(
-            Span::call_site(),
-            "`flag_value!` reads one flag: write its name in quotes, such as `flag_value!(\"page_size\")`",
-        );
-        return error.into_compile_error();
     };
     let (build, load_errors) = build_for_use();
     let Some(build) = build else {
         // No build: the errors only, as an expression of any type.
         return quote!({ #load_errors loop {} });
     };
-    let value = decided_value(name, call.context.as_ref(), &call.expr, &build);
+    let value = decided_value(&call, &build);
     quote!({ #load_errors #value })
 }
 
-fn decided_value(
-    literal: &LitStr,
-    context: Option<&syn::Expr>,
-    expr: &FlagExpr,
-    build: &Arc<Build>,
-) -> TokenStream {
+fn decided_value(call: &ValueCall, build: &Arc<Build>) -> TokenStream {
+    let literal = &call.name;
+    let context = call.context.as_ref();
     let mut errors = Errors::default();
-    let extras = Extras::new(expr, build, &mut errors);
+    let extras = Extras::new(&FlagExpr::Flag(literal.clone()), build, &mut errors);
     let name = literal.value();
     let runtime = runtime_path();
     let binding = context.map(|context| bind_context(context, &runtime));
@@ -83,11 +72,39 @@ fn decided_value(
         );
         return never(errors, binding.map(|(_, statements)| statements));
     };
+    if let Some(as_type) = &call.as_type
+        && values.value_type != ValueType::Object
+    {
+        errors.error(
+            span,
+            format!(
+                "flag `{name}` has {} values: `flag_value!(\"{name}\": {})` reads an object flag as a Rust \
+                 type; read this one with `flag_value!(\"{name}\")`",
+                values.value_type,
+                quote!(#as_type)
+            ),
+        );
+    }
     if !errors.is_empty() {
         return never(errors, binding.map(|(_, statements)| statements));
     }
     let extras = extras.take();
     let statements = binding.as_ref().map(|(_, statements)| statements);
+    if let Some(as_type) = &call.as_type {
+        let site = (flag.mode == Mode::Dynamic).then(|| callsite::callsite(build, index, span));
+        let index = match (&site, &binding) {
+            (None, _) => quote!(#chosen),
+            (Some(site), Some((bound, _))) => {
+                quote_spanned!(span=> #runtime::__private::value_index_in(#site, #chosen, #bound))
+            }
+            (Some(site), None) => {
+                let fallback = proc_macro2::Literal::usize_unsuffixed(chosen);
+                quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback) as usize)
+            }
+        };
+        let decoded = decoded_object(&name, values, chosen, index, as_type, span);
+        return quote!({ #extras #statements #decoded });
+    }
     if flag.mode == Mode::Static {
         let value = literal_of(&values.values[chosen].value, span);
         return quote!({ #extras #statements #value });
@@ -128,6 +145,39 @@ fn from_bits(value_type: ValueType, word: TokenStream) -> TokenStream {
         ValueType::Boolean => quote!(#word != 0),
         _ => word,
     }
+}
+
+/// `Result<&'static T, Error>`: the value at `index` (an expression) decoded as `as_type`, through a cache
+/// that this call site owns, with one entry per declared value (see flag-runtime's `object` module).
+fn decoded_object(
+    name: &str,
+    values: &FlagValues,
+    chosen: usize,
+    index: TokenStream,
+    as_type: &syn::Type,
+    span: Span,
+) -> TokenStream {
+    let runtime = runtime_path();
+    let count = values.values.len();
+    let names = values.names();
+    let texts = values.values.iter().map(|named| match &named.value {
+        Value::Object(text) | Value::String(text) => text.clone(),
+        other => other.to_string(),
+    });
+    quote_spanned!(span=> {
+        const __FLAG_NAMES: [&str; #count] = [#(#names),*];
+        const __FLAG_JSON: [&str; #count] = [#(#texts),*];
+        static __FLAG_DECODED: [#runtime::__private::Decoded<#as_type>; #count] =
+            [const { ::std::sync::OnceLock::new() }; #count];
+        let __flag_index = #index;
+        let __flag_index = if __flag_index < #count { __flag_index } else { #chosen };
+        #runtime::__private::decode::<#as_type>(
+            &__FLAG_DECODED[__flag_index],
+            #name,
+            __FLAG_NAMES[__flag_index],
+            __FLAG_JSON[__flag_index],
+        )
+    })
 }
 
 /// The errors, as an expression of any type (with the context still type-checked).

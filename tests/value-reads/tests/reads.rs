@@ -1,6 +1,7 @@
 //! Every value of every flag in this crate's `flags.toml`, chosen with `set_value` and read back with
 //! `flag_value!`, without and with a context: the slot's bits (booleans, integers within `i32`) and the
-//! index into the declared values (the rest) must give the same values as the manifest declares.
+//! index into the declared values (the rest) must give the same values as the manifest declares; and an
+//! object flag read as a Rust type (`flag_value!("layout": Layout)`, the `json` feature).
 
 use flag_runtime::{Context, flag_value, reset, set_value};
 
@@ -63,4 +64,57 @@ fn every_value_reads_back_as_declared() {
     assert_eq!(flag_value!("offset"), -1);
     assert_eq!(flag_value!("quota"), 5);
     assert_eq!(flag_value!("layout"), r#"{"columns":1}"#);
+    object_values_read_as_rust_types();
+}
+
+/// `layout`'s values, as the program reads them.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Layout {
+    columns: u8,
+    #[serde(default)]
+    gutter: f64,
+}
+
+/// A type `layout`'s values do not fit.
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)] // read only by serde
+struct Strict {
+    rows: u8,
+}
+
+/// Called by the test above once every flag is back to its default (the tests of one binary share the flags).
+fn object_values_read_as_rust_types() {
+    let ctx = Context::new().user_id("u2");
+    let narrow: &'static Layout = flag_value!("layout": Layout).unwrap();
+    assert_eq!(
+        narrow,
+        &Layout {
+            columns: 1,
+            gutter: 0.0
+        }
+    );
+    // Decoded once per value and call site: the same reference again.
+    let again = (0..2).map(|_| flag_value!("layout": Layout).unwrap() as *const Layout);
+    let again: Vec<_> = again.collect();
+    assert_eq!(again[0], again[1]);
+
+    let json = flag_value!("layout": serde_json::Value, &ctx).unwrap();
+    assert_eq!(json["columns"], 1);
+
+    let error = flag_value!("layout": Strict).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "flag `layout`: value `narrow` does not decode as `reads::Strict`: missing field `rows` at line 1 column 13"
+    );
+
+    set_value("layout", "wide").unwrap();
+    let wide = flag_value!("layout": Layout, &ctx).unwrap();
+    assert_eq!(
+        wide,
+        &Layout {
+            columns: 3,
+            gutter: 0.5
+        }
+    );
+    reset("layout").unwrap();
 }
