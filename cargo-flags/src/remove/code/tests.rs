@@ -375,6 +375,17 @@ macro_rules! page {
         .text,
         "const THEME: &str = r##\"{\"bg\":\"#000\"}\"##;\n"
     );
+    let typed = "fn f() -> Theme {\n    flag_value!(\"x\": Theme).unwrap().clone()\n}\n";
+    let out = run_value(typed, flag_manifest::Value::Object("{}".into()));
+    assert_eq!(out.text, typed, "left as it is");
+    assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
+    assert!(
+        out.refusals[0]
+            .1
+            .contains("decodes the value as a Rust type"),
+        "{:?}",
+        out.refusals
+    );
     let float = "fn f() -> f64 {\n    flag_value!(\"x\") * 2.0\n}\n";
     assert_eq!(
         run_value(float, flag_manifest::Value::Float(0.25)).text,

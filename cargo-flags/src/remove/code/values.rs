@@ -121,9 +121,19 @@ impl Rewriter<'_> {
     /// Replaces `flag_value!` of the retired flag at `range` with the kept value; refuses it when the flag
     /// kept is an on/off flag (the compiler refuses that call too).
     pub(super) fn inline_value(&mut self, mac: &Macro, range: Range<usize>) {
-        match syn::parse2::<flag_syntax::FlagCall>(mac.tokens.clone()) {
-            Ok(call) if matches!(&call.expr, SynExpr::Flag(literal) if literal.value() == self.name) =>
-            {
+        match syn::parse2::<flag_syntax::ValueCall>(mac.tokens.clone()) {
+            Ok(call) if call.name.value() == self.name && call.as_type.is_some() => {
+                let quoted = self.quoted(range.clone());
+                self.refuse(
+                    range.start,
+                    format!(
+                        "{quoted} decodes the value as a Rust type at run time, which cargo flags cannot \
+                         write as a literal: replace it by hand (for example with \
+                         `serde_json::from_str` of the kept value's JSON), then rerun"
+                    ),
+                );
+            }
+            Ok(call) if call.name.value() == self.name => {
                 if let Some(context) = &call.context {
                     let at = self.range(context).start;
                     self.out.dropped_contexts.push(at);
@@ -135,8 +145,9 @@ impl Rewriter<'_> {
                 self.refuse(
                     range.start,
                     format!(
-                        "cannot read {quoted}: `flag_value!` takes one flag's name and an optional context \
-                         (`flag_value!(\"{}\", &ctx)`); fix it (the compiler rejects it too), then rerun",
+                        "cannot read {quoted}: `flag_value!` takes one flag's name, an optional type and an \
+                         optional context (`flag_value!(\"{}\", &ctx)`); fix it (the compiler rejects it \
+                         too), then rerun",
                         self.name
                     ),
                 );
