@@ -404,13 +404,14 @@ impl Registry {
             let on = resolved[id].unwrap_or(false);
             let layer = layered[id].1;
             flag.cell.layered.store(layered[id].0, Ordering::Relaxed);
-            let (value, _) = flag.layered_value();
+            let (value, value_layer) = flag.layered_value();
             let value = value.unwrap_or(layers::NO_VALUE);
-            if flag.cell.value_index.swap(value, Ordering::Relaxed) != value {
+            let value_changed = flag.cell.value_index.swap(value, Ordering::Relaxed) != value;
+            if value_changed {
                 flag.publish();
             }
-            if on != flag.effective || layer != flag.layer {
-                let changed = on != flag.effective;
+            if on != flag.effective || layer != flag.layer || value_changed {
+                let changed = on != flag.effective || value_changed;
                 flag.effective = on;
                 flag.layer = layer;
                 flag.cell.value.store(on, Ordering::Relaxed);
@@ -427,6 +428,12 @@ impl Registry {
                             .filter(|_| layer == Layer::Fleet)
                             .map(|fleet| fleet.revision),
                         source: source_label(flag.decl, layer),
+                        value: flag
+                            .decl
+                            .values
+                            .and_then(|values| values.values.get(value))
+                            .map(|named| named.name.as_str()),
+                        value_layer: flag.decl.values.map(|_| value_layer),
                     });
                 }
             }

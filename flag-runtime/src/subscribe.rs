@@ -9,7 +9,21 @@ use crate::registry::{self, Layer};
 
 pub(crate) type Subscriber = Arc<dyn Fn(&FlagChange) + Send + Sync>;
 
-/// A dynamic flag's process-wide state changed.
+/// A dynamic flag's process-wide state changed: for a value flag, its state or its value.
+///
+/// ```
+/// use flag_runtime::Layer;
+///
+/// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+/// let (subscription, changes) = flag_runtime::changes();
+/// flag_runtime::set_value("page_size", "large").unwrap();
+/// let change = changes.recv().unwrap();
+/// assert_eq!((change.name, change.value), ("page_size", Some("large")));
+/// assert_eq!(change.value_layer, Some(Layer::Set));
+/// flag_runtime::reset("page_size").unwrap();
+/// assert_eq!(changes.recv().unwrap().value, Some("medium"));
+/// drop(subscription);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct FlagChange {
@@ -23,6 +37,11 @@ pub struct FlagChange {
     pub revision: Option<i64>,
     /// The source that decided it, as in [`FlagInfo::source`](crate::FlagInfo::source).
     pub source: String,
+    /// A value flag's value now, by name (`None` for an on/off flag, or a value flag without a default).
+    /// A change of the value alone is announced too.
+    pub value: Option<&'static str>,
+    /// The layer that chose [`FlagChange::value`], as in [`FlagInfo::value_layer`](crate::FlagInfo::value_layer).
+    pub value_layer: Option<Layer>,
 }
 
 /// Calls `callback` after each change of a flag's process-wide state (by [`set`](crate::set),
