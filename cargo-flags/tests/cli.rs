@@ -538,9 +538,24 @@ fn command_line_errors_and_help() {
         out.stderr
     );
 
+    // `--keep` is optional on the command line (a value flag keeps its default value), so the error comes
+    // from `remove`, which says what an on/off flag's code can keep.
     let out = run(&dir, &["remove", "new_checkout"], &[]);
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--keep <KEEP>"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "error: `new_checkout` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its \
+                          code stays) or `off` (its code goes)"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = run(&dir, &["remove", "--help"], &[]);
+    assert!(
+        out.stdout.contains("--keep <on|off|VALUE>"),
+        "{}",
+        out.stdout
+    );
 
     for command in ["list", "check", "explain", "remove"] {
         let out = run(&dir, &[command, "--help"], &[]);
