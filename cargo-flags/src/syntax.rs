@@ -1,7 +1,8 @@
 //! Reading Rust source the way both `scan` and `remove` need it: a file parsed by `syn` with byte-exact
-//! positions, and the recognition of `#[feature_flag(..)]` attributes, `flag!(..)` and `variant!(..)` calls
-//! and calls of the runtime's string API with a literal flag name ([`names`] says which names mean the
-//! runtime's), including those hidden in the tokens of other macro calls.
+//! positions, and the recognition of `#[feature_flag(..)]` attributes, `flag!(..)`, `variant!(..)` and
+//! `flag_value!(..)` calls and calls of the runtime's fns that take a literal flag name ([`names`] says which
+//! names mean the runtime's, and [`Reads`] which of them a reader looks for), including those hidden in the
+//! tokens of other macro calls.
 //!
 //! `syn` sees every line of a file, `#[cfg]`-disabled code included, which is the point: a flag referenced
 //! only under a disabled `cfg` is still referenced. A macro call's tokens are read as expressions
@@ -19,7 +20,7 @@ use syn::{Attribute, Block, Expr, ExprCall, Lit, LitStr, Macro, Meta, Stmt, Toke
 
 use crate::expr::{SynAttrArgs, SynExpr};
 use crate::text::{LineIndex, line_column};
-use names::{FileNames, MacroKind, VARIANT_API};
+use names::{FileNames, MacroKind, Reads, VARIANT_API};
 
 /// A `.rs` file parsed by `syn`.
 pub struct ParsedFile {
@@ -151,7 +152,21 @@ pub fn variant_call(tokens: TokenStream) -> syn::Result<LitStr> {
     }
 }
 
-/// The flag expression of the tokens of a `flag!` or `variant!` call found in tokens that are not code
+/// The flag name of the tokens of a `flag_value!` call, which must be `"name"` or `"name", context` (as the
+/// macro requires: one flag, no operators).
+pub fn value_call(tokens: TokenStream) -> syn::Result<LitStr> {
+    let call = syn::parse2::<flag_syntax::FlagCall>(tokens.clone())?;
+    match call.expr {
+        SynExpr::Flag(literal) => Ok(literal),
+        _ => Err(syn::Error::new_spanned(
+            tokens,
+            "expected one flag's name, and optionally a context: `flag_value!(\"name\")` or \
+             `flag_value!(\"name\", &ctx)`",
+        )),
+    }
+}
+
+/// The flag expression of the tokens of a `flag!`, `variant!` or `flag_value!` call found in tokens that are not code
 /// (a `macro_rules!` body): what stands before the first comma, whatever follows it (`flag!("a", $ctx)`,
 /// whose `$ctx` is no expression until the macro is expanded).
 pub fn leading_flag_expr(tokens: TokenStream) -> syn::Result<SynExpr> {
@@ -200,9 +215,9 @@ pub fn macro_body(mac: &Macro) -> MacroBody {
 pub enum HitKind {
     /// `#[feature_flag(..)]`.
     Attribute,
-    /// `flag!(..)` or `variant!(..)`.
+    /// `flag!(..)`, `variant!(..)` or `flag_value!(..)`.
     Macro(MacroKind),
-    /// A call of the string API, such as `flag_runtime::set("x", true)`.
+    /// A call of a runtime fn that takes a flag's name, such as `flag_runtime::set("x", true)`.
     Call(&'static str),
 }
 
@@ -216,10 +231,10 @@ pub struct TokenHit {
     pub args: TokenStream,
 }
 
-/// A call of the string API whose first argument is a string literal.
+/// A call of the string API (or of [`names::VALUE_API`]) whose first argument is a string literal.
 #[derive(Clone)]
 pub struct ApiCall {
-    /// The runtime fn called: one of [`names::STRING_API`].
+    /// The runtime fn called: one of [`names::STRING_API`] or [`names::VALUE_API`].
     pub function: &'static str,
     /// The flag's name, as written.
     pub name: LitStr,
@@ -227,15 +242,22 @@ pub struct ApiCall {
     pub variant: Option<LitStr>,
 }
 
-/// `call` as a call of the string API with a literal flag name, by [`names`]' rule.
+/// `call` as a call of the string API with a literal flag name, by [`names`]' rule: [`api_call_for`]
+/// with [`Reads::States`].
 pub fn api_call(call: &ExprCall, names: &FileNames) -> Option<ApiCall> {
+    api_call_for(call, names, Reads::States)
+}
+
+/// `call` as a call, with a literal flag name, of one of the runtime's fns that `reads` looks for, by
+/// [`names`]' rule.
+pub fn api_call_for(call: &ExprCall, names: &FileNames, reads: Reads) -> Option<ApiCall> {
     let Expr::Path(path) = &*call.func else {
         return None;
     };
     if path.qself.is_some() {
         return None;
     }
-    let function = names.function(&path.path)?;
+    let function = names.function(&path.path, reads)?;
     let literal = |expr: Option<&Expr>| match expr {
         Some(Expr::Lit(syn::ExprLit {
             lit: Lit::Str(literal),
@@ -288,15 +310,32 @@ fn api_call_of(
     })
 }
 
-/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`, nested groups
-/// included; `names` says which names are the runtime's.
+/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`: [`token_hits_for`]
+/// with [`Reads::States`].
 pub fn token_hits(tokens: TokenStream, index: &LineIndex, names: &FileNames) -> Vec<TokenHit> {
+    token_hits_for(tokens, index, names, Reads::States)
+}
+
+/// Every `#[feature_flag(..)]` and every call of a macro or fn that `reads` looks for in `tokens`, nested
+/// groups included; `names` says which names are the runtime's.
+pub fn token_hits_for(
+    tokens: TokenStream,
+    index: &LineIndex,
+    names: &FileNames,
+    reads: Reads,
+) -> Vec<TokenHit> {
     let mut hits = Vec::new();
-    search(tokens, index, names, &mut hits);
+    search(tokens, index, names, reads, &mut hits);
     hits
 }
 
-fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut Vec<TokenHit>) {
+fn search(
+    tokens: TokenStream,
+    index: &LineIndex,
+    names: &FileNames,
+    reads: Reads,
+    hits: &mut Vec<TokenHit>,
+) {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut i = 0;
     while i < tokens.len() {
@@ -320,6 +359,7 @@ fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut 
                     (tokens.get(i + 1), tokens.get(i + 2))
                     && bang.as_char() == '!'
                     && let Some(kind) = names.macro_kind_of_ident(&ident.to_string())
+                    && reads.macro_kind(kind)
                 {
                     let start = path_start(&tokens, i);
                     hits.push(TokenHit {
@@ -332,31 +372,32 @@ fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut 
                 }
                 if let Some(TokenTree::Group(group)) = tokens.get(i + 1)
                     && group.delimiter() == Delimiter::Parenthesis
-                    && let Some((start, function)) = call_in_tokens(&tokens, i, names)
+                    && let Some((start, function)) = call_in_tokens(&tokens, i, names, reads)
                 {
                     hits.push(TokenHit {
                         kind: HitKind::Call(function),
                         range: index.join(tokens[start].span(), group.span()),
                         args: group.stream(),
                     });
-                    search(group.stream(), index, names, hits);
+                    search(group.stream(), index, names, reads, hits);
                     i += 2;
                     continue;
                 }
             }
-            TokenTree::Group(group) => search(group.stream(), index, names, hits),
+            TokenTree::Group(group) => search(group.stream(), index, names, reads, hits),
             _ => {}
         }
         i += 1;
     }
 }
 
-/// When the identifier at `tokens[at]`, followed by parentheses, calls the string API: where its path
-/// starts, and the fn. A method call (`.set(..)`) never does.
+/// When the identifier at `tokens[at]`, followed by parentheses, calls a runtime fn that `reads` looks for:
+/// where its path starts, and the fn. A method call (`.set(..)`) never does.
 fn call_in_tokens(
     tokens: &[TokenTree],
     at: usize,
     names: &FileNames,
+    reads: Reads,
 ) -> Option<(usize, &'static str)> {
     let start = path_start(tokens, at);
     let is_method =
@@ -372,8 +413,8 @@ fn call_in_tokens(
         })
         .collect();
     let function = match segments.as_slice() {
-        [krate, name] if names.is_runtime_crate(krate) => names::api(name),
-        [local] if start == at => names.local_function(local),
+        [krate, name] if names.is_runtime_crate(krate) => reads.api(name),
+        [local] if start == at => names.local_function(local, reads),
         _ => None,
     }?;
     Some((start, function))
@@ -513,6 +554,40 @@ mod tests {
         .and_then(|call| call.variant)
         .map(|literal| literal.value());
         assert_eq!(variant.as_deref(), Some("one_page"));
+    }
+
+    #[test]
+    fn value_reads_are_found_only_by_readers_of_every_name() {
+        let text = "use flag_runtime::value_of;\nmacro_rules! m { ($c:expr) => { flag_value!(\"a\", $c); value_of(\"b\"); flag_runtime::set_value(\"c\", \"large\"); flag!(\"d\"); } }";
+        let parsed = parse_file(text).unwrap();
+        let syn::Item::Macro(item) = &parsed.ast.items[1] else {
+            panic!("not a macro");
+        };
+        let names = FileNames::of(&parsed.ast, &names::RuntimeCrates::default());
+        let hits = |reads| token_hits_for(item.mac.tokens.clone(), &parsed.index, &names, reads);
+        assert_eq!(
+            as_text(text, &hits(Reads::All)),
+            [
+                ("flag_value!(\"a\", $c)", HitKind::Macro(MacroKind::Value)),
+                ("value_of(\"b\")", HitKind::Call("value_of")),
+                (
+                    "flag_runtime::set_value(\"c\", \"large\")",
+                    HitKind::Call("set_value")
+                ),
+                ("flag!(\"d\")", HitKind::Macro(MacroKind::Flag)),
+            ]
+        );
+        assert_eq!(
+            as_text(text, &hits(Reads::States)),
+            [("flag!(\"d\")", HitKind::Macro(MacroKind::Flag))]
+        );
+        assert_eq!(
+            value_call("\"a\", &ctx".parse().unwrap())
+                .map(|literal| literal.value())
+                .ok()
+                .as_deref(),
+            Some("a")
+        );
     }
 
     #[test]

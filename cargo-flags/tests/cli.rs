@@ -757,3 +757,107 @@ weight = 50
     );
     assert_eq!(report["variants"], "control 50%, one_page 50%");
 }
+
+#[test]
+fn value_flags_read_with_flag_value_are_referenced() {
+    let dir = fixture("values", "value_references");
+    // Every value flag but `retries` is read only with `flag_value!`; `retries` has no default value, so
+    // retiring it takes a `--keep`.
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "warning: flags.toml:46:8: flag `retries` is declared but no code references it\n  help: read it with \
+         flag_value!(\"retries\") or value_of, or retire it with `cargo flags remove retries --keep NAME`, with \
+         the value its code keeps: one of once = 1, twice = 2\n\ncheck passed: 0 errors, 1 warning (7 flags, 12 \
+         references in 2 files; today is 2026-01-01)\n"
+    );
+
+    let out = run(&dir, &["explain", "page_size"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.ends_with(
+            "References (2):\n  src/page.rs:7:5   flag_value!  flag_value!(\"page_size\", ctx)  in fn rows\n  \
+             src/page.rs:12:5  flag_value!  flag_value!(\"page_size\")       in fn at_least\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let report = json(
+        &run(
+            &dir,
+            &["explain", "page_size", "--format", "json"],
+            &[TODAY],
+        )
+        .stdout,
+    );
+    assert_eq!(report["references"][0]["kind"], "value");
+    assert_eq!(report["references"][0]["label"], "flag_value!");
+
+    // Read at run time by name, and nowhere else: still referenced. Read nowhere: the way to retire it keeps
+    // its default value. Past its `expires`, the same.
+    std::fs::write(
+        dir.join("src/page.rs"),
+        "pub fn rows(_: &flag_runtime::Context<'_>) -> i64 {\n    50\n}\n\npub fn at_least() -> u64 {\n    \
+         flag_runtime::value_of(\"greeting\").map_or(1, |_| 1)\n}\n",
+    )
+    .unwrap();
+    let manifest = read(&dir, "flags.toml").replace(
+        "description = \"Share of the price taken off\"\n",
+        "description = \"Share of the price taken off\"\nexpires = 2025-12-31\n",
+    );
+    std::fs::write(dir.join("flags.toml"), manifest).unwrap();
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "error: flags.toml:19:11: flag `discount` expired on 2025-12-31\n  help: remove it with `cargo flags remove \
+         discount` (its code keeps the default value, `tenth`; or `--keep NAME`, one of none = 0.0, tenth = 0.1, \
+         third = 0.333), or move `expires` to a later date\nwarning: flags.toml:4:8: flag `page_size` is declared \
+         but no code references it\n  help: read it with flag_value!(\"page_size\") or value_of, or retire it with \
+         `cargo flags remove page_size` (its code keeps the default value, `medium`; or `--keep NAME`, one of \
+         small = 10, medium = 50, large = 200, unlimited = -1)\nwarning: flags.toml:47:8: flag `retries` is \
+         declared but no code references it\n  help: read it with flag_value!(\"retries\") or value_of, or retire \
+         it with `cargo flags remove retries --keep NAME`, with the value its code keeps: one of once = 1, twice \
+         = 2\n\ncheck failed: 1 error, 2 warnings (7 flags, 11 references in 2 files; today is 2026-01-01)\n"
+    );
+}
+
+#[test]
+fn check_refuses_a_value_read_or_chosen_of_an_on_off_flag() {
+    let dir = fixture("values", "value_of_on_off");
+    std::fs::write(
+        dir.join("src/audit.rs"),
+        "use flag_runtime::{flag_value, set_value, value_of};\n\nfn f() {\n    let _ = flag_value!(\"audit\");\n    \
+         let _ = value_of(\"audit\");\n    set_value(\"audit\", \"on\").unwrap();\n    set_value(\"discount\", \
+         \"third\").unwrap();\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    let problems: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["file"] == "src/audit.rs")
+        .map(|p| {
+            format!(
+                "{}:{} {} {}",
+                p["line"],
+                p["column"],
+                p["kind"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "4:25 values flag `audit` is on or off, not a value flag: flag_value! has no value to read",
+            "5:22 values flag `audit` is on or off, not a value flag: value_of() has no value to read",
+            "6:15 values flag `audit` is on or off, not a value flag: set_value() has no value to choose",
+            "7:15 static flag `discount` is static: `set_value` cannot change it at run time and returns an error",
+        ]
+    );
+}

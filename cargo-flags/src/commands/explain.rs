@@ -1,7 +1,7 @@
 //! `cargo flags explain NAME`: why a flag is on or off in this build (the chain default -> profile ->
 //! `FEATURE_FLAGS`), the flags it requires and the flags that require it, and every place the code uses it:
-//! attributes, `flag!` and `variant!` calls, and calls of the string API with its name (see [`crate::scan`]),
-//! each labelled with its kind.
+//! attributes, `flag!`, `variant!` and `flag_value!` calls, and calls of the string API with its name
+//! (`value_of` and `set_value` included; see [`crate::scan`]), each labelled with its kind.
 //!
 //! The table is a list of sections, each written by a function of its own (`table` calls them in order),
 //! so that a new section is one more function.
@@ -89,9 +89,10 @@ pub struct ReferenceRow {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
-    /// `attribute`, `macro` (`flag!`), `variant` (`variant!`) or `call` (the string API).
+    /// `attribute`, `macro` (`flag!`), `variant` (`variant!`), `value` (`flag_value!`) or `call` (the string
+    /// API).
     pub kind: RefKind,
-    /// The kind as people say it: `attribute`, `flag!`, `variant!`, `override_local()`.
+    /// The kind as people say it: `attribute`, `flag!`, `variant!`, `flag_value!`, `override_local()`.
     pub label: String,
     /// For a call: the runtime fn, such as `override_local`.
     pub function: Option<&'static str>,
@@ -417,7 +418,8 @@ fn references_section(report: &ExplainReport, out: &mut String) {
     out.push_str(&format!("\nReferences ({}):\n", report.references.len()));
     if report.references.is_empty() {
         out.push_str(
-            "  none: no attribute, flag! or variant! call, or string-API call with a literal name names it\n",
+            "  none: no attribute, flag!, variant! or flag_value! call, or string-API call with a literal name \
+             names it\n",
         );
     }
     let rows: Vec<Vec<String>> = report
@@ -436,7 +438,7 @@ fn references_section(report: &ExplainReport, out: &mut String) {
                     .as_ref()
                     .map(|context| match reference.kind {
                         RefKind::Attribute => format!("on {context}"),
-                        RefKind::Macro | RefKind::Variant | RefKind::Call => {
+                        RefKind::Macro | RefKind::Variant | RefKind::Value | RefKind::Call => {
                             format!("in {context}")
                         }
                     })
