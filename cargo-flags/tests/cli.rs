@@ -861,3 +861,54 @@ fn check_refuses_a_value_read_or_chosen_of_an_on_off_flag() {
         ]
     );
 }
+
+#[test]
+fn explain_says_which_value_each_source_chooses() {
+    let dir = fixture("values", "explain_value_chain");
+    let env = [TODAY, ("FEATURE_FLAGS", "page_size=200,-audit")];
+    let out = run(&dir, &["explain", "page_size", "--profile", "beta"], &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "  dynamic: this is the compiled-in value; at run time a flags file, FEATURE_FLAGS or set_value() \
+             can choose another\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "How the state is decided (lowest precedence first):\n  default        medium              \
+             flags.toml:4:8\n  profile beta   large               [profiles.beta]\n  FEATURE_FLAGS  large   <- \
+             decides  \"page_size=200,-audit\"\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &dir,
+        &["explain", "page_size", "--format", "json"],
+        &[TODAY, ("FEATURE_FLAGS", "-page_size")],
+    );
+    let report = json(&out.stdout);
+    let steps: Vec<String> = report["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            format!(
+                "{} {} {} {}",
+                step["source"], step["state"], step["value"], step["decides"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "\"default\" true \"medium\" false",
+            "\"profile\" null null false",
+            "\"FEATURE_FLAGS\" false null true",
+        ]
+    );
+    assert_eq!(report["decided_by"], "FEATURE_FLAGS");
+}

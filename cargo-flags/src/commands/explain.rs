@@ -7,7 +7,7 @@
 //! so that a new section is one more function.
 
 use flag_manifest::targeting::VariantsSummary;
-use flag_manifest::{Manifest, Mode, did_you_mean, parse_overrides};
+use flag_manifest::{Flag, Manifest, Mode, did_you_mean, parse_overrides_with};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -63,8 +63,11 @@ pub struct ExplainReport {
 pub struct Step {
     /// `default`, `profile NAME` or `FEATURE_FLAGS`.
     pub source: String,
-    /// The state this source gives the flag, or `null` when it says nothing about it.
+    /// The state this source gives the flag, or `null` when it says nothing about it. For a value flag,
+    /// whether it is enabled (its rules apply).
     pub state: Option<bool>,
+    /// For a value flag, the name of the value this source chooses, or `null` when it chooses none.
+    pub value: Option<String>,
     /// Whether this is the source that decides (the last one that says something).
     pub decides: bool,
     /// Why the source says nothing, or where it says it.
@@ -123,53 +126,8 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         Some(resolution.is_enabled(&manifest, other))
     };
 
-    let (line, column) = line_column(&manifest.source, flag.span.start);
-    let mut chain = vec![Step {
-        source: "default".to_owned(),
-        state: Some(flag.default),
-        decides: false,
-        note: format!("{}:{line}:{column}", session.manifest.display),
-    }];
-    chain.push(match profile.and_then(|p| manifest.profile(p)) {
-        Some(chosen) => Step {
-            source: format!("profile {}", chosen.name),
-            state: chosen.state(name),
-            decides: false,
-            note: if chosen.state(name).is_some() {
-                "[profiles.".to_owned() + &chosen.name + "]"
-            } else {
-                format!("[profiles.{}] does not set it", chosen.name)
-            },
-        },
-        None => Step {
-            source: "profile".to_owned(),
-            state: None,
-            decides: false,
-            note: "no profile chosen (--profile or FEATURE_FLAGS_PROFILE)".to_owned(),
-        },
-    });
-    let override_state = session.env.overrides.as_deref().and_then(|value| {
-        parse_overrides(value)
-            .0
-            .into_iter()
-            .rfind(|entry| entry.name == name)
-            .map(|entry| entry.enabled)
-    });
-    chain.push(Step {
-        source: flag_manifest::ENV_OVERRIDES.to_owned(),
-        state: override_state,
-        decides: false,
-        note: match (&session.env.overrides, override_state) {
-            (None, _) => "not set".to_owned(),
-            (Some(value), None) => format!("{value:?} does not name it"),
-            (Some(value), Some(_)) => format!("{value:?}"),
-        },
-    });
-    let decider = chain
-        .iter()
-        .rposition(|step| step.state.is_some())
-        .unwrap_or(0);
-    chain[decider].decides = true;
+    let chain = chain(session, &manifest, flag, profile);
+    let decider = chain.iter().rposition(|step| step.decides).unwrap_or(0);
 
     let references = session
         .scan()
@@ -266,6 +224,95 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
     })
 }
 
+/// Each source that may decide `flag`'s state (and a value flag's value), lowest precedence first, as
+/// [`flag_manifest::resolve`] reads them: the manifest's default, the profile, `FEATURE_FLAGS`; the last one
+/// that says something decides.
+fn chain(session: &Session, manifest: &Manifest, flag: &Flag, profile: Option<&str>) -> Vec<Step> {
+    let name = flag.name.as_str();
+    let value_name = |index: usize| {
+        flag.values
+            .as_ref()
+            .and_then(|values| values.values.get(index))
+            .map(|named| named.name.clone())
+    };
+    let (line, column) = line_column(&manifest.source, flag.span.start);
+    let mut chain = vec![Step {
+        source: "default".to_owned(),
+        state: Some(flag.default),
+        value: flag
+            .values
+            .as_ref()
+            .and_then(|values| values.default)
+            .and_then(value_name),
+        decides: false,
+        note: format!("{}:{line}:{column}", session.manifest.display),
+    }];
+    chain.push(match profile.and_then(|p| manifest.profile(p)) {
+        Some(chosen) => {
+            let state = chosen.state(name);
+            let value = chosen
+                .values
+                .iter()
+                .find(|(flag, _)| flag == name)
+                .and_then(|&(_, index)| value_name(index));
+            Step {
+                source: format!("profile {}", chosen.name),
+                note: if state.is_some() || value.is_some() {
+                    "[profiles.".to_owned() + &chosen.name + "]"
+                } else {
+                    format!("[profiles.{}] does not set it", chosen.name)
+                },
+                state,
+                value,
+                decides: false,
+            }
+        }
+        None => Step {
+            source: "profile".to_owned(),
+            state: None,
+            value: None,
+            decides: false,
+            note: "no profile chosen (--profile or FEATURE_FLAGS_PROFILE)".to_owned(),
+        },
+    });
+    // A value flag's `name=text` chooses a value (checked by the flag's own rule) and leaves its state.
+    let entry = session.env.overrides.as_deref().and_then(|value| {
+        parse_overrides_with(value, |other| {
+            manifest.flag(other).is_some_and(Flag::is_value_flag)
+        })
+        .0
+        .into_iter()
+        .rfind(|entry| entry.name == name)
+    });
+    let (state, value) = match &entry {
+        Some(entry) => match (&flag.values, &entry.value) {
+            (Some(values), Some((text, _))) => {
+                (None, values.choose(text).ok().and_then(value_name))
+            }
+            _ => (Some(entry.enabled), None),
+        },
+        None => (None, None),
+    };
+    chain.push(Step {
+        source: flag_manifest::ENV_OVERRIDES.to_owned(),
+        note: match (&session.env.overrides, &entry) {
+            (None, _) => "not set".to_owned(),
+            (Some(value), None) => format!("{value:?} does not name it"),
+            (Some(value), Some(_)) => format!("{value:?}"),
+        },
+        state,
+        value,
+        decides: false,
+    });
+    if let Some(decider) = chain
+        .iter()
+        .rposition(|step| step.state.is_some() || step.value.is_some())
+    {
+        chain[decider].decides = true;
+    }
+    chain
+}
+
 /// The usage error for a name the manifest does not declare.
 pub fn unknown_flag(manifest: &Manifest, name: &str, display: &str) -> CliError {
     CliError::new(format!(
@@ -343,11 +390,16 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
         or_dash(report.expires.as_ref()),
         if report.expired { " (expired)" } else { "" }
     ));
-    if mode == Mode::Dynamic {
-        out.push_str(
+    match (mode, &report.value.value_type) {
+        (Mode::Dynamic, None) => out.push_str(
             "  dynamic: this is the compiled-in default; at run time a flags file, FEATURE_FLAGS, set() or an \
              override can change it\n",
-        );
+        ),
+        (Mode::Dynamic, Some(_)) => out.push_str(
+            "  dynamic: this is the compiled-in value; at run time a flags file, FEATURE_FLAGS or set_value() \
+             can choose another\n",
+        ),
+        (Mode::Static, _) => {}
     }
 }
 
@@ -376,7 +428,7 @@ fn chain_section(report: &ExplainReport, out: &mut String) {
         .map(|step| {
             vec![
                 format!("  {}", step.source),
-                step.state.map_or("-", output::state).to_owned(),
+                said(step, report.value.value_type.is_some()),
                 if step.decides {
                     "<- decides".to_owned()
                 } else {
@@ -389,6 +441,18 @@ fn chain_section(report: &ExplainReport, out: &mut String) {
     let steps = output::table(&["", "", "", ""], &rows);
     // The header row is blank: drop it.
     out.push_str(steps.split_once('\n').map_or("", |(_, rest)| rest));
+}
+
+/// What a step of the chain says: `on` or `off`; for a value flag the value it chooses (`large`), `disabled`
+/// or `enabled`; `-` when it says nothing.
+fn said(step: &Step, value_flag: bool) -> String {
+    match (&step.value, step.state) {
+        (Some(value), Some(false)) => format!("disabled, {value}"),
+        (Some(value), _) => value.clone(),
+        (None, Some(false)) if value_flag => "disabled".to_owned(),
+        (None, Some(true)) if value_flag => "enabled".to_owned(),
+        (None, state) => state.map_or("-", output::state).to_owned(),
+    }
 }
 
 /// What it requires and what requires it.
