@@ -240,6 +240,8 @@ pub struct ApiCall {
     pub name: LitStr,
     /// The variant name, when the fn takes one and it is written as a string literal.
     pub variant: Option<LitStr>,
+    /// For `set_value`: the value chosen (a value's name or a literal), when written as a string literal.
+    pub value: Option<LitStr>,
 }
 
 /// `call` as a call of the string API with a literal flag name, by [`names`]' rule: [`api_call_for`]
@@ -292,21 +294,25 @@ pub fn api_call_tokens(function: &'static str, args: TokenStream) -> Option<ApiC
 }
 
 /// The call of `function` whose first argument is the literal `name` (`None` when it is not a literal), and
-/// whose second is `second()`, read only for the fns that take a variant name.
+/// whose second is `second()`, read only for the fns that take a variant name or a value.
 fn api_call_of(
     function: &'static str,
     name: Option<LitStr>,
     second: impl FnOnce() -> Option<LitStr>,
 ) -> Option<ApiCall> {
-    let variant = if VARIANT_API.contains(&function) {
-        second()
+    let name = name?;
+    let (variant, value) = if VARIANT_API.contains(&function) {
+        (second(), None)
+    } else if function == "set_value" {
+        (None, second())
     } else {
-        None
+        (None, None)
     };
     Some(ApiCall {
         function,
-        name: name?,
+        name,
         variant,
+        value,
     })
 }
 

@@ -830,7 +830,8 @@ fn check_refuses_a_value_read_or_chosen_of_an_on_off_flag() {
         dir.join("src/audit.rs"),
         "use flag_runtime::{flag_value, set_value, value_of};\n\nfn f() {\n    let _ = flag_value!(\"audit\");\n    \
          let _ = value_of(\"audit\");\n    set_value(\"audit\", \"on\").unwrap();\n    set_value(\"discount\", \
-         \"third\").unwrap();\n}\n",
+         \"third\").unwrap();\n    set_value(\"page_size\", \"lage\").unwrap();\n    set_value(\"page_size\", \
+         \"200\").unwrap();\n    set_value(\"greeting\", \"Hello\").unwrap();\n}\n",
     )
     .unwrap();
     let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
@@ -858,7 +859,20 @@ fn check_refuses_a_value_read_or_chosen_of_an_on_off_flag() {
             "5:22 values flag `audit` is on or off, not a value flag: value_of() has no value to read",
             "6:15 values flag `audit` is on or off, not a value flag: set_value() has no value to choose",
             "7:15 static flag `discount` is static: `set_value` cannot change it at run time and returns an error",
+            "8:28 values flag `page_size`: `lage` is neither the name nor the value of one of the flag's values: \
+             small = 10, medium = 50, large = 200, unlimited = -1",
         ]
+    );
+    let problem = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["line"] == 8 && p["file"] == "src/audit.rs")
+        .unwrap();
+    assert_eq!(problem["suggestion"], "large");
+    assert_eq!(
+        problem["help"],
+        "did you mean `large`? Write a value's name, or its value"
     );
 }
 

@@ -7,7 +7,8 @@
 //! (`value_of` and `set_value` included) with a literal name. Beyond unknown names, as the build or the
 //! runtime would refuse them: a `variant!` of a static flag or of a flag without variants, a variant override
 //! naming a variant the flag does not have (with a suggestion), `flag_value!`, `value_of` or `set_value` of an
-//! on/off flag, and `set`, `reset`, `set_value` or an override of a static flag (the runtime refuses to
+//! on/off flag, a `set_value` whose literal is none of the flag's values (the runtime's own check, with a
+//! suggestion), and `set`, `reset`, `set_value` or an override of a static flag (the runtime refuses to
 //! change those).
 //! A call whose failure the code expects (`.is_err()`, `assert_eq!(.., Err(..))`) is not checked: it
 //! tests that refusal. Warning: a declared flag that no code references (an error with `--strict`).
@@ -38,7 +39,8 @@ pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
     /// `manifest`, `resolution`, `expired`, `unreferenced`, `undeclared`, `variants` (a `variant!` or variant
-    /// override that the flag cannot serve), `values` (a value read or chosen of an on/off flag), `static`
+    /// override that the flag cannot serve), `values` (a value read or chosen of an on/off flag, or a value
+    /// the flag does not have), `static`
     /// (the string API asked to change a static flag), `malformed` or `unparsable`.
     pub kind: &'static str,
     /// The file, relative to the workspace root.
@@ -370,6 +372,28 @@ fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem
             ),
             None,
         ),
+        RefKind::Call if reference.value.is_some() => {
+            // `set_value` with a literal: the flag's values decide, by the rule the runtime applies.
+            let (Some(chosen), Some(values)) = (&reference.value, &flag.values) else {
+                return;
+            };
+            if let Err(why) = values.choose(&chosen.name) {
+                let suggestion = closest(&chosen.name, values.names()).map(str::to_owned);
+                let help = match &suggestion {
+                    Some(close) => {
+                        format!("did you mean `{close}`? Write a value's name, or its value")
+                    }
+                    None => "write a value's name, or its value".to_owned(),
+                };
+                problem(
+                    "values",
+                    (chosen.line, chosen.column),
+                    format!("flag `{name}`: {why}"),
+                    help,
+                    suggestion,
+                );
+            }
+        }
         RefKind::Call => {
             let Some(variant) = &reference.variant else {
                 return;

@@ -70,10 +70,11 @@ pub enum RefKind {
     Call,
 }
 
-/// A variant name written as a string literal in a call (`override_local_variant("x", "one_page")`).
+/// A variant name or a value written as a string literal in a call (`override_local_variant("x",
+/// "one_page")`, `set_value("x", "large")`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VariantName {
-    /// The variant's name.
+pub struct LiteralName {
+    /// The variant's name, or the value as written.
     pub name: String,
     /// 1-based line of its literal.
     pub line: usize,
@@ -104,7 +105,9 @@ pub struct Reference {
     /// For a call: the runtime fn called, such as `override_local`.
     pub function: Option<&'static str>,
     /// For `override_local_variant` and `override_global_variant`: the variant name, when it is a literal.
-    pub variant: Option<VariantName>,
+    pub variant: Option<LiteralName>,
+    /// For `set_value`: the value it chooses (a value's name or a literal), when it is a literal.
+    pub value: Option<LiteralName>,
     /// For a call: the code expects it to fail (`.is_err()`, `.unwrap_err()`, `assert_eq!(.., Err(..))`),
     /// so its name may be wrong on purpose.
     pub expects_error: bool,

@@ -12,7 +12,7 @@ use syn::{
 use super::describe::{
     describe_foreign_item, describe_impl_item, describe_item, describe_trait_item,
 };
-use super::{Finding, RefKind, Reference, Scan, VariantName};
+use super::{Finding, LiteralName, RefKind, Reference, Scan};
 use crate::expr::SynExpr;
 use crate::syntax::names::{FileNames, MacroKind, Reads};
 use crate::syntax::{self, ApiCall, HitKind, MacroBody};
@@ -64,14 +64,18 @@ impl Scanner<'_> {
         call: Option<&ApiCall>,
     ) {
         let (line, column) = line_column(self.text, range.start);
-        let variant = call.and_then(|call| call.variant.as_ref()).map(|literal| {
+        let literal_name = |literal: &LitStr| {
             let (line, column) = line_column(self.text, self.index.range(literal.span()).start);
-            VariantName {
+            LiteralName {
                 name: literal.value(),
                 line,
                 column,
             }
-        });
+        };
+        let variant = call
+            .and_then(|call| call.variant.as_ref())
+            .map(literal_name);
+        let value = call.and_then(|call| call.value.as_ref()).map(literal_name);
         let name_positions = names
             .iter()
             .map(|name| line_column(self.text, self.index.range(name.span()).start))
@@ -86,6 +90,7 @@ impl Scanner<'_> {
             context: self.context.last().cloned(),
             function: call.map(|call| call.function),
             variant,
+            value,
             expects_error: call.is_some() && self.expecting_error.contains(&range.start),
             text: syntax::one_line(&self.text[range]),
         });

@@ -80,7 +80,7 @@ macro_rules! m {
     assert_eq!(scan.references[3].name_positions, [(9, 30), (9, 35)]);
 }
 
-/// Each reference as `line:column kind name [variant] [expects error]`.
+/// Each reference as `line:column kind name [variant] [value] [expects error]`.
 fn summary(scan: &Scan) -> Vec<String> {
     scan.references
         .iter()
@@ -91,6 +91,12 @@ fn summary(scan: &Scan) -> Vec<String> {
                 line.push_str(&format!(
                     " variant {}@{}:{}",
                     variant.name, variant.line, variant.column
+                ));
+            }
+            if let Some(value) = &r.value {
+                line.push_str(&format!(
+                    " value {}@{}:{}",
+                    value.name, value.line, value.column
                 ));
             }
             if r.expects_error {
@@ -176,8 +182,8 @@ macro_rules! m {
             "8:13 flag_value! c",
             "9:25 flag_value! d",
             "9:43 value_of() e",
-            "10:5 set_value() f",
-            "11:13 set_value() g expects error",
+            "10:5 set_value() f value large@10:20",
+            "11:13 set_value() g value 11@11:42 expects error",
             "16:22 flag_value! h",
             "16:47 flag_value! i",
             "16:62 set_value() j",
