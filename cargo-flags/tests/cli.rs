@@ -926,3 +926,31 @@ fn explain_says_which_value_each_source_chooses() {
     );
     assert_eq!(report["decided_by"], "FEATURE_FLAGS");
 }
+
+#[test]
+fn an_unreferenced_boolean_value_flag_may_be_read_as_on_or_off() {
+    let dir = fixture("values", "unreferenced_boolean");
+    std::fs::write(dir.join("src/main.rs"), "mod page;\n\nfn main() {}\n").unwrap();
+    let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    let help = |flag: &str| {
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["flag"] == flag)
+            .map(|p| p["help"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(
+        help("compact"),
+        "read it with flag!(\"compact\"), flag_value!(\"compact\") or value_of, or retire it with `cargo flags \
+         remove compact` (its code keeps the default value, `yes`; or `--keep NAME`, one of yes = true, no = false)"
+    );
+    assert_eq!(
+        help("audit"),
+        "use it with #[feature_flag(\"audit\")], flag!(\"audit\") or the string API, or retire it with `cargo \
+         flags remove audit --keep off`"
+    );
+}

@@ -220,9 +220,15 @@ fn check_manifest(
                     "flag `{}` is declared but no code references it",
                     flag.name
                 ),
-                help: Some(match flag.values {
-                    Some(_) => format!(
-                        "read it with flag_value!(\"{}\") or value_of, or retire it with {}",
+                help: Some(match &flag.values {
+                    Some(values) => format!(
+                        "read it with {}flag_value!(\"{1}\") or value_of, or retire it with {2}",
+                        // A boolean value flag reads as on or off too.
+                        if values.value_type == flag_manifest::ValueType::Boolean {
+                            format!("flag!(\"{}\"), ", flag.name)
+                        } else {
+                            String::new()
+                        },
                         flag.name,
                         output::remove_command(flag, "off")
                     ),
