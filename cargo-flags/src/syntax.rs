@@ -166,9 +166,9 @@ pub fn value_call(tokens: TokenStream) -> syn::Result<LitStr> {
     }
 }
 
-/// The flag expression of the tokens of a `flag!`, `variant!` or `flag_value!` call found in tokens that are not code
-/// (a `macro_rules!` body): what stands before the first comma, whatever follows it (`flag!("a", $ctx)`,
-/// whose `$ctx` is no expression until the macro is expanded).
+/// The flag expression of the tokens of a `flag!`, `variant!` or `flag_value!` call found in tokens that are
+/// not code (a `macro_rules!` body): what stands before the first comma, whatever follows it
+/// (`flag!("a", $ctx)`, whose `$ctx` is no expression until the macro is expanded).
 pub fn leading_flag_expr(tokens: TokenStream) -> syn::Result<SynExpr> {
     let mut first = TokenStream::new();
     for token in tokens {
@@ -316,8 +316,8 @@ fn api_call_of(
     })
 }
 
-/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`: [`token_hits_for`]
-/// with [`Reads::States`].
+/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`:
+/// [`token_hits_for`] with [`Reads::States`].
 pub fn token_hits(tokens: TokenStream, index: &LineIndex, names: &FileNames) -> Vec<TokenHit> {
     token_hits_for(tokens, index, names, Reads::States)
 }

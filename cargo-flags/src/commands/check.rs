@@ -40,8 +40,8 @@ pub struct Problem {
     pub severity: Severity,
     /// `manifest`, `resolution`, `expired`, `unreferenced`, `undeclared`, `variants` (a `variant!` or variant
     /// override that the flag cannot serve), `values` (a value read or chosen of an on/off flag, or a value
-    /// the flag does not have), `static`
-    /// (the string API asked to change a static flag), `malformed` or `unparsable`.
+    /// the flag does not have), `static` (the string API asked to change a static flag), `malformed` or
+    /// `unparsable`.
     pub kind: &'static str,
     /// The file, relative to the workspace root.
     pub file: String,

@@ -1,8 +1,9 @@
 //! Which names of a file mean flag-runtime's macros and string API.
 //!
-//! The macros (`#[feature_flag]`, `flag!`, `variant!`, `flag_value!`) are recognised by the last segment of their path,
-//! as the compiler cannot be asked: `flag!`, `flag_runtime::flag!`, `$crate::flag!`; and by the local name
-//! of an import from the runtime (`use flag_runtime::flag as enabled;` makes `enabled!(..)` a `flag!`).
+//! The macros (`#[feature_flag]`, `flag!`, `variant!`, `flag_value!`) are recognised by the last segment of
+//! their path, as the compiler cannot be asked: `flag!`, `flag_runtime::flag!`, `$crate::flag!`; and by the
+//! local name of an import from the runtime (`use flag_runtime::flag as enabled;` makes `enabled!(..)` a
+//! `flag!`).
 //!
 //! The string API is recognised only where the code says it is the runtime's, because `set`, `reset` or
 //! `evaluate` are common names (a `HashSet`'s, a user's own fn). A call counts when it is a free call (never
