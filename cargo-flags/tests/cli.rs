@@ -184,6 +184,19 @@ fn check_passes_on_a_healthy_workspace_and_fails_once_a_flag_expires() {
     );
     assert_eq!(report["ok"], false);
     assert_eq!(report["today"], "2030-07-01");
+    let explained = run(
+        &dir,
+        &["explain", "new_checkout"],
+        &[("FEATURE_FLAGS_TODAY", "2030-07-01")],
+    );
+    assert!(
+        explained.stdout.contains(
+            "(expired)\n  expired: remove it with `cargo flags remove new_checkout --keep on|off`, or move \
+             `expires` to a later date\n"
+        ),
+        "{}",
+        explained.stdout
+    );
     let problem = &report["problems"][0];
     assert_eq!(problem["kind"], "expired");
     assert_eq!(problem["severity"], "error");
@@ -820,6 +833,31 @@ fn value_flags_read_with_flag_value_are_referenced() {
          declared but no code references it\n  help: read it with flag_value!(\"retries\") or value_of, or retire \
          it with `cargo flags remove retries --keep NAME`, with the value its code keeps: one of once = 1, twice \
          = 2\n\ncheck failed: 1 error, 2 warnings (7 flags, 11 references in 2 files; today is 2026-01-01)\n"
+    );
+    // `explain` says the same.
+    let out = run(&dir, &["explain", "discount"], &[TODAY]);
+    assert!(
+        out.stdout.contains(
+            "  expired: remove it with `cargo flags remove discount` (its code keeps the default value, `tenth`; \
+             or `--keep NAME`, one of none = 0.0, tenth = 0.1, third = 0.333), or move `expires` to a later date\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = run(&dir, &["explain", "page_size"], &[TODAY]);
+    assert!(
+        out.stdout.ends_with(
+            "References (0):\n  none: no attribute, flag!, variant! or flag_value! call, or string-API call with a \
+             literal name names it\n  retire it with `cargo flags remove page_size` (its code keeps the default \
+             value, `medium`; or `--keep NAME`, one of small = 10, medium = 50, large = 200, unlimited = -1)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let report = json(&run(&dir, &["explain", "audit", "--format", "json"], &[TODAY]).stdout);
+    assert!(
+        report["retire"].is_null(),
+        "audit is referenced and current"
     );
 }
 

@@ -1,7 +1,9 @@
 //! `cargo flags explain NAME`: why a flag is on or off in this build (the chain default -> profile ->
 //! `FEATURE_FLAGS`), the flags it requires and the flags that require it, and every place the code uses it:
 //! attributes, `flag!`, `variant!` and `flag_value!` calls, and calls of the string API with its name
-//! (`value_of` and `set_value` included; see [`crate::scan`]), each labelled with its kind.
+//! (`value_of` and `set_value` included; see [`crate::scan`]), each labelled with its kind. For a value flag
+//! the chain names the value each source chooses. A flag that has expired or that no code references gets
+//! the `cargo flags remove` command that retires it, as `check` words it (a value flag's keeps a value).
 //!
 //! The table is a list of sections, each written by a function of its own (`table` calls them in order),
 //! so that a new section is one more function.
@@ -56,6 +58,10 @@ pub struct ExplainReport {
     pub references: Vec<ReferenceRow>,
     /// Why the build's flags do not resolve, if they do not.
     pub problems: Vec<String>,
+    /// When the flag has expired or no code references it, how to retire it, as `check` says it: the
+    /// `cargo flags remove` command in backquotes (`--keep on|off` for an on/off flag; for a value flag, the
+    /// value its code keeps), with what it keeps.
+    pub retire: Option<String>,
 }
 
 /// One source of the chain that decides a state.
@@ -129,7 +135,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
     let chain = chain(session, &manifest, flag, profile);
     let decider = chain.iter().rposition(|step| step.decides).unwrap_or(0);
 
-    let references = session
+    let references: Vec<ReferenceRow> = session
         .scan()
         .references_to(name)
         .map(|reference| ReferenceRow {
@@ -152,6 +158,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         .ok()
         .zip(manifest.flag_index(name))
         .and_then(|(resolution, index)| resolution.states[index].value);
+    let expired = flag.expires.is_some_and(|expires| expires < today);
     let report = ExplainReport {
         name: flag.name.clone(),
         value: ValueReport::of(flag, chosen),
@@ -178,7 +185,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         description: flag.description.clone(),
         owner: flag.owner.clone(),
         expires: flag.expires.map(|date| date.to_string()),
-        expired: flag.expires.is_some_and(|expires| expires < today),
+        expired,
         declared_at: chain[0].note.clone(),
         chain,
         requires: flag
@@ -198,8 +205,10 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
                 enabled: state_of(&other.name),
             })
             .collect(),
-        references,
         problems: resolution.as_ref().err().cloned().unwrap_or_default(),
+        retire: (expired || references.is_empty())
+            .then(|| output::remove_command(flag, if expired { "on|off" } else { "off" })),
+        references,
     };
     let stdout = match session.format {
         Format::Json => output::json(&report),
@@ -390,6 +399,11 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
         or_dash(report.expires.as_ref()),
         if report.expired { " (expired)" } else { "" }
     ));
+    if let Some(retire) = report.retire.as_ref().filter(|_| report.expired) {
+        out.push_str(&format!(
+            "  expired: remove it with {retire}, or move `expires` to a later date\n"
+        ));
+    }
     match (mode, &report.value.value_type) {
         (Mode::Dynamic, None) => out.push_str(
             "  dynamic: this is the compiled-in default; at run time a flags file, FEATURE_FLAGS, set() or an \
@@ -485,6 +499,9 @@ fn references_section(report: &ExplainReport, out: &mut String) {
             "  none: no attribute, flag!, variant! or flag_value! call, or string-API call with a literal name \
              names it\n",
         );
+        if let Some(retire) = report.retire.as_ref().filter(|_| !report.expired) {
+            out.push_str(&format!("  retire it with {retire}\n"));
+        }
     }
     let rows: Vec<Vec<String>> = report
         .references
