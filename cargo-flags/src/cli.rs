@@ -275,9 +275,9 @@ pub struct RemoveKeep {
 }
 
 impl RemoveKeep {
-    /// `--keep` as given, for `remove::run`. (Named `on` because the dispatch calls `keep.on()`, from when
-    /// `--keep` was only on or off.)
-    pub fn on(&self) -> Option<&str> {
+    /// `--keep` as written (`on`, `off`, a value's name or a literal), or `None` when it was not given;
+    /// [`crate::remove::kept::choose`] reads it against the flag.
+    pub fn text(&self) -> Option<&str> {
         self.keep.as_deref()
     }
 }

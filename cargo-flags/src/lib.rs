@@ -8,7 +8,8 @@
 //!   ([`commands::check`]);
 //! - `explain NAME`: what decided a flag's state, its `requires` in both directions, its references
 //!   ([`commands::explain`]);
-//! - `remove NAME --keep on|off`: retire a flag from the code and the manifest with byte-exact text edits
+//! - `remove NAME [--keep on|off|VALUE]`: retire a flag from the code and the manifest with byte-exact text
+//!   edits, keeping its code on or off, or a value flag's value (its default unless `--keep` names one)
 //!   ([`remove`]);
 //! - `matrix`: few combinations of flag states that cover every pair (or triple) of states that `requires`
 //!   allows ([`commands::matrix`], over [`matrix`]);
@@ -168,7 +169,7 @@ fn dispatch(command: &Command, cwd: &Path, env: &Env) -> Result<Outcome, CliErro
             keep,
             dry_run,
             ..
-        } => remove::run(&session, name, keep.on(), *dry_run),
+        } => remove::run(&session, name, keep.text(), *dry_run),
         Command::Matrix { options, .. } => commands::matrix::run(&session, options),
         Command::Test {
             options,

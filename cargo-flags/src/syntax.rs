@@ -1,7 +1,8 @@
 //! Reading Rust source the way both `scan` and `remove` need it: a file parsed by `syn` with byte-exact
-//! positions, and the recognition of `#[feature_flag(..)]` attributes, `flag!(..)` and `variant!(..)` calls
-//! and calls of the runtime's string API with a literal flag name ([`names`] says which names mean the
-//! runtime's), including those hidden in the tokens of other macro calls.
+//! positions, and the recognition of `#[feature_flag(..)]` attributes, `flag!(..)`, `variant!(..)` and
+//! `flag_value!(..)` calls and calls of the runtime's fns that take a literal flag name ([`names`] says which
+//! names mean the runtime's, and [`Reads`] which of them a reader looks for), including those hidden in the
+//! tokens of other macro calls.
 //!
 //! `syn` sees every line of a file, `#[cfg]`-disabled code included, which is the point: a flag referenced
 //! only under a disabled `cfg` is still referenced. A macro call's tokens are read as expressions
@@ -19,7 +20,7 @@ use syn::{Attribute, Block, Expr, ExprCall, Lit, LitStr, Macro, Meta, Stmt, Toke
 
 use crate::expr::{SynAttrArgs, SynExpr};
 use crate::text::{LineIndex, line_column};
-use names::{FileNames, MacroKind, VARIANT_API};
+use names::{FileNames, MacroKind, Reads, VARIANT_API};
 
 /// A `.rs` file parsed by `syn`.
 pub struct ParsedFile {
@@ -151,9 +152,23 @@ pub fn variant_call(tokens: TokenStream) -> syn::Result<LitStr> {
     }
 }
 
-/// The flag expression of the tokens of a `flag!` or `variant!` call found in tokens that are not code
-/// (a `macro_rules!` body): what stands before the first comma, whatever follows it (`flag!("a", $ctx)`,
-/// whose `$ctx` is no expression until the macro is expanded).
+/// The flag name of the tokens of a `flag_value!` call, which must be `"name"` or `"name", context` (as the
+/// macro requires: one flag, no operators).
+pub fn value_call(tokens: TokenStream) -> syn::Result<LitStr> {
+    let call = syn::parse2::<flag_syntax::FlagCall>(tokens.clone())?;
+    match call.expr {
+        SynExpr::Flag(literal) => Ok(literal),
+        _ => Err(syn::Error::new_spanned(
+            tokens,
+            "expected one flag's name, and optionally a context: `flag_value!(\"name\")` or \
+             `flag_value!(\"name\", &ctx)`",
+        )),
+    }
+}
+
+/// The flag expression of the tokens of a `flag!`, `variant!` or `flag_value!` call found in tokens that are
+/// not code (a `macro_rules!` body): what stands before the first comma, whatever follows it
+/// (`flag!("a", $ctx)`, whose `$ctx` is no expression until the macro is expanded).
 pub fn leading_flag_expr(tokens: TokenStream) -> syn::Result<SynExpr> {
     let mut first = TokenStream::new();
     for token in tokens {
@@ -200,9 +215,9 @@ pub fn macro_body(mac: &Macro) -> MacroBody {
 pub enum HitKind {
     /// `#[feature_flag(..)]`.
     Attribute,
-    /// `flag!(..)` or `variant!(..)`.
+    /// `flag!(..)`, `variant!(..)` or `flag_value!(..)`.
     Macro(MacroKind),
-    /// A call of the string API, such as `flag_runtime::set("x", true)`.
+    /// A call of a runtime fn that takes a flag's name, such as `flag_runtime::set("x", true)`.
     Call(&'static str),
 }
 
@@ -216,26 +231,35 @@ pub struct TokenHit {
     pub args: TokenStream,
 }
 
-/// A call of the string API whose first argument is a string literal.
+/// A call of the string API (or of [`names::VALUE_API`]) whose first argument is a string literal.
 #[derive(Clone)]
 pub struct ApiCall {
-    /// The runtime fn called: one of [`names::STRING_API`].
+    /// The runtime fn called: one of [`names::STRING_API`] or [`names::VALUE_API`].
     pub function: &'static str,
     /// The flag's name, as written.
     pub name: LitStr,
     /// The variant name, when the fn takes one and it is written as a string literal.
     pub variant: Option<LitStr>,
+    /// For `set_value`: the value chosen (a value's name or a literal), when written as a string literal.
+    pub value: Option<LitStr>,
 }
 
-/// `call` as a call of the string API with a literal flag name, by [`names`]' rule.
+/// `call` as a call of the string API with a literal flag name, by [`names`]' rule: [`api_call_for`]
+/// with [`Reads::States`].
 pub fn api_call(call: &ExprCall, names: &FileNames) -> Option<ApiCall> {
+    api_call_for(call, names, Reads::States)
+}
+
+/// `call` as a call, with a literal flag name, of one of the runtime's fns that `reads` looks for, by
+/// [`names`]' rule.
+pub fn api_call_for(call: &ExprCall, names: &FileNames, reads: Reads) -> Option<ApiCall> {
     let Expr::Path(path) = &*call.func else {
         return None;
     };
     if path.qself.is_some() {
         return None;
     }
-    let function = names.function(&path.path)?;
+    let function = names.function(&path.path, reads)?;
     let literal = |expr: Option<&Expr>| match expr {
         Some(Expr::Lit(syn::ExprLit {
             lit: Lit::Str(literal),
@@ -270,33 +294,54 @@ pub fn api_call_tokens(function: &'static str, args: TokenStream) -> Option<ApiC
 }
 
 /// The call of `function` whose first argument is the literal `name` (`None` when it is not a literal), and
-/// whose second is `second()`, read only for the fns that take a variant name.
+/// whose second is `second()`, read only for the fns that take a variant name or a value.
 fn api_call_of(
     function: &'static str,
     name: Option<LitStr>,
     second: impl FnOnce() -> Option<LitStr>,
 ) -> Option<ApiCall> {
-    let variant = if VARIANT_API.contains(&function) {
-        second()
+    let name = name?;
+    let (variant, value) = if VARIANT_API.contains(&function) {
+        (second(), None)
+    } else if function == "set_value" {
+        (None, second())
     } else {
-        None
+        (None, None)
     };
     Some(ApiCall {
         function,
-        name: name?,
+        name,
         variant,
+        value,
     })
 }
 
-/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`, nested groups
-/// included; `names` says which names are the runtime's.
+/// Every `#[feature_flag(..)]`, `flag!(..)`, `variant!(..)` and string-API call in `tokens`:
+/// [`token_hits_for`] with [`Reads::States`].
 pub fn token_hits(tokens: TokenStream, index: &LineIndex, names: &FileNames) -> Vec<TokenHit> {
+    token_hits_for(tokens, index, names, Reads::States)
+}
+
+/// Every `#[feature_flag(..)]` and every call of a macro or fn that `reads` looks for in `tokens`, nested
+/// groups included; `names` says which names are the runtime's.
+pub fn token_hits_for(
+    tokens: TokenStream,
+    index: &LineIndex,
+    names: &FileNames,
+    reads: Reads,
+) -> Vec<TokenHit> {
     let mut hits = Vec::new();
-    search(tokens, index, names, &mut hits);
+    search(tokens, index, names, reads, &mut hits);
     hits
 }
 
-fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut Vec<TokenHit>) {
+fn search(
+    tokens: TokenStream,
+    index: &LineIndex,
+    names: &FileNames,
+    reads: Reads,
+    hits: &mut Vec<TokenHit>,
+) {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut i = 0;
     while i < tokens.len() {
@@ -320,6 +365,7 @@ fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut 
                     (tokens.get(i + 1), tokens.get(i + 2))
                     && bang.as_char() == '!'
                     && let Some(kind) = names.macro_kind_of_ident(&ident.to_string())
+                    && reads.macro_kind(kind)
                 {
                     let start = path_start(&tokens, i);
                     hits.push(TokenHit {
@@ -332,31 +378,32 @@ fn search(tokens: TokenStream, index: &LineIndex, names: &FileNames, hits: &mut 
                 }
                 if let Some(TokenTree::Group(group)) = tokens.get(i + 1)
                     && group.delimiter() == Delimiter::Parenthesis
-                    && let Some((start, function)) = call_in_tokens(&tokens, i, names)
+                    && let Some((start, function)) = call_in_tokens(&tokens, i, names, reads)
                 {
                     hits.push(TokenHit {
                         kind: HitKind::Call(function),
                         range: index.join(tokens[start].span(), group.span()),
                         args: group.stream(),
                     });
-                    search(group.stream(), index, names, hits);
+                    search(group.stream(), index, names, reads, hits);
                     i += 2;
                     continue;
                 }
             }
-            TokenTree::Group(group) => search(group.stream(), index, names, hits),
+            TokenTree::Group(group) => search(group.stream(), index, names, reads, hits),
             _ => {}
         }
         i += 1;
     }
 }
 
-/// When the identifier at `tokens[at]`, followed by parentheses, calls the string API: where its path
-/// starts, and the fn. A method call (`.set(..)`) never does.
+/// When the identifier at `tokens[at]`, followed by parentheses, calls a runtime fn that `reads` looks for:
+/// where its path starts, and the fn. A method call (`.set(..)`) never does.
 fn call_in_tokens(
     tokens: &[TokenTree],
     at: usize,
     names: &FileNames,
+    reads: Reads,
 ) -> Option<(usize, &'static str)> {
     let start = path_start(tokens, at);
     let is_method =
@@ -372,8 +419,8 @@ fn call_in_tokens(
         })
         .collect();
     let function = match segments.as_slice() {
-        [krate, name] if names.is_runtime_crate(krate) => names::api(name),
-        [local] if start == at => names.local_function(local),
+        [krate, name] if names.is_runtime_crate(krate) => reads.api(name),
+        [local] if start == at => names.local_function(local, reads),
         _ => None,
     }?;
     Some((start, function))
@@ -453,105 +500,4 @@ pub fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What `token_hits` finds in the tokens of the macro that is item `item` of `text`.
-    fn hits_in_macro(text: &str, item: usize) -> Vec<TokenHit> {
-        let parsed = parse_file(text).unwrap();
-        let syn::Item::Macro(item) = &parsed.ast.items[item] else {
-            panic!("not a macro");
-        };
-        let names = FileNames::of(&parsed.ast, &names::RuntimeCrates::default());
-        token_hits(item.mac.tokens.clone(), &parsed.index, &names)
-    }
-
-    /// Each hit as the text it covers, with its kind.
-    fn as_text<'a>(text: &'a str, hits: &[TokenHit]) -> Vec<(&'a str, HitKind)> {
-        hits.iter()
-            .map(|hit| (&text[hit.range.clone()], hit.kind))
-            .collect()
-    }
-
-    #[test]
-    fn finds_hits_in_opaque_tokens() {
-        let text = "macro_rules! m { () => { if ::flag_runtime::flag!(\"a\") { #[feature_flag(\"b\")] fn f() {} } $crate::flag!(\"c\") } }";
-        assert_eq!(
-            as_text(text, &hits_in_macro(text, 0)),
-            [
-                (
-                    "::flag_runtime::flag!(\"a\")",
-                    HitKind::Macro(MacroKind::Flag)
-                ),
-                ("#[feature_flag(\"b\")]", HitKind::Attribute),
-                ("$crate::flag!(\"c\")", HitKind::Macro(MacroKind::Flag)),
-            ]
-        );
-    }
-
-    #[test]
-    fn finds_variants_and_string_api_calls_in_opaque_tokens() {
-        let text = "use flag_runtime::override_local as force;\nmacro_rules! m { ($c:expr) => { variant!(\"a\", $c); flag_runtime::set(\"b\", true); force(\"c\", true); x.set(\"d\"); other::reset(\"e\"); flag_runtime::set(name, true); } }";
-        let hits = hits_in_macro(text, 1);
-        assert_eq!(
-            as_text(text, &hits),
-            [
-                ("variant!(\"a\", $c)", HitKind::Macro(MacroKind::Variant)),
-                ("flag_runtime::set(\"b\", true)", HitKind::Call("set")),
-                ("force(\"c\", true)", HitKind::Call("override_local")),
-                ("flag_runtime::set(name, true)", HitKind::Call("set")),
-            ]
-        );
-        let name =
-            |args: &TokenStream| api_call_tokens("set", args.clone()).map(|call| call.name.value());
-        assert_eq!(name(&hits[1].args).as_deref(), Some("b"));
-        assert_eq!(name(&hits[3].args), None, "a name computed at run time");
-        let variant = api_call_tokens(
-            "override_local_variant",
-            "\"x\", \"one_page\"".parse().unwrap(),
-        )
-        .and_then(|call| call.variant)
-        .map(|literal| literal.value());
-        assert_eq!(variant.as_deref(), Some("one_page"));
-    }
-
-    #[test]
-    fn reads_macro_bodies_as_code_when_they_are() {
-        let body = |text: &str| {
-            let mac: Macro = syn::parse_str(text).unwrap();
-            match macro_body(&mac) {
-                MacroBody::Exprs(exprs) => format!("exprs {}", exprs.len()),
-                MacroBody::Stmts(stmts) => format!("stmts {}", stmts.len()),
-                MacroBody::Opaque(_) => "opaque".to_owned(),
-            }
-        };
-        assert_eq!(body(r#"println!("{}", flag!("a"))"#), "exprs 2");
-        assert_eq!(body("vec![flag!(\"a\"); 3]"), "exprs 2");
-        assert_eq!(body("m! { let x = 1; fn f() {} }"), "stmts 2");
-        assert_eq!(body("m!(a => b)"), "opaque");
-    }
-
-    #[test]
-    fn flag_calls_may_name_a_context() {
-        let name = |text: &str| match flag_call(text.parse().unwrap()) {
-            Ok(SynExpr::Flag(literal)) => literal.value(),
-            Ok(_) => "operator".to_owned(),
-            Err(error) => error.to_string(),
-        };
-        assert_eq!(name(r#""a""#), "a");
-        assert_eq!(name(r#""a", &ctx"#), "a");
-        assert_eq!(name(r#"all("a", "b"), &request.context(),"#), "operator");
-        assert!(
-            name(r#""a", &ctx, 3"#).starts_with("expected at most a flag expression and a context")
-        );
-    }
-
-    #[test]
-    fn parse_failures_have_a_position() {
-        let failure = parse_file("fn main() {\n    let x = ;\n}\n").err().unwrap();
-        assert_eq!((failure.line, failure.column), (2, 13));
-        let with_bom = parse_file("\u{feff}fn f() {}").unwrap();
-        let range = range_of(&with_bom.ast.items[0], &with_bom.index);
-        assert_eq!(range, 3..12);
-    }
-}
+mod tests;

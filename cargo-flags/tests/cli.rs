@@ -184,6 +184,19 @@ fn check_passes_on_a_healthy_workspace_and_fails_once_a_flag_expires() {
     );
     assert_eq!(report["ok"], false);
     assert_eq!(report["today"], "2030-07-01");
+    let explained = run(
+        &dir,
+        &["explain", "new_checkout"],
+        &[("FEATURE_FLAGS_TODAY", "2030-07-01")],
+    );
+    assert!(
+        explained.stdout.contains(
+            "(expired)\n  expired: remove it with `cargo flags remove new_checkout --keep on|off`, or move \
+             `expires` to a later date\n"
+        ),
+        "{}",
+        explained.stdout
+    );
     let problem = &report["problems"][0];
     assert_eq!(problem["kind"], "expired");
     assert_eq!(problem["severity"], "error");
@@ -538,9 +551,24 @@ fn command_line_errors_and_help() {
         out.stderr
     );
 
+    // `--keep` is optional on the command line (a value flag keeps its default value), so the error comes
+    // from `remove`, which says what an on/off flag's code can keep.
     let out = run(&dir, &["remove", "new_checkout"], &[]);
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("--keep <KEEP>"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "error: `new_checkout` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its \
+                          code stays) or `off` (its code goes)"
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = run(&dir, &["remove", "--help"], &[]);
+    assert!(
+        out.stdout.contains("--keep <on|off|VALUE>"),
+        "{}",
+        out.stdout
+    );
 
     for command in ["list", "check", "explain", "remove"] {
         let out = run(&dir, &[command, "--help"], &[]);
@@ -741,4 +769,226 @@ weight = 50
         serde_json::json!(["country in [NZ, AU] and 30% rollout by user_id"])
     );
     assert_eq!(report["variants"], "control 50%, one_page 50%");
+}
+
+#[test]
+fn value_flags_read_with_flag_value_are_referenced() {
+    let dir = fixture("values", "value_references");
+    // Every value flag but `retries` is read only with `flag_value!`; `retries` has no default value, so
+    // retiring it takes a `--keep`.
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "warning: flags.toml:46:8: flag `retries` is declared but no code references it\n  help: read it with \
+         flag_value!(\"retries\") or value_of, or retire it with `cargo flags remove retries --keep NAME`, with \
+         the value its code keeps: one of once = 1, twice = 2\n\ncheck passed: 0 errors, 1 warning (7 flags, 12 \
+         references in 2 files; today is 2026-01-01)\n"
+    );
+
+    let out = run(&dir, &["explain", "page_size"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.ends_with(
+            "References (2):\n  src/page.rs:7:5   flag_value!  flag_value!(\"page_size\", ctx)  in fn rows\n  \
+             src/page.rs:12:5  flag_value!  flag_value!(\"page_size\")       in fn at_least\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let report = json(
+        &run(
+            &dir,
+            &["explain", "page_size", "--format", "json"],
+            &[TODAY],
+        )
+        .stdout,
+    );
+    assert_eq!(report["references"][0]["kind"], "value");
+    assert_eq!(report["references"][0]["label"], "flag_value!");
+
+    // Read at run time by name, and nowhere else: still referenced. Read nowhere: the way to retire it keeps
+    // its default value. Past its `expires`, the same.
+    std::fs::write(
+        dir.join("src/page.rs"),
+        "pub fn rows(_: &flag_runtime::Context<'_>) -> i64 {\n    50\n}\n\npub fn at_least() -> u64 {\n    \
+         flag_runtime::value_of(\"greeting\").map_or(1, |_| 1)\n}\n",
+    )
+    .unwrap();
+    let manifest = read(&dir, "flags.toml").replace(
+        "description = \"Share of the price taken off\"\n",
+        "description = \"Share of the price taken off\"\nexpires = 2025-12-31\n",
+    );
+    std::fs::write(dir.join("flags.toml"), manifest).unwrap();
+    let out = run(&dir, &["check"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "error: flags.toml:19:11: flag `discount` expired on 2025-12-31\n  help: remove it with `cargo flags remove \
+         discount` (its code keeps the default value, `tenth`; or `--keep NAME`, one of none = 0.0, tenth = 0.1, \
+         third = 0.333), or move `expires` to a later date\nwarning: flags.toml:4:8: flag `page_size` is declared \
+         but no code references it\n  help: read it with flag_value!(\"page_size\") or value_of, or retire it with \
+         `cargo flags remove page_size` (its code keeps the default value, `medium`; or `--keep NAME`, one of \
+         small = 10, medium = 50, large = 200, unlimited = -1)\nwarning: flags.toml:47:8: flag `retries` is \
+         declared but no code references it\n  help: read it with flag_value!(\"retries\") or value_of, or retire \
+         it with `cargo flags remove retries --keep NAME`, with the value its code keeps: one of once = 1, twice \
+         = 2\n\ncheck failed: 1 error, 2 warnings (7 flags, 11 references in 2 files; today is 2026-01-01)\n"
+    );
+    // `explain` says the same.
+    let out = run(&dir, &["explain", "discount"], &[TODAY]);
+    assert!(
+        out.stdout.contains(
+            "  expired: remove it with `cargo flags remove discount` (its code keeps the default value, `tenth`; \
+             or `--keep NAME`, one of none = 0.0, tenth = 0.1, third = 0.333), or move `expires` to a later date\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = run(&dir, &["explain", "page_size"], &[TODAY]);
+    assert!(
+        out.stdout.ends_with(
+            "References (0):\n  none: no attribute, flag!, variant! or flag_value! call, or string-API call with a \
+             literal name names it\n  retire it with `cargo flags remove page_size` (its code keeps the default \
+             value, `medium`; or `--keep NAME`, one of small = 10, medium = 50, large = 200, unlimited = -1)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let report = json(&run(&dir, &["explain", "audit", "--format", "json"], &[TODAY]).stdout);
+    assert!(
+        report["retire"].is_null(),
+        "audit is referenced and current"
+    );
+}
+
+#[test]
+fn check_refuses_a_value_read_or_chosen_of_an_on_off_flag() {
+    let dir = fixture("values", "value_of_on_off");
+    std::fs::write(
+        dir.join("src/audit.rs"),
+        "use flag_runtime::{flag_value, set_value, value_of};\n\nfn f() {\n    let _ = flag_value!(\"audit\");\n    \
+         let _ = value_of(\"audit\");\n    set_value(\"audit\", \"on\").unwrap();\n    set_value(\"discount\", \
+         \"third\").unwrap();\n    set_value(\"page_size\", \"lage\").unwrap();\n    set_value(\"page_size\", \
+         \"200\").unwrap();\n    set_value(\"greeting\", \"Hello\").unwrap();\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let report = json(&out.stdout);
+    let problems: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["file"] == "src/audit.rs")
+        .map(|p| {
+            format!(
+                "{}:{} {} {}",
+                p["line"],
+                p["column"],
+                p["kind"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "4:25 values flag `audit` is on or off, not a value flag: flag_value! has no value to read",
+            "5:22 values flag `audit` is on or off, not a value flag: value_of() has no value to read",
+            "6:15 values flag `audit` is on or off, not a value flag: set_value() has no value to choose",
+            "7:15 static flag `discount` is static: `set_value` cannot change it at run time and returns an error",
+            "8:28 values flag `page_size`: `lage` is neither the name nor the value of one of the flag's values: \
+             small = 10, medium = 50, large = 200, unlimited = -1",
+        ]
+    );
+    let problem = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["line"] == 8 && p["file"] == "src/audit.rs")
+        .unwrap();
+    assert_eq!(problem["suggestion"], "large");
+    assert_eq!(
+        problem["help"],
+        "did you mean `large`? Write a value's name, or its value"
+    );
+}
+
+#[test]
+fn explain_says_which_value_each_source_chooses() {
+    let dir = fixture("values", "explain_value_chain");
+    let env = [TODAY, ("FEATURE_FLAGS", "page_size=200,-audit")];
+    let out = run(&dir, &["explain", "page_size", "--profile", "beta"], &env);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "  dynamic: this is the compiled-in value; at run time a flags file, FEATURE_FLAGS or set_value() \
+             can choose another\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "How the state is decided (lowest precedence first):\n  default        medium              \
+             flags.toml:4:8\n  profile beta   large               [profiles.beta]\n  FEATURE_FLAGS  large   <- \
+             decides  \"page_size=200,-audit\"\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        &dir,
+        &["explain", "page_size", "--format", "json"],
+        &[TODAY, ("FEATURE_FLAGS", "-page_size")],
+    );
+    let report = json(&out.stdout);
+    let steps: Vec<String> = report["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            format!(
+                "{} {} {} {}",
+                step["source"], step["state"], step["value"], step["decides"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "\"default\" true \"medium\" false",
+            "\"profile\" null null false",
+            "\"FEATURE_FLAGS\" false null true",
+        ]
+    );
+    assert_eq!(report["decided_by"], "FEATURE_FLAGS");
+}
+
+#[test]
+fn an_unreferenced_boolean_value_flag_may_be_read_as_on_or_off() {
+    let dir = fixture("values", "unreferenced_boolean");
+    std::fs::write(dir.join("src/main.rs"), "mod page;\n\nfn main() {}\n").unwrap();
+    let out = run(&dir, &["check", "--format", "json"], &[TODAY]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let report = json(&out.stdout);
+    let help = |flag: &str| {
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["flag"] == flag)
+            .map(|p| p["help"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(
+        help("compact"),
+        "read it with flag!(\"compact\"), flag_value!(\"compact\") or value_of, or retire it with `cargo flags \
+         remove compact` (its code keeps the default value, `yes`; or `--keep NAME`, one of yes = true, no = false)"
+    );
+    assert_eq!(
+        help("audit"),
+        "use it with #[feature_flag(\"audit\")], flag!(\"audit\") or the string API, or retire it with `cargo \
+         flags remove audit --keep off`"
+    );
 }

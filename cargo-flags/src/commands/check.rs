@@ -3,10 +3,13 @@
 //! Errors: the manifest does not parse or validate (the macros' own diagnostics, `path:line:col`), its
 //! defaults or a profile do not resolve, a flag has expired, the code names an undeclared flag (with a
 //! suggestion) or writes a malformed flag expression, a `.rs` file does not parse. The code's references are
-//! every kind [`crate::scan`] finds: attributes, `flag!`, `variant!`, and string-API calls with a literal
-//! name. Beyond unknown names, as the build or the runtime would refuse them: a `variant!` of a static flag
-//! or of a flag without variants, a variant override naming a variant the flag does not have (with a
-//! suggestion), and `set`, `reset` or an override of a static flag (the runtime refuses to change those).
+//! every kind [`crate::scan`] finds: attributes, `flag!`, `variant!`, `flag_value!`, and string-API calls
+//! (`value_of` and `set_value` included) with a literal name. Beyond unknown names, as the build or the
+//! runtime would refuse them: a `variant!` of a static flag or of a flag without variants, a variant override
+//! naming a variant the flag does not have (with a suggestion), `flag_value!`, `value_of` or `set_value` of an
+//! on/off flag, a `set_value` whose literal is none of the flag's values (the runtime's own check, with a
+//! suggestion), and `set`, `reset`, `set_value` or an override of a static flag (the runtime refuses to
+//! change those).
 //! A call whose failure the code expects (`.is_err()`, `assert_eq!(.., Err(..))`) is not checked: it
 //! tests that refusal. Warning: a declared flag that no code references (an error with `--strict`).
 
@@ -36,8 +39,9 @@ pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
     /// `manifest`, `resolution`, `expired`, `unreferenced`, `undeclared`, `variants` (a `variant!` or variant
-    /// override that the flag cannot serve), `static` (the string API asked to change a static flag),
-    /// `malformed` or `unparsable`.
+    /// override that the flag cannot serve), `values` (a value read or chosen of an on/off flag, or a value
+    /// the flag does not have), `static` (the string API asked to change a static flag), `malformed` or
+    /// `unparsable`.
     pub kind: &'static str,
     /// The file, relative to the workspace root.
     pub file: String,
@@ -68,7 +72,8 @@ pub struct CheckReport {
     pub flags: usize,
     /// How many `.rs` files were scanned.
     pub files: usize,
-    /// How many references were found: attributes, `flag!` and `variant!` calls, string-API calls.
+    /// How many references were found: attributes, `flag!`, `variant!` and `flag_value!` calls, string-API
+    /// calls.
     pub references: usize,
     /// Every problem, errors and warnings.
     pub problems: Vec<Problem>,
@@ -113,6 +118,9 @@ fn check(session: &Session, scan: &Scan, today: Date, strict: bool) -> CheckRepo
         let help = if finding.message.starts_with("malformed variant!") {
             "write the flag's name in double quotes and the context: variant!(\"name\", &ctx); the compiler \
              rejects this one too"
+        } else if finding.message.starts_with("malformed flag_value!") {
+            "write one flag's name in double quotes, and optionally a context: flag_value!(\"name\") or \
+             flag_value!(\"name\", &ctx); the compiler rejects this one too"
         } else {
             "write a flag name in double quotes (\"new_ui\"), or not(..), all(..), any(..) of such \
              expressions; the compiler rejects this one too"
@@ -193,8 +201,8 @@ fn check_manifest(
                 flag: Some(flag.name.clone()),
                 message: format!("flag `{}` expired on {expires}{owner}", flag.name),
                 help: Some(format!(
-                    "remove it with `cargo flags remove {} --keep on|off`, or move `expires` to a later date",
-                    flag.name
+                    "remove it with {}, or move `expires` to a later date",
+                    output::remove_command(flag, "on|off")
                 )),
                 suggestion: None,
             });
@@ -212,11 +220,25 @@ fn check_manifest(
                     "flag `{}` is declared but no code references it",
                     flag.name
                 ),
-                help: Some(format!(
-                    "use it with #[feature_flag(\"{0}\")], flag!(\"{0}\") or the string API, or retire it with \
-                     `cargo flags remove {0} --keep off`",
-                    flag.name
-                )),
+                help: Some(match &flag.values {
+                    Some(values) => format!(
+                        "read it with {}flag_value!(\"{1}\") or value_of, or retire it with {2}",
+                        // A boolean value flag reads as on or off too.
+                        if values.value_type == flag_manifest::ValueType::Boolean {
+                            format!("flag!(\"{}\"), ", flag.name)
+                        } else {
+                            String::new()
+                        },
+                        flag.name,
+                        output::remove_command(flag, "off")
+                    ),
+                    None => format!(
+                        "use it with #[feature_flag(\"{0}\")], flag!(\"{0}\") or the string API, or retire it \
+                         with {1}",
+                        flag.name,
+                        output::remove_command(flag, "off")
+                    ),
+                }),
                 suggestion: None,
             });
         }
@@ -262,7 +284,8 @@ fn check_code(manifest: &Manifest, scan: &Scan, problems: &mut Vec<Problem>) {
     }
 }
 
-/// What the build or the runtime refuses in a `variant!` or a string-API call of a declared flag.
+/// What the build or the runtime refuses in a `variant!`, a `flag_value!` or a string-API call of a declared
+/// flag.
 fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem>) {
     let name = &flag.name;
     let (line, column) = reference
@@ -305,8 +328,11 @@ fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem
                 | "override_global"
                 | "override_local_variant"
                 | "override_global_variant"
+                | "set_value"
         )
     );
+    let reads_value = reference.kind == RefKind::Value
+        || matches!(reference.function, Some("value_of" | "set_value"));
     match reference.kind {
         RefKind::Variant if flag.mode == Mode::Static => problem(
             "variants",
@@ -323,6 +349,23 @@ fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem
             let (message, help) = no_variants();
             problem("variants", (line, column), message, help, None);
         }
+        _ if reads_value && flag.values.is_none() => problem(
+            "values",
+            (line, column),
+            format!(
+                "flag `{name}` is on or off, not a value flag: {} has no value to {}",
+                reference.label(),
+                if reference.function == Some("set_value") {
+                    "choose"
+                } else {
+                    "read"
+                }
+            ),
+            format!(
+                "read it with flag!(\"{name}\") or is_enabled, or give `[flags.{name}]` a `type` and `values`"
+            ),
+            None,
+        ),
         RefKind::Call if changes_state && flag.mode == Mode::Static => problem(
             "static",
             (line, column),
@@ -335,6 +378,28 @@ fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem
             ),
             None,
         ),
+        RefKind::Call if reference.value.is_some() => {
+            // `set_value` with a literal: the flag's values decide, by the rule the runtime applies.
+            let (Some(chosen), Some(values)) = (&reference.value, &flag.values) else {
+                return;
+            };
+            if let Err(why) = values.choose(&chosen.name) {
+                let suggestion = closest(&chosen.name, values.names()).map(str::to_owned);
+                let help = match &suggestion {
+                    Some(close) => {
+                        format!("did you mean `{close}`? Write a value's name, or its value")
+                    }
+                    None => "write a value's name, or its value".to_owned(),
+                };
+                problem(
+                    "values",
+                    (chosen.line, chosen.column),
+                    format!("flag `{name}`: {why}"),
+                    help,
+                    suggestion,
+                );
+            }
+        }
         RefKind::Call => {
             let Some(variant) = &reference.variant else {
                 return;

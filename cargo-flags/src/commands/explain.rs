@@ -1,13 +1,15 @@
 //! `cargo flags explain NAME`: why a flag is on or off in this build (the chain default -> profile ->
 //! `FEATURE_FLAGS`), the flags it requires and the flags that require it, and every place the code uses it:
-//! attributes, `flag!` and `variant!` calls, and calls of the string API with its name (see [`crate::scan`]),
-//! each labelled with its kind.
+//! attributes, `flag!`, `variant!` and `flag_value!` calls, and calls of the string API with its name
+//! (`value_of` and `set_value` included; see [`crate::scan`]), each labelled with its kind. For a value flag
+//! the chain names the value each source chooses. A flag that has expired or that no code references gets
+//! the `cargo flags remove` command that retires it, as `check` words it (a value flag's keeps a value).
 //!
 //! The table is a list of sections, each written by a function of its own (`table` calls them in order),
 //! so that a new section is one more function.
 
 use flag_manifest::targeting::VariantsSummary;
-use flag_manifest::{Manifest, Mode, did_you_mean, parse_overrides};
+use flag_manifest::{Flag, Manifest, Mode, did_you_mean, parse_overrides_with};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -56,6 +58,10 @@ pub struct ExplainReport {
     pub references: Vec<ReferenceRow>,
     /// Why the build's flags do not resolve, if they do not.
     pub problems: Vec<String>,
+    /// When the flag has expired or no code references it, how to retire it, as `check` says it: the
+    /// `cargo flags remove` command in backquotes (`--keep on|off` for an on/off flag; for a value flag, the
+    /// value its code keeps), with what it keeps.
+    pub retire: Option<String>,
 }
 
 /// One source of the chain that decides a state.
@@ -63,8 +69,11 @@ pub struct ExplainReport {
 pub struct Step {
     /// `default`, `profile NAME` or `FEATURE_FLAGS`.
     pub source: String,
-    /// The state this source gives the flag, or `null` when it says nothing about it.
+    /// The state this source gives the flag, or `null` when it says nothing about it. For a value flag,
+    /// whether it is enabled (its rules apply).
     pub state: Option<bool>,
+    /// For a value flag, the name of the value this source chooses, or `null` when it chooses none.
+    pub value: Option<String>,
     /// Whether this is the source that decides (the last one that says something).
     pub decides: bool,
     /// Why the source says nothing, or where it says it.
@@ -89,9 +98,10 @@ pub struct ReferenceRow {
     pub line: usize,
     /// 1-based column.
     pub column: usize,
-    /// `attribute`, `macro` (`flag!`), `variant` (`variant!`) or `call` (the string API).
+    /// `attribute`, `macro` (`flag!`), `variant` (`variant!`), `value` (`flag_value!`) or `call` (the string
+    /// API).
     pub kind: RefKind,
-    /// The kind as people say it: `attribute`, `flag!`, `variant!`, `override_local()`.
+    /// The kind as people say it: `attribute`, `flag!`, `variant!`, `flag_value!`, `override_local()`.
     pub label: String,
     /// For a call: the runtime fn, such as `override_local`.
     pub function: Option<&'static str>,
@@ -122,55 +132,10 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         Some(resolution.is_enabled(&manifest, other))
     };
 
-    let (line, column) = line_column(&manifest.source, flag.span.start);
-    let mut chain = vec![Step {
-        source: "default".to_owned(),
-        state: Some(flag.default),
-        decides: false,
-        note: format!("{}:{line}:{column}", session.manifest.display),
-    }];
-    chain.push(match profile.and_then(|p| manifest.profile(p)) {
-        Some(chosen) => Step {
-            source: format!("profile {}", chosen.name),
-            state: chosen.state(name),
-            decides: false,
-            note: if chosen.state(name).is_some() {
-                "[profiles.".to_owned() + &chosen.name + "]"
-            } else {
-                format!("[profiles.{}] does not set it", chosen.name)
-            },
-        },
-        None => Step {
-            source: "profile".to_owned(),
-            state: None,
-            decides: false,
-            note: "no profile chosen (--profile or FEATURE_FLAGS_PROFILE)".to_owned(),
-        },
-    });
-    let override_state = session.env.overrides.as_deref().and_then(|value| {
-        parse_overrides(value)
-            .0
-            .into_iter()
-            .rfind(|entry| entry.name == name)
-            .map(|entry| entry.enabled)
-    });
-    chain.push(Step {
-        source: flag_manifest::ENV_OVERRIDES.to_owned(),
-        state: override_state,
-        decides: false,
-        note: match (&session.env.overrides, override_state) {
-            (None, _) => "not set".to_owned(),
-            (Some(value), None) => format!("{value:?} does not name it"),
-            (Some(value), Some(_)) => format!("{value:?}"),
-        },
-    });
-    let decider = chain
-        .iter()
-        .rposition(|step| step.state.is_some())
-        .unwrap_or(0);
-    chain[decider].decides = true;
+    let chain = chain(session, &manifest, flag, profile);
+    let decider = chain.iter().rposition(|step| step.decides).unwrap_or(0);
 
-    let references = session
+    let references: Vec<ReferenceRow> = session
         .scan()
         .references_to(name)
         .map(|reference| ReferenceRow {
@@ -193,6 +158,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         .ok()
         .zip(manifest.flag_index(name))
         .and_then(|(resolution, index)| resolution.states[index].value);
+    let expired = flag.expires.is_some_and(|expires| expires < today);
     let report = ExplainReport {
         name: flag.name.clone(),
         value: ValueReport::of(flag, chosen),
@@ -219,7 +185,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
         description: flag.description.clone(),
         owner: flag.owner.clone(),
         expires: flag.expires.map(|date| date.to_string()),
-        expired: flag.expires.is_some_and(|expires| expires < today),
+        expired,
         declared_at: chain[0].note.clone(),
         chain,
         requires: flag
@@ -239,8 +205,10 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
                 enabled: state_of(&other.name),
             })
             .collect(),
-        references,
         problems: resolution.as_ref().err().cloned().unwrap_or_default(),
+        retire: (expired || references.is_empty())
+            .then(|| output::remove_command(flag, if expired { "on|off" } else { "off" })),
+        references,
     };
     let stdout = match session.format {
         Format::Json => output::json(&report),
@@ -263,6 +231,95 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
             EXIT_PROBLEMS
         },
     })
+}
+
+/// Each source that may decide `flag`'s state (and a value flag's value), lowest precedence first, as
+/// [`flag_manifest::resolve`] reads them: the manifest's default, the profile, `FEATURE_FLAGS`; the last one
+/// that says something decides.
+fn chain(session: &Session, manifest: &Manifest, flag: &Flag, profile: Option<&str>) -> Vec<Step> {
+    let name = flag.name.as_str();
+    let value_name = |index: usize| {
+        flag.values
+            .as_ref()
+            .and_then(|values| values.values.get(index))
+            .map(|named| named.name.clone())
+    };
+    let (line, column) = line_column(&manifest.source, flag.span.start);
+    let mut chain = vec![Step {
+        source: "default".to_owned(),
+        state: Some(flag.default),
+        value: flag
+            .values
+            .as_ref()
+            .and_then(|values| values.default)
+            .and_then(value_name),
+        decides: false,
+        note: format!("{}:{line}:{column}", session.manifest.display),
+    }];
+    chain.push(match profile.and_then(|p| manifest.profile(p)) {
+        Some(chosen) => {
+            let state = chosen.state(name);
+            let value = chosen
+                .values
+                .iter()
+                .find(|(flag, _)| flag == name)
+                .and_then(|&(_, index)| value_name(index));
+            Step {
+                source: format!("profile {}", chosen.name),
+                note: if state.is_some() || value.is_some() {
+                    "[profiles.".to_owned() + &chosen.name + "]"
+                } else {
+                    format!("[profiles.{}] does not set it", chosen.name)
+                },
+                state,
+                value,
+                decides: false,
+            }
+        }
+        None => Step {
+            source: "profile".to_owned(),
+            state: None,
+            value: None,
+            decides: false,
+            note: "no profile chosen (--profile or FEATURE_FLAGS_PROFILE)".to_owned(),
+        },
+    });
+    // A value flag's `name=text` chooses a value (checked by the flag's own rule) and leaves its state.
+    let entry = session.env.overrides.as_deref().and_then(|value| {
+        parse_overrides_with(value, |other| {
+            manifest.flag(other).is_some_and(Flag::is_value_flag)
+        })
+        .0
+        .into_iter()
+        .rfind(|entry| entry.name == name)
+    });
+    let (state, value) = match &entry {
+        Some(entry) => match (&flag.values, &entry.value) {
+            (Some(values), Some((text, _))) => {
+                (None, values.choose(text).ok().and_then(value_name))
+            }
+            _ => (Some(entry.enabled), None),
+        },
+        None => (None, None),
+    };
+    chain.push(Step {
+        source: flag_manifest::ENV_OVERRIDES.to_owned(),
+        note: match (&session.env.overrides, &entry) {
+            (None, _) => "not set".to_owned(),
+            (Some(value), None) => format!("{value:?} does not name it"),
+            (Some(value), Some(_)) => format!("{value:?}"),
+        },
+        state,
+        value,
+        decides: false,
+    });
+    if let Some(decider) = chain
+        .iter()
+        .rposition(|step| step.state.is_some() || step.value.is_some())
+    {
+        chain[decider].decides = true;
+    }
+    chain
 }
 
 /// The usage error for a name the manifest does not declare.
@@ -342,11 +399,21 @@ fn state_section(report: &ExplainReport, mode: Mode, out: &mut String) {
         or_dash(report.expires.as_ref()),
         if report.expired { " (expired)" } else { "" }
     ));
-    if mode == Mode::Dynamic {
-        out.push_str(
+    if let Some(retire) = report.retire.as_ref().filter(|_| report.expired) {
+        out.push_str(&format!(
+            "  expired: remove it with {retire}, or move `expires` to a later date\n"
+        ));
+    }
+    match (mode, &report.value.value_type) {
+        (Mode::Dynamic, None) => out.push_str(
             "  dynamic: this is the compiled-in default; at run time a flags file, FEATURE_FLAGS, set() or an \
              override can change it\n",
-        );
+        ),
+        (Mode::Dynamic, Some(_)) => out.push_str(
+            "  dynamic: this is the compiled-in value; at run time a flags file, FEATURE_FLAGS or set_value() \
+             can choose another\n",
+        ),
+        (Mode::Static, _) => {}
     }
 }
 
@@ -375,7 +442,7 @@ fn chain_section(report: &ExplainReport, out: &mut String) {
         .map(|step| {
             vec![
                 format!("  {}", step.source),
-                step.state.map_or("-", output::state).to_owned(),
+                said(step, report.value.value_type.is_some()),
                 if step.decides {
                     "<- decides".to_owned()
                 } else {
@@ -388,6 +455,18 @@ fn chain_section(report: &ExplainReport, out: &mut String) {
     let steps = output::table(&["", "", "", ""], &rows);
     // The header row is blank: drop it.
     out.push_str(steps.split_once('\n').map_or("", |(_, rest)| rest));
+}
+
+/// What a step of the chain says: `on` or `off`; for a value flag the value it chooses (`large`), `disabled`
+/// or `enabled`; `-` when it says nothing.
+fn said(step: &Step, value_flag: bool) -> String {
+    match (&step.value, step.state) {
+        (Some(value), Some(false)) => format!("disabled, {value}"),
+        (Some(value), _) => value.clone(),
+        (None, Some(false)) if value_flag => "disabled".to_owned(),
+        (None, Some(true)) if value_flag => "enabled".to_owned(),
+        (None, state) => state.map_or("-", output::state).to_owned(),
+    }
 }
 
 /// What it requires and what requires it.
@@ -417,8 +496,12 @@ fn references_section(report: &ExplainReport, out: &mut String) {
     out.push_str(&format!("\nReferences ({}):\n", report.references.len()));
     if report.references.is_empty() {
         out.push_str(
-            "  none: no attribute, flag! or variant! call, or string-API call with a literal name names it\n",
+            "  none: no attribute, flag!, variant! or flag_value! call, or string-API call with a literal name \
+             names it\n",
         );
+        if let Some(retire) = report.retire.as_ref().filter(|_| !report.expired) {
+            out.push_str(&format!("  retire it with {retire}\n"));
+        }
     }
     let rows: Vec<Vec<String>> = report
         .references
@@ -436,7 +519,7 @@ fn references_section(report: &ExplainReport, out: &mut String) {
                     .as_ref()
                     .map(|context| match reference.kind {
                         RefKind::Attribute => format!("on {context}"),
-                        RefKind::Macro | RefKind::Variant | RefKind::Call => {
+                        RefKind::Macro | RefKind::Variant | RefKind::Value | RefKind::Call => {
                             format!("in {context}")
                         }
                     })

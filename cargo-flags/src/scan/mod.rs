@@ -4,10 +4,11 @@
 //!
 //! - `#[feature_flag(EXPR)]` attributes and `flag!(EXPR)` calls: every name of `EXPR`;
 //! - `variant!("name", &ctx)` calls;
+//! - `flag_value!("name")` and `flag_value!("name", &ctx)` calls (a value flag's value);
 //! - calls of the runtime's string API with a string literal as the flag's name: `set`, `reset`,
 //!   `is_enabled`, `evaluate`, `flag_info`, `override_local`, `override_global`, and
 //!   `override_local_variant` / `override_global_variant`, whose second argument, a variant name, is kept
-//!   too when it is a literal.
+//!   too when it is a literal; and a value flag's `value_of` and `set_value`.
 //!
 //! Macros are recognised by the last segment of their path (`flag!`, `flag_runtime::variant!`) or by an
 //! import that renames them (`use flag_runtime::flag as on;`). A string-API call counts only where the code
@@ -23,7 +24,8 @@
 //! - and its first argument is a string literal: a name computed at run time (`set(name, on)`) is not a
 //!   reference, as the code cannot be checked for it.
 //!
-//! ([`crate::syntax::names`] implements the rule.) A string-API call whose result the code expects to be
+//! ([`crate::syntax::names`] implements the rule; the scan reads with
+//! [`Reads::All`](crate::syntax::names::Reads::All).) A string-API call whose result the code expects to be
 //! an error (`.is_err()`, `.unwrap_err()`, `.expect_err(..)`, or compared with `Err(..)` in `assert_eq!`
 //! or `assert_ne!`) is marked [`Reference::expects_error`]: it tests the runtime's refusal of a bad name,
 //! so `check` does not report that name.
@@ -62,14 +64,17 @@ pub enum RefKind {
     Macro,
     /// A `variant!("name", &ctx)` call.
     Variant,
+    /// A `flag_value!("name")` or `flag_value!("name", &ctx)` call.
+    Value,
     /// A call of the string API with a literal name, such as `flag_runtime::override_local("x", true)`.
     Call,
 }
 
-/// A variant name written as a string literal in a call (`override_local_variant("x", "one_page")`).
+/// A variant name or a value written as a string literal in a call (`override_local_variant("x",
+/// "one_page")`, `set_value("x", "large")`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VariantName {
-    /// The variant's name.
+pub struct LiteralName {
+    /// The variant's name, or the value as written.
     pub name: String,
     /// 1-based line of its literal.
     pub line: usize,
@@ -86,9 +91,10 @@ pub struct Reference {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// Attribute, macro, variant or call.
+    /// Attribute, macro, variant, value or call.
     pub kind: RefKind,
-    /// The flag names of the expression, in the order written: a single name for `variant!` and calls.
+    /// The flag names of the expression, in the order written: a single name for `variant!`,
+    /// `flag_value!` and calls.
     pub names: Vec<String>,
     /// The 1-based line and column of each name in [`Reference::names`], index-aligned with it.
     pub name_positions: Vec<(usize, usize)>,
@@ -99,7 +105,9 @@ pub struct Reference {
     /// For a call: the runtime fn called, such as `override_local`.
     pub function: Option<&'static str>,
     /// For `override_local_variant` and `override_global_variant`: the variant name, when it is a literal.
-    pub variant: Option<VariantName>,
+    pub variant: Option<LiteralName>,
+    /// For `set_value`: the value it chooses (a value's name or a literal), when it is a literal.
+    pub value: Option<LiteralName>,
     /// For a call: the code expects it to fail (`.is_err()`, `.unwrap_err()`, `assert_eq!(.., Err(..))`),
     /// so its name may be wrong on purpose.
     pub expects_error: bool,
@@ -111,20 +119,23 @@ impl Reference {
         self.names.iter().any(|name| name == flag)
     }
 
-    /// The flag a `variant!` or call names (its only name); `None` for attributes and `flag!`.
+    /// The flag a `variant!`, `flag_value!` or call names (its only name); `None` for attributes and
+    /// `flag!`.
     pub fn single_flag(&self) -> Option<&str> {
         match (&self.kind, self.names.as_slice()) {
-            (RefKind::Variant | RefKind::Call, [name]) => Some(name),
+            (RefKind::Variant | RefKind::Value | RefKind::Call, [name]) => Some(name),
             _ => None,
         }
     }
 
-    /// How people call this kind of reference: `attribute`, `flag!`, `variant!`, `override_local()`.
+    /// How people call this kind of reference: `attribute`, `flag!`, `variant!`, `flag_value!`,
+    /// `override_local()`.
     pub fn label(&self) -> String {
         match self.kind {
             RefKind::Attribute => "attribute".to_owned(),
             RefKind::Macro => "flag!".to_owned(),
             RefKind::Variant => "variant!".to_owned(),
+            RefKind::Value => "flag_value!".to_owned(),
             RefKind::Call => format!("{}()", self.function.unwrap_or("call")),
         }
     }

@@ -12,9 +12,9 @@ use syn::{
 use super::describe::{
     describe_foreign_item, describe_impl_item, describe_item, describe_trait_item,
 };
-use super::{Finding, RefKind, Reference, Scan, VariantName};
+use super::{Finding, LiteralName, RefKind, Reference, Scan};
 use crate::expr::SynExpr;
-use crate::syntax::names::{FileNames, MacroKind};
+use crate::syntax::names::{FileNames, MacroKind, Reads};
 use crate::syntax::{self, ApiCall, HitKind, MacroBody};
 use crate::text::{LineIndex, line_column};
 
@@ -64,14 +64,18 @@ impl Scanner<'_> {
         call: Option<&ApiCall>,
     ) {
         let (line, column) = line_column(self.text, range.start);
-        let variant = call.and_then(|call| call.variant.as_ref()).map(|literal| {
+        let literal_name = |literal: &LitStr| {
             let (line, column) = line_column(self.text, self.index.range(literal.span()).start);
-            VariantName {
+            LiteralName {
                 name: literal.value(),
                 line,
                 column,
             }
-        });
+        };
+        let variant = call
+            .and_then(|call| call.variant.as_ref())
+            .map(literal_name);
+        let value = call.and_then(|call| call.value.as_ref()).map(literal_name);
         let name_positions = names
             .iter()
             .map(|name| line_column(self.text, self.index.range(name.span()).start))
@@ -86,6 +90,7 @@ impl Scanner<'_> {
             context: self.context.last().cloned(),
             function: call.map(|call| call.function),
             variant,
+            value,
             expects_error: call.is_some() && self.expecting_error.contains(&range.start),
             text: syntax::one_line(&self.text[range]),
         });
@@ -96,13 +101,22 @@ impl Scanner<'_> {
         self.push_reference(RefKind::Call, range, vec![&call.name], Some(call));
     }
 
-    /// A `variant!` call at `range` whose arguments are `tokens`.
-    fn variant(&mut self, range: std::ops::Range<usize>, tokens: proc_macro2::TokenStream) {
-        match syntax::variant_call(tokens) {
-            Ok(literal) => self.reference(RefKind::Variant, range, vec![&literal]),
+    /// A `variant!` or `flag_value!` call (`kind`) at `range` whose arguments are `tokens`.
+    fn single_flag_macro(
+        &mut self,
+        kind: MacroKind,
+        range: std::ops::Range<usize>,
+        tokens: proc_macro2::TokenStream,
+    ) {
+        let (read, label) = match kind {
+            MacroKind::Value => (syntax::value_call(tokens), "flag_value!"),
+            _ => (syntax::variant_call(tokens), "variant!"),
+        };
+        match read {
+            Ok(literal) => self.reference(ref_kind(kind), range, vec![&literal]),
             Err(error) => {
                 let offset = syntax::error_offset(&error, self.index, range.start);
-                self.finding(offset, format!("malformed variant!: {error}"));
+                self.finding(offset, format!("malformed {label}: {error}"));
             }
         }
     }
@@ -114,7 +128,7 @@ impl Scanner<'_> {
     }
 
     fn token_hits(&mut self, tokens: proc_macro2::TokenStream) {
-        for hit in syntax::token_hits(tokens, self.index, self.names) {
+        for hit in syntax::token_hits_for(tokens, self.index, self.names, Reads::All) {
             // Inside tokens that are not code, a `flag!` that does not parse may be a macro_rules pattern
             // (`flag!($e)`): only well-formed references count.
             match hit.kind {
@@ -128,9 +142,9 @@ impl Scanner<'_> {
                         self.reference(RefKind::Macro, hit.range, expr.names());
                     }
                 }
-                HitKind::Macro(MacroKind::Variant) => {
+                HitKind::Macro(kind @ (MacroKind::Variant | MacroKind::Value)) => {
                     if let Ok(SynExpr::Flag(literal)) = syntax::leading_flag_expr(hit.args) {
-                        self.reference(RefKind::Variant, hit.range, vec![&literal]);
+                        self.reference(ref_kind(kind), hit.range, vec![&literal]);
                     }
                 }
                 HitKind::Call(function) => {
@@ -153,6 +167,15 @@ impl Scanner<'_> {
             }
             _ => {}
         }
+    }
+}
+
+/// The kind of reference a call of the runtime's macro `kind` is.
+fn ref_kind(kind: MacroKind) -> RefKind {
+    match kind {
+        MacroKind::Flag => RefKind::Macro,
+        MacroKind::Variant => RefKind::Variant,
+        MacroKind::Value => RefKind::Value,
     }
 }
 
@@ -203,7 +226,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-        if let Some(found) = syntax::api_call(call, self.names) {
+        if let Some(found) = syntax::api_call_for(call, self.names, Reads::All) {
             let range = syntax::range_of(call, self.index);
             self.call(range, &found);
         }
@@ -218,12 +241,13 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        if self.names.macro_kind(&mac.path) == Some(MacroKind::Variant) {
+        let kind = self.names.macro_kind(&mac.path);
+        if let Some(kind @ (MacroKind::Variant | MacroKind::Value)) = kind {
             let range = syntax::range_of(mac, self.index);
-            self.variant(range, mac.tokens.clone());
+            self.single_flag_macro(kind, range, mac.tokens.clone());
             return;
         }
-        if self.names.macro_kind(&mac.path) == Some(MacroKind::Flag) {
+        if kind == Some(MacroKind::Flag) {
             let range = syntax::range_of(mac, self.index);
             match syntax::flag_macro_expr(mac) {
                 Ok(expr) => self.reference(RefKind::Macro, range, expr.names()),

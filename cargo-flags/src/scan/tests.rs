@@ -80,7 +80,7 @@ macro_rules! m {
     assert_eq!(scan.references[3].name_positions, [(9, 30), (9, 35)]);
 }
 
-/// Each reference as `line:column kind name [variant] [expects error]`.
+/// Each reference as `line:column kind name [variant] [value] [expects error]`.
 fn summary(scan: &Scan) -> Vec<String> {
     scan.references
         .iter()
@@ -91,6 +91,12 @@ fn summary(scan: &Scan) -> Vec<String> {
                 line.push_str(&format!(
                     " variant {}@{}:{}",
                     variant.name, variant.line, variant.column
+                ));
+            }
+            if let Some(value) = &r.value {
+                line.push_str(&format!(
+                    " value {}@{}:{}",
+                    value.name, value.line, value.column
                 ));
             }
             if r.expects_error {
@@ -147,6 +153,65 @@ macro_rules! m {
 }
 
 #[test]
+fn finds_value_macros_and_value_calls() {
+    let text = r#"use flag_runtime::{flag_value as value, set_value};
+use flag_runtime as fr;
+
+const PAGE: i64 = flag_value!("a");
+
+fn f(ctx: &Context) -> i64 {
+    let b = flag_runtime::flag_value!("b", ctx);
+    let c = value!("c", &ctx).abs();
+    println!("{} {:?}", flag_value!("d"), fr::value_of("e"));
+    set_value("f", "large").unwrap();
+    assert!(flag_runtime::set_value("g", "11").is_err());
+    b + c
+}
+
+macro_rules! m {
+    ($ctx:expr) => { flag_value!("h", $ctx) + value!("i") => set_value("j", $v) };
+}
+"#;
+    let scan = scan_one(text);
+    assert!(scan.malformed.is_empty(), "{:?}", scan.malformed);
+    assert_eq!(
+        summary(&scan),
+        [
+            "4:19 flag_value! a",
+            "7:13 flag_value! b",
+            "8:13 flag_value! c",
+            "9:25 flag_value! d",
+            "9:43 value_of() e",
+            "10:5 set_value() f value large@10:20",
+            "11:13 set_value() g value 11@11:42 expects error",
+            "16:22 flag_value! h",
+            "16:47 flag_value! i",
+            "16:62 set_value() j",
+        ]
+    );
+    let read = &scan.references[1];
+    assert_eq!(read.kind, RefKind::Value);
+    assert_eq!(read.single_flag(), Some("b"));
+    assert_eq!(read.text, r#"flag_runtime::flag_value!("b", ctx)"#);
+    assert_eq!(read.name_positions, [(7, 39)]);
+    assert_eq!(read.context.as_deref(), Some("fn f"));
+    assert_eq!(scan.references[5].function, Some("set_value"));
+}
+
+#[test]
+fn malformed_value_calls() {
+    let scan = scan_one("fn f() { flag_value!(any(\"a\", \"b\")); flag_value!(a, &ctx); }\n");
+    assert_eq!(
+        positioned(&scan.malformed),
+        [
+            "1:22 malformed flag_value!: expected one flag's name, and optionally a context: \
+             `flag_value!(\"name\")` or `flag_value!(\"name\", &ctx)`",
+            "1:50 malformed flag_value!: flag names are string literals: write `\"a\"`",
+        ]
+    );
+}
+
+#[test]
 fn string_api_names_elsewhere_are_not_references() {
     let text = r#"use std::collections::HashSet;
 use flag_runtime::flag;
@@ -167,10 +232,13 @@ fn f(cell: &Cell, set: &mut HashSet<&str>, name: &str) {
     flag_runtime::load_file("flags.toml");
     evaluate("f", &ctx);
     override_local("g", true);
+    value_of("k");
+    cache.set_value("l", "x");
+    other::flag_value("m");
 }
 
 macro_rules! m {
-    () => { x.set("h"); reset("i"); other::set("j") };
+    () => { x.set("h"); reset("i"); other::set("j"); x.value_of("n") };
 }
 "#;
     let scan = scan_one(text);

@@ -1,23 +1,28 @@
 //! Which names of a file mean flag-runtime's macros and string API.
 //!
-//! The macros (`#[feature_flag]`, `flag!`, `variant!`) are recognised by the last segment of their path,
-//! as the compiler cannot be asked: `flag!`, `flag_runtime::flag!`, `$crate::flag!`; and by the local name
-//! of an import from the runtime (`use flag_runtime::flag as enabled;` makes `enabled!(..)` a `flag!`).
+//! The macros (`#[feature_flag]`, `flag!`, `variant!`, `flag_value!`) are recognised by the last segment of
+//! their path, as the compiler cannot be asked: `flag!`, `flag_runtime::flag!`, `$crate::flag!`; and by the
+//! local name of an import from the runtime (`use flag_runtime::flag as enabled;` makes `enabled!(..)` a
+//! `flag!`).
 //!
 //! The string API is recognised only where the code says it is the runtime's, because `set`, `reset` or
 //! `evaluate` are common names (a `HashSet`'s, a user's own fn). A call counts when it is a free call (never
-//! a method call: `cell.set("x")` is not one) of one of [`STRING_API`] and either
+//! a method call: `cell.set("x")` is not one) of one of [`STRING_API`] or [`VALUE_API`] and either
 //! - its path is exactly `RUNTIME::NAME` (`flag_runtime::set`, `::flag_runtime::set`), where `RUNTIME` is
 //!   `flag_runtime`, a name the runtime has in the package's `Cargo.toml` (`flags = { package =
 //!   "flag-runtime", .. }`), or an alias of the file (`use flag_runtime as fr;`,
 //!   `extern crate flag_runtime as fr;`); or
 //! - its path is a single name the file imports from the runtime (`use flag_runtime::{set, override_local};`,
-//!   `use flag_runtime::set as force;`), or any of [`STRING_API`] when the file has `use flag_runtime::*;`
-//!   and defines no fn of that name itself.
+//!   `use flag_runtime::set as force;`), or any of these fns when the file has `use flag_runtime::*;` and
+//!   defines no fn of that name itself.
 //!
 //! Imports are read from every `use` of the file, wherever it stands: a file that imports `set` from the
 //! runtime in one module and defines its own `set` in another is taken to mean the runtime's everywhere.
 //! Other paths (`crate::flags::set`, `Self::reset`, `my_mod::set`) are not the runtime's.
+//!
+//! What a reader looks for is a [`Reads`]: the scan counts every name of a flag ([`Reads::All`]); `remove`'s
+//! rewrite of on/off uses reads [`Reads::States`] and finds a value flag's `flag_value!`, `value_of` and
+//! `set_value` in a module of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -25,7 +30,8 @@ use std::path::Path;
 use syn::visit::{self, Visit};
 use syn::{ItemExternCrate, ItemFn, ItemUse, UseTree};
 
-/// The runtime's fns that take a flag name first, as a string: the string API.
+/// The runtime's fns that take a flag's name first, as a string, and read or change its state or variant
+/// (`reset`, `evaluate` and `flag_info` apply to value flags too): the string API of on/off flags.
 pub const STRING_API: [&str; 9] = [
     "set",
     "reset",
@@ -37,6 +43,10 @@ pub const STRING_API: [&str; 9] = [
     "override_local_variant",
     "override_global_variant",
 ];
+
+/// The runtime's fns that read or choose a value flag's value by its name, written first, as a string:
+/// `value_of("page_size")`, `set_value("page_size", "large")`.
+pub const VALUE_API: [&str; 2] = ["value_of", "set_value"];
 
 /// The fns of [`STRING_API`] whose second argument is a variant name.
 pub const VARIANT_API: [&str; 2] = ["override_local_variant", "override_global_variant"];
@@ -51,6 +61,39 @@ pub enum MacroKind {
     Flag,
     /// `variant!("name", &ctx)`.
     Variant,
+    /// `flag_value!("name")` or `flag_value!("name", &ctx)`.
+    Value,
+}
+
+/// Which of the runtime's macros and fns a reader looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Every one that names a flag: `#[feature_flag]`, `flag!`, `variant!`, `flag_value!`, [`STRING_API`]
+    /// and [`VALUE_API`]. What the scan counts as references.
+    All,
+    /// Those that read or change a state or a variant: all but `flag_value!` and [`VALUE_API`]. What
+    /// `remove` rewrites or refuses for any flag (it reads a value flag's value uses on its own).
+    States,
+}
+
+impl Reads {
+    /// Whether this reader looks for the macro `kind`.
+    pub fn macro_kind(self, kind: MacroKind) -> bool {
+        self == Reads::All || kind != MacroKind::Value
+    }
+
+    /// `name` as one of the runtime's fns this reader looks for.
+    pub fn api(self, name: &str) -> Option<&'static str> {
+        let values: &[&'static str] = match self {
+            Reads::All => &VALUE_API,
+            Reads::States => &[],
+        };
+        STRING_API
+            .iter()
+            .chain(values)
+            .copied()
+            .find(|api| *api == name)
+    }
 }
 
 /// The names the runtime crate has in one package: `flag_runtime`, and those its `Cargo.toml` gives it.
@@ -230,8 +273,8 @@ impl FileNames {
         self.imported.get(local).map(String::as_str)
     }
 
-    /// The runtime macro a macro name means: its path's last segment is `flag` or `variant`, or it is a
-    /// single name imported from the runtime as one of them.
+    /// The runtime macro a macro name means: its path's last segment is `flag`, `variant` or `flag_value`,
+    /// or it is a single name imported from the runtime as one of them.
     pub fn macro_kind(&self, path: &syn::Path) -> Option<MacroKind> {
         let last = path.segments.last()?.ident.to_string();
         let item = if path.segments.len() == 1 {
@@ -258,8 +301,9 @@ impl FileNames {
             || (path.segments.len() == 1 && self.imported_item(&last) == Some("feature_flag"))
     }
 
-    /// The string-API fn a call's path means, by the rule in this module's documentation.
-    pub fn function(&self, path: &syn::Path) -> Option<&'static str> {
+    /// The runtime fn a call's path means, among those `reads` looks for, by the rule in this module's
+    /// documentation.
+    pub fn function(&self, path: &syn::Path, reads: Reads) -> Option<&'static str> {
         if path
             .segments
             .iter()
@@ -273,17 +317,18 @@ impl FileNames {
             .map(|segment| segment.ident.to_string())
             .collect();
         match segments.as_slice() {
-            [krate, name] if self.is_runtime_crate(krate) => api(name),
-            [local] if path.leading_colon.is_none() => self.local_function(local),
+            [krate, name] if self.is_runtime_crate(krate) => reads.api(name),
+            [local] if path.leading_colon.is_none() => self.local_function(local, reads),
             _ => None,
         }
     }
 
-    /// The string-API fn a single name means here (imported, or through a glob import).
-    pub fn local_function(&self, local: &str) -> Option<&'static str> {
+    /// The runtime fn, among those `reads` looks for, that a single name means here (imported, or through a
+    /// glob import).
+    pub fn local_function(&self, local: &str, reads: Reads) -> Option<&'static str> {
         match self.imported_item(local) {
-            Some(item) => api(item),
-            None if self.glob && !self.local_fns.contains(local) => api(local),
+            Some(item) => reads.api(item),
+            None if self.glob && !self.local_fns.contains(local) => reads.api(local),
             None => None,
         }
     }
@@ -293,13 +338,9 @@ fn macro_kind_of(name: &str) -> Option<MacroKind> {
     match name {
         "flag" => Some(MacroKind::Flag),
         "variant" => Some(MacroKind::Variant),
+        "flag_value" => Some(MacroKind::Value),
         _ => None,
     }
-}
-
-/// `name` as one of [`STRING_API`].
-pub fn api(name: &str) -> Option<&'static str> {
-    STRING_API.iter().copied().find(|api| *api == name)
 }
 
 #[derive(Default)]
@@ -337,7 +378,7 @@ mod tests {
     }
 
     fn function(names: &FileNames, path: &str) -> Option<&'static str> {
-        names.function(&syn::parse_str(path).unwrap())
+        names.function(&syn::parse_str(path).unwrap(), Reads::All)
     }
 
     #[test]
@@ -353,6 +394,14 @@ mod tests {
         assert_eq!(function(&plain, "crate::set"), None);
         assert_eq!(function(&plain, "set"), None, "not imported");
         assert_eq!(function(&plain, "flag_runtime::set::<u8>"), None);
+        assert_eq!(
+            function(&plain, "flag_runtime::set_value"),
+            Some("set_value")
+        );
+        let states = |path: &str| plain.function(&syn::parse_str(path).unwrap(), Reads::States);
+        assert_eq!(states("flag_runtime::set_value"), None);
+        assert_eq!(states("flag_runtime::value_of"), None);
+        assert_eq!(states("flag_runtime::reset"), Some("reset"));
 
         let aliased = names("use flag_runtime as fr;\nextern crate flag_runtime as rt;");
         assert_eq!(function(&aliased, "fr::reset"), Some("reset"));
@@ -372,6 +421,7 @@ mod tests {
 
         let glob = names("use flag_runtime::*;\nfn reset(_: &str) {}");
         assert_eq!(function(&glob, "set"), Some("set"));
+        assert_eq!(function(&glob, "value_of"), Some("value_of"));
         assert_eq!(function(&glob, "reset"), None, "the file's own fn");
 
         let other_glob = names("use std::collections::*;");
@@ -380,12 +430,19 @@ mod tests {
 
     #[test]
     fn macros_by_last_segment_or_import() {
-        let file = names("use flag_runtime::{flag as on, variant as pick, feature_flag as gate};");
+        let file = names(
+            "use flag_runtime::{flag as on, variant as pick, feature_flag as gate, flag_value as value};",
+        );
         let kind = |path: &str| file.macro_kind(&syn::parse_str(path).unwrap());
         assert_eq!(kind("flag"), Some(MacroKind::Flag));
         assert_eq!(kind("flag_runtime::variant"), Some(MacroKind::Variant));
         assert_eq!(kind("on"), Some(MacroKind::Flag));
         assert_eq!(kind("pick"), Some(MacroKind::Variant));
+        assert_eq!(kind("flag_value"), Some(MacroKind::Value));
+        assert_eq!(kind("flag_runtime::flag_value"), Some(MacroKind::Value));
+        assert_eq!(kind("value"), Some(MacroKind::Value));
+        assert!(!Reads::States.macro_kind(MacroKind::Value));
+        assert!(Reads::States.macro_kind(MacroKind::Flag));
         assert_eq!(kind("println"), None);
         assert!(file.is_feature_flag(&syn::parse_str("gate").unwrap()));
         assert!(file.is_feature_flag(&syn::parse_str("flag_runtime::feature_flag").unwrap()));
