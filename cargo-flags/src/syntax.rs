@@ -152,18 +152,10 @@ pub fn variant_call(tokens: TokenStream) -> syn::Result<LitStr> {
     }
 }
 
-/// The flag name of the tokens of a `flag_value!` call, which must be `"name"` or `"name", context` (as the
-/// macro requires: one flag, no operators).
+/// The flag name of the tokens of a `flag_value!` call: `"name"`, optionally a type (`"name": Type`), then
+/// optionally a context, parsed with the macro's own grammar ([`flag_syntax::ValueCall`]).
 pub fn value_call(tokens: TokenStream) -> syn::Result<LitStr> {
-    let call = syn::parse2::<flag_syntax::FlagCall>(tokens.clone())?;
-    match call.expr {
-        SynExpr::Flag(literal) => Ok(literal),
-        _ => Err(syn::Error::new_spanned(
-            tokens,
-            "expected one flag's name, and optionally a context: `flag_value!(\"name\")` or \
-             `flag_value!(\"name\", &ctx)`",
-        )),
-    }
+    syn::parse2::<flag_syntax::ValueCall>(tokens).map(|call| call.name)
 }
 
 /// The flag expression of the tokens of a `flag!`, `variant!` or `flag_value!` call found in tokens that are

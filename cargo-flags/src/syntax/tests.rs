@@ -93,6 +93,15 @@ fn value_reads_are_found_only_by_readers_of_every_name() {
             .as_deref(),
         Some("a")
     );
+    assert_eq!(
+        value_call("\"layout\": Layout, &ctx".parse().unwrap())
+            .map(|literal| literal.value())
+            .ok()
+            .as_deref(),
+        Some("layout"),
+        "an object flag read as a type"
+    );
+    assert!(value_call("not(\"a\")".parse().unwrap()).is_err());
 }
 
 #[test]
