@@ -33,11 +33,12 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::session;
 use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY};
 
 /// The variables a build reads; each is tracked.
@@ -64,12 +65,16 @@ pub fn claimed() -> bool {
         .is_some_and(|tracked| tracked.contains(&crate_id()))
 }
 
+/// The crate being compiled: its directory and name (read once in rustc, see [`session`]).
 fn crate_id() -> String {
-    format!(
-        "{}\u{0}{}",
-        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default(),
-        std::env::var("CARGO_CRATE_NAME").unwrap_or_default()
-    )
+    static FIXED: OnceLock<String> = OnceLock::new();
+    session::fixed(&FIXED, || {
+        format!(
+            "{}\u{0}{}",
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default(),
+            std::env::var("CARGO_CRATE_NAME").unwrap_or_default()
+        )
+    })
 }
 
 /// Statements that make rustc record the manifest and the variables as inputs of the crate.
