@@ -124,16 +124,19 @@ pub fn with_doc_note(
     kind: ItemKind,
     note: impl FnOnce() -> String,
 ) -> TokenStream {
-    if matches!(
-        kind,
-        ItemKind::Other("a macro call")
-            | ItemKind::FreeOnly("a use declaration" | "an extern crate")
-    ) {
+    // In rustc no note is wanted, and the item's tokens need not be read at all.
+    if !notes_wanted()
+        || matches!(
+            kind,
+            ItemKind::Other("a macro call")
+                | ItemKind::FreeOnly("a use declaration" | "an extern crate")
+        )
+    {
         return item;
     }
     let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
     let (end_of_attributes, documented) = outer_attributes(&tokens);
-    if !documented || !notes_wanted() {
+    if !documented {
         return item;
     }
     let mut noted = Vec::with_capacity(tokens.len() + 4);
