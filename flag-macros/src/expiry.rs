@@ -9,17 +9,24 @@
 //! reproducible builds. The variable is tracked like the others; the clock is not, so a flag that expires
 //! between two builds warns from the next rebuild of the crate on.
 
+use std::sync::OnceLock;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use syn::LitStr;
 
 use crate::load::Build;
+use crate::session;
 use flag_manifest::{Date, ENV_TODAY};
 use flag_syntax::FlagExpr;
 
-/// Today's date: `FEATURE_FLAGS_TODAY` if set, else the system clock in UTC.
+/// Today's date: `FEATURE_FLAGS_TODAY` if set, else the system clock in UTC. In rustc, read by the first
+/// use only (see [`session`]).
 pub fn today() -> Result<Date, String> {
-    Date::today(std::env::var(ENV_TODAY).ok().as_deref())
+    static FIXED: OnceLock<Result<Date, String>> = OnceLock::new();
+    session::fixed(&FIXED, || {
+        Date::today(std::env::var(ENV_TODAY).ok().as_deref())
+    })
 }
 
 /// One use of an expired flag: where it is and what to say.

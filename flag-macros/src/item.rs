@@ -8,12 +8,12 @@
 //! fn keeps its attributes as tokens, and the rustdoc note that says which flag guards an item is decided
 //! from the raw attribute tokens and built as tokens, never parsed.
 
-use std::sync::OnceLock;
-
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::parse::{ParseStream, Parser};
 use syn::{Signature, Token, Visibility};
+
+use crate::session;
 
 /// The kind of the item under the attribute, as far as it matters to the expansion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,16 +124,19 @@ pub fn with_doc_note(
     kind: ItemKind,
     note: impl FnOnce() -> String,
 ) -> TokenStream {
-    if matches!(
-        kind,
-        ItemKind::Other("a macro call")
-            | ItemKind::FreeOnly("a use declaration" | "an extern crate")
-    ) {
+    // In rustc no note is wanted, and the item's tokens need not be read at all.
+    if !notes_wanted()
+        || matches!(
+            kind,
+            ItemKind::Other("a macro call")
+                | ItemKind::FreeOnly("a use declaration" | "an extern crate")
+        )
+    {
         return item;
     }
     let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
     let (end_of_attributes, documented) = outer_attributes(&tokens);
-    if !documented || !notes_wanted() {
+    if !documented {
         return item;
     }
     let mut noted = Vec::with_capacity(tokens.len() + 4);
@@ -166,15 +169,9 @@ fn is_doc(group: &Group) -> bool {
 
 /// Whether doc notes are worth building in this process: not in `rustc` itself, where `cfg(doc)` is never
 /// set and the compiler would drop them unread, but in rustdoc, rust-analyzer's proc-macro server or any
-/// process this cannot recognise. Proc macros run in the process of their caller; its executable's name is
-/// read once.
+/// process this cannot recognise (see [`session::in_rustc`]).
 pub fn notes_wanted() -> bool {
-    static WANTED: OnceLock<bool> = OnceLock::new();
-    *WANTED.get_or_init(|| {
-        let exe = std::env::current_exe().ok();
-        let stem = exe.as_deref().and_then(|exe| exe.file_stem());
-        stem.is_none_or(|stem| stem != "rustc")
-    })
+    !session::in_rustc()
 }
 
 /// `#[cfg_attr(doc, doc = "", doc = "note")]`: an empty line, so that the note is a paragraph of its own,

@@ -14,6 +14,7 @@ mod load;
 #[cfg(test)]
 mod proptests;
 mod runtime_path;
+mod session;
 mod signature;
 #[cfg(test)]
 mod token_text;

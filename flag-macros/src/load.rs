@@ -15,17 +15,23 @@
 //! repeat use checks that none of them has gained one (none, and so no extra `stat`, when the manifest is in
 //! the crate's directory or named by `FEATURE_FLAGS_MANIFEST`). A failed search is never remembered, so a
 //! manifest created later is found by the next use.
+//!
+//! All of that is for processes that serve many crates and edits. In rustc, which compiles one crate with a
+//! fixed environment, the first use's answer serves every later one without any of these checks (see
+//! [`session`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use flag_manifest::{
     Date, Diagnostic, ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, FoundManifest, Manifest,
     Resolution, env_var, find_manifest, resolve,
 };
+
+use crate::session;
 
 /// What every use in this compilation needs from the manifest.
 #[derive(Debug)]
@@ -138,17 +144,21 @@ fn parse_count() -> usize {
 }
 
 /// Loads the manifest for the crate being compiled, as the environment of this compilation describes it.
+/// In rustc, the first use's answer serves the whole process (see [`session`]).
 pub fn load() -> Loaded {
-    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_default();
-    load_from(
-        &crate_dir,
-        env_var(ENV_MANIFEST).as_deref(),
-        env_var(ENV_PROFILE),
-        env_var(ENV_OVERRIDES),
-    )
+    static FIXED: OnceLock<Loaded> = OnceLock::new();
+    session::fixed(&FIXED, || {
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        load_from(
+            &crate_dir,
+            env_var(ENV_MANIFEST).as_deref(),
+            env_var(ENV_PROFILE),
+            env_var(ENV_OVERRIDES),
+        )
+    })
 }
 
 /// [`load`] with its inputs given, for tests.

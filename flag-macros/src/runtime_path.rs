@@ -15,7 +15,8 @@
 //!
 //! The answer depends only on the crate's directory (`CARGO_MANIFEST_DIR`) and what its manifests say, so
 //! this module remembers the last answer with its key, the directory, and a stamp (modification time and
-//! length) of that directory's `Cargo.toml`; a use then costs one `stat`. `CARGO_PKG_NAME` is not part of
+//! length) of that directory's `Cargo.toml`; a use then costs one `stat`, and in rustc nothing (the
+//! first use's answer serves the process, see [`session`](crate::session)). `CARGO_PKG_NAME` is not part of
 //! the key: it comes from that same `Cargo.toml`.
 //!
 //! Under cargo nothing can go stale: each rustc process compiles one crate, and cargo starts a new one after
@@ -32,10 +33,12 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use proc_macro2::{Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+
+use crate::session;
 
 /// `::flag_runtime` or `::renamed`. Inside flag-runtime's own tests, examples and doctests the crate is
 /// also reached as `::flag_runtime`.
@@ -71,15 +74,19 @@ struct Entry {
 
 static LAST: Mutex<Option<Entry>> = Mutex::new(None);
 
-/// The name the crate being compiled gives flag-runtime, if not its own: remembered, see the module comment.
+/// The name the crate being compiled gives flag-runtime, if not its own: remembered, see the module comment;
+/// in rustc, the first use's answer serves the process (see [`session`]).
 fn runtime_name() -> Option<String> {
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR");
-    let stamp = manifest_dir.as_deref().and_then(|dir| stamp(dir.as_ref()));
-    let ask = || match manifest_dir.as_deref() {
-        Some(dir) => read_name(dir.as_ref()),
-        None => Err(Unreadable),
-    };
-    remembered(manifest_dir.clone(), stamp, ask)
+    static FIXED: OnceLock<Option<String>> = OnceLock::new();
+    session::fixed(&FIXED, || {
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR");
+        let stamp = manifest_dir.as_deref().and_then(|dir| stamp(dir.as_ref()));
+        let ask = || match manifest_dir.as_deref() {
+            Some(dir) => read_name(dir.as_ref()),
+            None => Err(Unreadable),
+        };
+        remembered(manifest_dir.clone(), stamp, ask)
+    })
 }
 
 /// A `Cargo.toml` that could not be read or parsed: the path falls back to `::flag_runtime` (cargo itself

@@ -29,15 +29,18 @@
 //! So which expansion carries the extras depends on the order rustc expands them in, but the result does
 //! not: each crate compiled by a process gets exactly one catalog and one tracking constant, provided it
 //! has one use that can hold them. The claim is keyed by the crate's directory and name (rust-analyzer
-//! compiles many crates in one process), and costs a lock per use; a dynamic check stays one relaxed load.
+//! compiles many crates in one process), and costs a lock per use; in rustc, which compiles one crate per
+//! process (see [`session`](crate::session)), it is one flag. A dynamic check stays one relaxed load.
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::session;
 use flag_manifest::{ENV_MANIFEST, ENV_OVERRIDES, ENV_PROFILE, ENV_TODAY};
 
 /// The variables a build reads; each is tracked.
@@ -45,9 +48,15 @@ pub const TRACKED_VARIABLES: [&str; 4] = [ENV_MANIFEST, ENV_PROFILE, ENV_OVERRID
 
 static TRACKED_CRATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
+/// In rustc, which compiles one crate per process (see [`session`]): whether that crate is claimed.
+static CLAIMED_IN_RUSTC: AtomicBool = AtomicBool::new(false);
+
 /// Whether this use should emit the crate's tracking constant and catalog: true once per crate compiled by
 /// this process. Call it only where an item can be emitted, since a `true` is used up.
 pub fn claim() -> bool {
+    if session::in_rustc() {
+        return !CLAIMED_IN_RUSTC.swap(true, Ordering::Relaxed);
+    }
     let mut tracked = TRACKED_CRATES
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
@@ -56,6 +65,9 @@ pub fn claim() -> bool {
 
 /// Whether the crate being compiled already carries the tracking constant and the catalog.
 pub fn claimed() -> bool {
+    if session::in_rustc() {
+        return CLAIMED_IN_RUSTC.load(Ordering::Relaxed);
+    }
     let tracked = TRACKED_CRATES
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
@@ -64,6 +76,7 @@ pub fn claimed() -> bool {
         .is_some_and(|tracked| tracked.contains(&crate_id()))
 }
 
+/// The crate being compiled: its directory and name.
 fn crate_id() -> String {
     format!(
         "{}\u{0}{}",

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 
 use super::extras::Extras;
@@ -157,52 +157,72 @@ impl SwitchedFn {
             here: Span::call_site().located_at(at),
             at,
             path: respanned(quote!(#path), Span::call_site()),
-            pointer: self
-                .pointer_type()
-                .map(|pointer| relocated(pointer, Span::call_site().located_at(key.span()))),
+            pointer: self.pointer_type(Span::call_site().located_at(key.span())),
         })
     }
 
-    /// The fn's signature as a fn pointer type, `[unsafe] fn(Args) -> Output`, with `_` for a type that
-    /// names `impl Trait` and for an `async fn`'s future, which have no name. `None` when the fn could not be
-    /// called through a pointer of such a type: a `const fn` (no calls through pointers in const contexts),
-    /// a fn with an ABI, a borrow in the return type (a pointer type cannot always elide its lifetime, nor
-    /// `_` stand for a type that borrows from the arguments), or an `async fn` with borrowed arguments (its
-    /// future borrows from them).
-    fn pointer_type(&self) -> Option<TokenStream> {
+    /// The fn's signature as a fn pointer type, `[unsafe] fn(Args) -> Output`, every token (groups
+    /// included) at `span`, with `_` for a type that names `impl Trait` and for an `async fn`'s future, which
+    /// have no name. `None` when the fn could not be called through a pointer of such a type: a `const fn`
+    /// (no calls through pointers in const contexts), a fn with an ABI, a borrow in the return type (a
+    /// pointer type cannot always elide its lifetime, nor `_` stand for a type that borrows from the
+    /// arguments), or an `async fn` with borrowed arguments (its future borrows from them).
+    ///
+    /// Each type is copied once, token by token, noting on the way whether it borrows or names `impl`:
+    /// proc macros run unoptimised in dev builds, where walking the types again for each question, then
+    /// quoting and respanning the result, cost more than the rest of the fallback's call.
+    fn pointer_type(&self, span: Span) -> Option<TokenStream> {
         let types = &self.types;
         let inputs = types.inputs.as_ref()?;
-        let borrows = |tokens: &TokenStream| {
-            mentions(
-                tokens,
-                &|token| matches!(token, TokenTree::Punct(punct) if punct.as_char() == '&' || punct.as_char() == '\''),
-            )
-        };
-        if self.constness.is_some()
-            || types.abi
-            || borrows(&types.output)
-            || (self.asyncness && inputs.iter().any(borrows))
-        {
+        if self.constness.is_some() || types.abi {
             return None;
         }
-        let written = |tokens: &TokenStream| {
-            if mentions(tokens, &|token| is_ident(token, "impl")) {
-                quote!(_)
-            } else {
-                tokens.clone()
+        let ident = |word: &str| TokenTree::Ident(Ident::new(word, span));
+        let punct = |c: char, spacing: Spacing| {
+            let mut punct = Punct::new(c, spacing);
+            punct.set_span(span);
+            TokenTree::Punct(punct)
+        };
+        // A type as written, or `_` where it names `impl Trait`; how it reads, for the checks.
+        let write = |ty: &TokenStream, out: &mut Vec<TokenTree>| {
+            let start = out.len();
+            let read = copy_at(ty, span, out);
+            if read.names_impl {
+                out.truncate(start);
+                out.push(ident("_"));
             }
+            read
         };
-        let inputs = inputs.iter().map(written);
-        let output = if self.asyncness {
-            quote!(-> _)
-        } else if types.output.is_empty() {
-            TokenStream::new()
-        } else {
-            let output = written(&types.output);
-            quote!(-> #output)
-        };
-        let unsafety = self.unsafety.then(|| quote!(unsafe));
-        Some(quote!(#unsafety fn(#(#inputs),*) #output))
+        let mut output = Vec::new();
+        if !types.output.is_empty() && write(&types.output, &mut output).borrows {
+            return None;
+        }
+        if self.asyncness {
+            output = vec![ident("_")];
+        }
+        let mut arguments = Vec::new();
+        for (index, input) in inputs.iter().enumerate() {
+            if index > 0 {
+                arguments.push(punct(',', Spacing::Alone));
+            }
+            if write(input, &mut arguments).borrows && self.asyncness {
+                return None;
+            }
+        }
+        let mut pointer = Vec::with_capacity(output.len() + 5);
+        if self.unsafety {
+            pointer.push(ident("unsafe"));
+        }
+        pointer.push(ident("fn"));
+        let mut arguments = Group::new(Delimiter::Parenthesis, arguments.into_iter().collect());
+        arguments.set_span(span);
+        pointer.push(TokenTree::Group(arguments));
+        if !output.is_empty() {
+            pointer.push(punct('-', Spacing::Joint));
+            pointer.push(punct('>', Spacing::Alone));
+            pointer.extend(output);
+        }
+        Some(pointer.into_iter().collect())
     }
 
     /// The fn with `body`, braces included, instead of its own.
@@ -265,21 +285,42 @@ impl WriteCall<syn::Ident> for CallTokens {
     }
 }
 
-/// Whether a token of `tokens`, or of a group among them, satisfies `test`.
-fn mentions(tokens: &TokenStream, test: &dyn Fn(&TokenTree) -> bool) -> bool {
-    tokens.clone().into_iter().any(|token| match &token {
-        TokenTree::Group(group) => mentions(&group.stream(), test),
-        other => test(other),
-    })
+/// What [`copy_at`] noticed in a type.
+#[derive(Default)]
+struct TypeRead {
+    /// It has a `&` or a lifetime.
+    borrows: bool,
+    /// It names `impl`.
+    names_impl: bool,
 }
 
-fn is_ident(token: &TokenTree, word: &str) -> bool {
-    matches!(token, TokenTree::Ident(ident) if ident == word)
-}
-
-/// `tokens`, every one with `span`.
-fn relocated(tokens: TokenStream, span: Span) -> TokenStream {
-    with_spans(tokens, &|_| span)
+/// Appends `tokens` to `out`, every one (groups included) at `span`, and says what they hold.
+fn copy_at(tokens: &TokenStream, span: Span, out: &mut Vec<TokenTree>) -> TypeRead {
+    let mut read = TypeRead::default();
+    for mut token in tokens.clone() {
+        match &mut token {
+            TokenTree::Group(group) => {
+                let mut inner = Vec::new();
+                let inner_read = copy_at(&group.stream(), span, &mut inner);
+                read.borrows |= inner_read.borrows;
+                read.names_impl |= inner_read.names_impl;
+                let mut copied = Group::new(group.delimiter(), inner.into_iter().collect());
+                copied.set_span(span);
+                *group = copied;
+            }
+            TokenTree::Punct(punct) => {
+                read.borrows |= matches!(punct.as_char(), '&' | '\'');
+                punct.set_span(span);
+            }
+            TokenTree::Ident(ident) => {
+                read.names_impl |= ident == "impl";
+                ident.set_span(span);
+            }
+            TokenTree::Literal(literal) => literal.set_span(span),
+        }
+        out.push(token);
+    }
+    read
 }
 
 /// `tokens` with the hygiene of `hygiene`, each where it was.
