@@ -25,6 +25,24 @@ const INLINE_TEXTS: usize = 8;
 /// an offset 35.
 const INLINE_TEXT_LEN: usize = 40;
 
+/// `f` applied to our context for `source`. A context with no custom fields (a call without a context,
+/// or with a targeting key only) needs no conversion, and skips building the converted values. Fails with
+/// `INVALID_CONTEXT` as [`Converted::new`] does.
+pub(crate) fn with_context<R>(
+    source: &EvaluationContext,
+    f: impl FnOnce(&Context<'_>) -> R,
+) -> Result<R, EvaluationError> {
+    if source.custom_fields.is_empty() {
+        let context = match &source.targeting_key {
+            Some(key) => Context::new().user_id(key),
+            None => Context::new(),
+        };
+        return Ok(f(&context));
+    }
+    let converted = Converted::new(source)?;
+    Ok(f(&converted.context(source)))
+}
+
 /// The fields of an [`EvaluationContext`] that are not text, converted to text once per evaluation, so that a
 /// [`Context`] can borrow them.
 pub(crate) struct Converted {

@@ -1,22 +1,27 @@
-//! What the manifest says of each flag, read once per program: its mode and the metadata that never changes
-//! (owner, description, expiry, mode, the `metadata` table). The program's flags are fixed when it links
-//! (each crate's catalog), so the first resolution reads them all, and later ones clone what they need
-//! instead of asking the runtime for a [`FlagInfo`](flag_runtime::FlagInfo), which describes every rule in
+//! What the manifest says of each flag, read once per program: the runtime's handle on it, its mode and the
+//! metadata that never changes (owner, description, expiry, mode, the `metadata` table). The program's flags
+//! are fixed when it links (each crate's catalog), so the first resolution reads them all, and later ones
+//! find a flag with one hash lookup and clone what they need, instead of asking the runtime by name (its
+//! lock and its own lookup) or for a [`FlagInfo`](flag_runtime::FlagInfo), which describes every rule in
 //! words.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use flag_runtime::{FlagInfo, Mode, ValueType};
+use flag_runtime::{Context, Evaluation, FlagInfo, FlagRef, Mode, ValueType};
 use open_feature::FlagMetadata;
+use rustc_hash::FxHashMap;
 
 use crate::metadata::{MetadataFields, fixed_metadata};
 
 /// One flag's fixed facts.
 #[derive(Debug)]
 pub(crate) struct Facts {
+    /// The runtime's handle on the flag.
+    pub(crate) flag: FlagRef,
     /// Static or dynamic.
     pub(crate) mode: Mode,
+    /// A static flag's evaluation, the same for every context and for the life of the program.
+    pub(crate) fixed: Option<Evaluation>,
     /// A value flag's type; `None` for an on/off flag.
     pub(crate) value_type: Option<ValueType>,
     /// Its metadata under [`MetadataFields::All`], without the deciding layer of a dynamic flag (a static
@@ -27,13 +32,16 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
-    fn new(info: &FlagInfo) -> Facts {
-        Facts {
+    fn new(info: &FlagInfo) -> Option<Facts> {
+        let flag = flag_runtime::flag_ref(info.name).ok()?;
+        Some(Facts {
+            flag,
+            fixed: (info.mode == Mode::Static).then(|| flag.evaluate(&Context::new())),
             mode: info.mode,
             value_type: info.value_type,
             all: fixed_metadata(MetadataFields::All, info),
             manifest: fixed_metadata(MetadataFields::Manifest, info),
-        }
+        })
     }
 
     /// Its fixed metadata for `fields`.
@@ -47,12 +55,12 @@ impl Facts {
 
 /// The facts of the flag `name`, `None` for a name the program does not have.
 pub(crate) fn of(name: &str) -> Option<&'static Facts> {
-    static FACTS: OnceLock<HashMap<&'static str, Facts>> = OnceLock::new();
+    static FACTS: OnceLock<FxHashMap<&'static str, Facts>> = OnceLock::new();
     FACTS
         .get_or_init(|| {
             flag_runtime::flags()
                 .iter()
-                .map(|info| (info.name, Facts::new(info)))
+                .filter_map(|info| Some((info.name, Facts::new(info)?)))
                 .collect()
         })
         .get(name)

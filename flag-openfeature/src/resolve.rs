@@ -8,7 +8,7 @@ use open_feature::{
     EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
 };
 
-use crate::context::Converted;
+use crate::context::with_context;
 use crate::facts;
 use crate::metadata::{MetadataFields, with_layer};
 use crate::name::FlagName;
@@ -28,15 +28,23 @@ pub(crate) fn resolve<T: FromValue>(
     source: &EvaluationContext,
 ) -> EvaluationResult<ResolutionDetails<T>> {
     let name = FlagName::new(key);
-    let converted = Converted::new(source)?;
-    let context = converted.context(source);
-    let evaluation = flag_runtime::evaluate(name.as_str(), &context).map_err(runtime_error)?;
-    let facts = facts::of(name.as_str()).ok_or_else(|| {
-        error(
-            EvaluationErrorCode::FlagNotFound,
-            format!("flag `{key}` is not among the program's flags"),
-        )
-    })?;
+    let Some(facts) = facts::of(name.as_str()) else {
+        // Not one of the program's flags: the runtime's error says so, with the closest name.
+        let unknown = flag_runtime::flag_ref(name.as_str()).err();
+        return Err(unknown.map_or_else(
+            || {
+                error(
+                    EvaluationErrorCode::FlagNotFound,
+                    format!("flag `{key}` is not among the program's flags"),
+                )
+            },
+            runtime_error,
+        ));
+    };
+    let evaluation = match &facts.fixed {
+        Some(fixed) => fixed.clone(),
+        None => with_context(source, |context| facts.flag.evaluate(context))?,
+    };
     let reason = open_feature_reason(evaluation.reason);
     if reason == EvaluationReason::Disabled {
         return Err(error(

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::entry;
-use crate::registry::{self, Layer};
+use crate::registry::{self, FlagCell, Layer};
 use crate::targeting::Context;
 use crate::value::{Reason, Value};
 
@@ -60,25 +60,93 @@ pub struct Evaluation {
 /// assert!(!known.missing_user_id);
 /// ```
 pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
-    let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
-    Ok(cell.evaluate_with(ctx, |outcome| {
-        let chosen = cell.values.and_then(|values| {
-            let index = cell.value_named(outcome.value)?;
-            values.values.get(index)
-        });
-        Evaluation {
-            enabled: outcome.enabled,
-            variant: match chosen {
-                Some(named) => Some(named.name.clone()),
-                None => outcome.variant.map(|variant| variant.name.to_owned()),
-            },
-            payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
-            value: chosen.map(|named| Value::of(&named.value)),
-            reason: outcome.reason,
-            layer: cell.layer(),
-            missing_user_id: outcome.missing_user_id,
-        }
-    }))
+    Ok(flag_ref(name)?.evaluate(ctx))
+}
+
+/// The flag called `name`, looked up once, to evaluate as often as needed without looking it up again
+/// (a provider or a request handler that resolves flags by name keeps these, once per flag).
+///
+/// ```
+/// use flag_runtime::Context;
+///
+/// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+/// let fast_search = flag_runtime::flag_ref("fast_search")?;
+/// assert_eq!(fast_search.name(), "fast_search");
+/// assert!(!fast_search.evaluate(&Context::new()).enabled);
+/// flag_runtime::set("fast_search", true)?;
+/// assert!(fast_search.evaluate(&Context::new()).enabled, "always the flag's state now");
+/// flag_runtime::reset("fast_search")?;
+///
+/// let typo = flag_runtime::flag_ref("fast_serch").unwrap_err();
+/// assert_eq!(typo.to_string(), "unknown flag `fast_serch`; did you mean `fast_search`?");
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn flag_ref(name: &str) -> Result<FlagRef, Error> {
+    registry::with(|registry| {
+        let flag = registry.flag(registry.find(name)?);
+        Ok(FlagRef {
+            name: flag.decl().name,
+            cell: flag.cell(),
+        })
+    })
+}
+
+/// A flag of the program, found by [`flag_ref`]: [`evaluate`] without the lookup by name (and without the
+/// runtime's lock that the lookup takes).
+#[derive(Clone, Copy)]
+pub struct FlagRef {
+    name: &'static str,
+    cell: &'static FlagCell,
+}
+
+impl FlagRef {
+    /// The flag's name.
+    ///
+    /// ```
+    /// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+    /// assert_eq!(flag_runtime::flag_ref("dark_mode").unwrap().name(), "dark_mode");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The flag decided for `ctx`, as [`evaluate`] decides it.
+    ///
+    /// ```
+    /// use flag_runtime::{Context, Value};
+    ///
+    /// assert!(flag_runtime::flag!("dark_mode")); // any use of a flag macro brings the program's flags
+    /// let page_size = flag_runtime::flag_ref("page_size").unwrap();
+    /// let pro = Context::new().property("plan", "pro");
+    /// assert_eq!(page_size.evaluate(&pro).value, Some(Value::Int(200)));
+    /// ```
+    pub fn evaluate(&self, ctx: &Context<'_>) -> Evaluation {
+        let cell = self.cell;
+        cell.evaluate_with(ctx, |outcome| {
+            let chosen = cell.values.and_then(|values| {
+                let index = cell.value_named(outcome.value)?;
+                values.values.get(index)
+            });
+            Evaluation {
+                enabled: outcome.enabled,
+                variant: match chosen {
+                    Some(named) => Some(named.name.clone()),
+                    None => outcome.variant.map(|variant| variant.name.to_owned()),
+                },
+                payload: outcome.variant.and_then(|variant| variant.payload.cloned()),
+                value: chosen.map(|named| Value::of(&named.value)),
+                reason: outcome.reason,
+                layer: cell.layer(),
+                missing_user_id: outcome.missing_user_id,
+            }
+        })
+    }
+}
+
+impl std::fmt::Debug for FlagRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlagRef").field("name", &self.name).finish()
+    }
 }
 
 /// The value of the value flag `name` without a context, as the current thread sees it: `Ok(None)` for an

@@ -84,8 +84,8 @@ mod targeting;
 mod value;
 
 pub use control::{
-    Evaluation, check_fleet_table, evaluate, is_enabled, reset, set, set_table, set_value,
-    targeting_toml, value_of,
+    Evaluation, FlagRef, check_fleet_table, evaluate, flag_ref, is_enabled, reset, set, set_table,
+    set_value, targeting_toml, value_of,
 };
 pub use error::Error;
 pub use flag_manifest::{Payload, PayloadKind};
