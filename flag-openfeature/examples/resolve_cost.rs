@@ -1,12 +1,14 @@
 //! Instructions per `get_bool_value`, for `valgrind --tool=callgrind` (steadier than time on a shared
 //! machine): `resolve_cost PROVIDER FLAG N` makes N calls through the `open-feature` client over
-//! `flags` (FlagProvider, every metadata field), `manifest` (FlagProvider, the `metadata` table only) or
-//! `constant` (a provider that does no work), after one call that starts everything. Run it with N and with
+//! `flags` (FlagProvider, every metadata field), `manifest` (FlagProvider, the `metadata` table only),
+//! `constant` (a provider that does no work) or `constant-metadata` (one that does no work but clone the
+//! `flag_metadata` FlagProvider gives the flag: the SDK's `HashMap` that any provider reporting those facts
+//! must build), after one call that starts everything. Run it with N and with
 //! 0 and divide the difference by N:
 //!
 //! ```text
 //! cargo build --release -p flag-openfeature --example resolve_cost
-//! for p in constant manifest flags; do for n in 0 10000; do
+//! for p in constant manifest constant-metadata flags; do for n in 0 10000; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/resolve_cost $p new_api $n 2>&1 | grep Collected
 //! done; done
@@ -17,19 +19,22 @@ use std::hint::black_box;
 use flag_openfeature::{FlagProvider, MetadataFields};
 use open_feature::provider::{FeatureProvider, ProviderMetadata, ResolutionDetails};
 use open_feature::{
-    EvaluationContext, EvaluationReason, EvaluationResult, OpenFeature, StructValue, async_trait,
+    EvaluationContext, EvaluationReason, EvaluationResult, FlagMetadata, OpenFeature, StructValue,
+    async_trait,
 };
 
-/// A provider that does no work.
-struct Constant(ProviderMetadata);
+/// A provider that does no work but clone the metadata it was given.
+struct Constant(ProviderMetadata, Option<FlagMetadata>);
 
-fn details<T>(value: T) -> EvaluationResult<ResolutionDetails<T>> {
-    Ok(ResolutionDetails {
-        value,
-        variant: Some("on".to_owned()),
-        reason: Some(EvaluationReason::Default),
-        flag_metadata: None,
-    })
+impl Constant {
+    fn details<T>(&self, value: T) -> EvaluationResult<ResolutionDetails<T>> {
+        Ok(ResolutionDetails {
+            value,
+            variant: Some("on".to_owned()),
+            reason: Some(EvaluationReason::Default),
+            flag_metadata: self.1.clone(),
+        })
+    }
 }
 
 #[async_trait]
@@ -42,35 +47,35 @@ impl FeatureProvider for Constant {
         _: &str,
         _: &EvaluationContext,
     ) -> EvaluationResult<ResolutionDetails<bool>> {
-        details(true)
+        self.details(true)
     }
     async fn resolve_int_value(
         &self,
         _: &str,
         _: &EvaluationContext,
     ) -> EvaluationResult<ResolutionDetails<i64>> {
-        details(1)
+        self.details(1)
     }
     async fn resolve_float_value(
         &self,
         _: &str,
         _: &EvaluationContext,
     ) -> EvaluationResult<ResolutionDetails<f64>> {
-        details(1.0)
+        self.details(1.0)
     }
     async fn resolve_string_value(
         &self,
         _: &str,
         _: &EvaluationContext,
     ) -> EvaluationResult<ResolutionDetails<String>> {
-        details(String::new())
+        self.details(String::new())
     }
     async fn resolve_struct_value(
         &self,
         _: &str,
         _: &EvaluationContext,
     ) -> EvaluationResult<ResolutionDetails<StructValue>> {
-        details(StructValue::default())
+        self.details(StructValue::default())
     }
 }
 
@@ -78,16 +83,31 @@ impl FeatureProvider for Constant {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(provider), Some(flag), Some(count)) = (args.get(1), args.get(2), args.get(3)) else {
-        eprintln!("usage: resolve_cost constant|manifest|flags FLAG N");
+        eprintln!("usage: resolve_cost constant|manifest|constant-metadata|flags FLAG N");
         std::process::exit(2);
     };
     let count: u32 = count.parse().unwrap_or(0);
     assert!(flag_runtime::flag!("dark_mode")); // brings the program's flags
+    let user = EvaluationContext::default()
+        .with_targeting_key("1234")
+        .with_custom_field("country", "NZ")
+        .with_custom_field("app_version", "2.3.0");
+    let context = (flag == "checkout_v2").then_some(&user);
     let mut api = OpenFeature::singleton_mut().await;
     match provider.as_str() {
         "constant" => {
-            api.set_provider(Constant(ProviderMetadata::new("constant")))
-                .await
+            let constant = Constant(ProviderMetadata::new("constant"), None);
+            api.set_provider(constant).await
+        }
+        "constant-metadata" => {
+            api.set_provider(FlagProvider::new()).await;
+            let details = api
+                .create_client()
+                .get_bool_details(flag, context, None)
+                .await;
+            let metadata = details.ok().map(|details| details.flag_metadata);
+            let constant = Constant(ProviderMetadata::new("constant"), metadata);
+            api.set_provider(constant).await
         }
         "manifest" => {
             let provider = FlagProvider::new().with_metadata_fields(MetadataFields::Manifest);
@@ -97,11 +117,6 @@ async fn main() {
     }
     let client = api.create_client();
     drop(api);
-    let user = EvaluationContext::default()
-        .with_targeting_key("1234")
-        .with_custom_field("country", "NZ")
-        .with_custom_field("app_version", "2.3.0");
-    let context = (flag == "checkout_v2").then_some(&user);
     black_box(client.get_bool_value(flag, context, None).await.ok());
     for _ in 0..count {
         black_box(

@@ -7,11 +7,11 @@
 
 use std::sync::OnceLock;
 
-use flag_runtime::{Context, Evaluation, FlagInfo, FlagRef, Mode, ValueType};
+use flag_runtime::{Context, Evaluation, FlagInfo, FlagRef, Layer, Mode, ValueType};
 use open_feature::FlagMetadata;
 use rustc_hash::FxHashMap;
 
-use crate::metadata::{MetadataFields, fixed_metadata};
+use crate::metadata::{MetadataFields, fixed_metadata, with_layer};
 
 /// One flag's fixed facts.
 #[derive(Debug)]
@@ -27,6 +27,9 @@ pub(crate) struct Facts {
     /// Its metadata under [`MetadataFields::All`], without the deciding layer of a dynamic flag (a static
     /// flag's is always `compiled`, and is included).
     all: Option<FlagMetadata>,
+    /// A dynamic flag's metadata under [`MetadataFields::All`] for each layer that may decide it, built
+    /// once: a resolution clones the one that applies rather than adding the layer to a clone.
+    all_by_layer: Vec<(Layer, Option<FlagMetadata>)>,
     /// Its metadata under [`MetadataFields::Manifest`].
     manifest: Option<FlagMetadata>,
 }
@@ -34,19 +37,35 @@ pub(crate) struct Facts {
 impl Facts {
     fn new(info: &FlagInfo) -> Option<Facts> {
         let flag = flag_runtime::flag_ref(info.name).ok()?;
+        let all = fixed_metadata(MetadataFields::All, info);
+        let all_by_layer = match info.mode {
+            Mode::Dynamic => Layer::ALL
+                .iter()
+                .map(|&layer| (layer, with_layer(all.clone(), layer)))
+                .collect(),
+            Mode::Static => Vec::new(),
+        };
         Some(Facts {
             flag,
             fixed: (info.mode == Mode::Static).then(|| flag.evaluate(&Context::new())),
             mode: info.mode,
             value_type: info.value_type,
-            all: fixed_metadata(MetadataFields::All, info),
+            all,
+            all_by_layer,
             manifest: fixed_metadata(MetadataFields::Manifest, info),
         })
     }
 
-    /// Its fixed metadata for `fields`.
-    pub(crate) fn metadata(&self, fields: MetadataFields) -> Option<FlagMetadata> {
+    /// Its metadata for `fields`, with `layer` as the deciding layer of a dynamic flag under
+    /// [`MetadataFields::All`].
+    pub(crate) fn metadata(&self, fields: MetadataFields, layer: Layer) -> Option<FlagMetadata> {
         match fields {
+            MetadataFields::All if self.mode == Mode::Dynamic => {
+                match self.all_by_layer.iter().find(|(known, _)| *known == layer) {
+                    Some((_, metadata)) => metadata.clone(),
+                    None => with_layer(self.all.clone(), layer),
+                }
+            }
             MetadataFields::All => self.all.clone(),
             MetadataFields::Manifest => self.manifest.clone(),
         }

@@ -2,7 +2,7 @@
 //! (value, variant, reason, metadata) or its error codes. Every resolution type goes through [`resolve`];
 //! only reading the value differs between them ([`FromValue`]).
 
-use flag_runtime::{Error, Mode, Reason, Value};
+use flag_runtime::{Error, Reason, Value};
 use open_feature::provider::ResolutionDetails;
 use open_feature::{
     EvaluationContext, EvaluationError, EvaluationErrorCode, EvaluationReason, EvaluationResult,
@@ -10,7 +10,7 @@ use open_feature::{
 
 use crate::context::with_context;
 use crate::facts;
-use crate::metadata::{MetadataFields, with_layer};
+use crate::metadata::MetadataFields;
 use crate::name::FlagName;
 use crate::value::FromValue;
 
@@ -96,11 +96,7 @@ pub(crate) fn resolve<T: FromValue>(
     let variant = evaluation
         .variant
         .unwrap_or_else(|| if evaluation.enabled { "on" } else { "off" }.to_owned());
-    let flag_metadata = if facts.mode == Mode::Dynamic && fields == MetadataFields::All {
-        with_layer(facts.metadata(fields), evaluation.layer)
-    } else {
-        facts.metadata(fields)
-    };
+    let flag_metadata = facts.metadata(fields, evaluation.layer);
     Ok(ResolutionDetails {
         value,
         variant: Some(variant),

@@ -158,8 +158,15 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// Every layer, in the order of the enum: what [`Layer::from_index`] decodes.
-    const ALL: [Layer; 7] = [
+    /// Every layer, lowest precedence first.
+    ///
+    /// ```
+    /// use flag_runtime::Layer;
+    ///
+    /// assert_eq!(Layer::ALL.first(), Some(&Layer::Compiled));
+    /// assert!(Layer::ALL.windows(2).all(|pair| pair[0] < pair[1]));
+    /// ```
+    pub const ALL: [Layer; 7] = [
         Layer::Compiled,
         Layer::File,
         Layer::Fleet,
