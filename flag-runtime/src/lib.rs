@@ -95,7 +95,8 @@ pub use introspect::{
 };
 pub use overrides::{
     GlobalOverride, GlobalOverridesLock, LocalOverride, lock_global_overrides, override_global,
-    override_global_variant, override_local, override_local_variant,
+    override_global_value, override_global_variant, override_local, override_local_value,
+    override_local_variant,
 };
 pub use registry::Layer;
 pub use report::set_reporter;

@@ -1,5 +1,6 @@
-//! Overrides for tests: a flag forced on, off or onto one variant until a guard is dropped, for the current
-//! thread (so that tests running in parallel threads do not see each other's) or for the whole process.
+//! Overrides for tests: a flag forced on, off, onto one variant or (a value flag) onto one value until a
+//! guard is dropped, for the current thread (so that tests running in parallel threads do not see each
+//! other's) or for the whole process.
 //!
 //! A process-wide override changes what every test sees, so its guards hold a process-wide lock: while one
 //! test holds any, another test's first process-wide override waits for them all to be dropped. Tests that
@@ -98,6 +99,41 @@ pub fn override_local_variant(name: &str, variant: &str) -> Result<LocalOverride
     })
 }
 
+/// Forces the dynamic value flag `name` onto one of its values, for every context, on the current thread
+/// until the guard is dropped: `value` is a value's name or a literal equal to one (`"large"` or `"200"`),
+/// checked by the same rule as [`set_value`](crate::set_value). Fails for an unknown, static or on/off flag,
+/// or a value the flag does not declare.
+///
+/// ```
+/// use flag_runtime::{Context, flag_value};
+///
+/// fn rows(ctx: &Context<'_>) -> i64 {
+///     flag_value!("page_size", ctx)
+/// }
+///
+/// let pro = Context::new().property("plan", "pro");
+/// assert_eq!(rows(&pro), 200, "the rules choose `large` on a paid plan");
+/// {
+///     let _small = flag_runtime::override_local_value("page_size", "small")?;
+///     assert_eq!(rows(&pro), 10);
+///     assert_eq!(flag_value!("page_size"), 10);
+///     std::thread::spawn(|| assert_eq!(flag_value!("page_size"), 50)).join().unwrap();
+/// }
+/// assert_eq!(flag_value!("page_size"), 50, "the guard is dropped");
+///
+/// let wrong = flag_runtime::override_local_value("page_size", "11").unwrap_err();
+/// assert_eq!(
+///     wrong.to_string(),
+///     "flag `page_size`: `11` is neither the name nor the value of one of the flag's values: small = 10, medium = 50, large = 200"
+/// );
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn override_local_value(name: &str, value: &str) -> Result<LocalOverride, Error> {
+    local_override(name, |registry, id| {
+        registry.choose_value(id, value).map(Forced::Value)
+    })
+}
+
 fn local_override(
     name: &str,
     forced: impl FnOnce(&registry::Registry, usize) -> Result<Forced, Error>,
@@ -156,6 +192,25 @@ pub fn override_global(name: &str, on: bool) -> Result<GlobalOverride, Error> {
 pub fn override_global_variant(name: &str, variant: &str) -> Result<GlobalOverride, Error> {
     global_override(name, |registry, id| {
         registry.forced_variant(id, variant).map(Forced::Variant)
+    })
+}
+
+/// Forces the dynamic value flag `name` onto one of its values, for every context, in every thread until the
+/// guard is dropped; holds the process-wide override lock as [`override_global`] does. `value` is checked as
+/// [`override_local_value`] checks it.
+///
+/// ```
+/// use flag_runtime::flag_value;
+///
+/// let guard = flag_runtime::override_global_value("page_size", "large")?;
+/// std::thread::spawn(|| assert_eq!(flag_value!("page_size"), 200)).join().unwrap();
+/// drop(guard);
+/// assert_eq!(flag_value!("page_size"), 50);
+/// # Ok::<(), flag_runtime::Error>(())
+/// ```
+pub fn override_global_value(name: &str, value: &str) -> Result<GlobalOverride, Error> {
+    global_override(name, |registry, id| {
+        registry.choose_value(id, value).map(Forced::Value)
     })
 }
 

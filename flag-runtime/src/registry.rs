@@ -119,9 +119,10 @@ pub(crate) fn register(site: Site) -> &'static FlagCell {
             let flag = &mut registry.flags[id];
             if !flag.slots.contains(&site.slot) {
                 flag.slots.push(site.slot);
-                callsite::publish(site.slot, cell.tag, flag.fast_state());
+                let fast = flag.fast_state();
+                callsite::publish(site.slot, cell.tag, fast);
                 if cell.values.is_some() {
-                    callsite::publish_value(site.slot, cell.tag, cell.value_word());
+                    callsite::publish_value(site.slot, cell.tag, fast.and(cell.value_word()));
                 }
             }
         } else if let Some(owner) = callsite::slot_owner(site.slot) {

@@ -245,6 +245,13 @@ impl FlagCell {
         if let Some(forced) = self.local_forced() {
             return f(match &forced {
                 Forced::State(on) => Outcome::plain(*on),
+                Forced::Value(index) => Outcome {
+                    value: self
+                        .values
+                        .and_then(|values| values.values.get(*index))
+                        .map(|named| named.name.as_str()),
+                    ..Outcome::plain(true)
+                },
                 Forced::Variant(variant) => Outcome {
                     enabled: true,
                     variant: Some(variant.choice()),

@@ -130,3 +130,69 @@ fn process_wide_overrides_take_turns() {
     first.join().unwrap();
     second.join().unwrap();
 }
+
+#[test]
+fn value_overrides_nest_and_reach_every_read() {
+    let _quiet = flag_runtime::lock_global_overrides();
+    let pro = Context::new().property("plan", "pro");
+    // dense_results is a boolean value flag (read from its slot's bits), page_size an integer one.
+    assert!(!flag_runtime::flag_value!("dense_results"));
+    {
+        let _dense = flag_runtime::override_local_value("dense_results", "dense").unwrap();
+        assert!(flag_runtime::flag_value!("dense_results"));
+        let _small = flag_runtime::override_local_value("page_size", "small").unwrap();
+        assert_eq!(flag_runtime::flag_value!("page_size", &pro), 10);
+        {
+            let _large = flag_runtime::override_local_value("page_size", "200").unwrap();
+            assert_eq!(flag_runtime::flag_value!("page_size"), 200);
+            let evaluation = flag_runtime::evaluate("page_size", &Context::new()).unwrap();
+            assert_eq!(evaluation.variant.as_deref(), Some("large"));
+        }
+        assert_eq!(
+            flag_runtime::flag_value!("page_size"),
+            10,
+            "the outer guard again"
+        );
+        let elsewhere = std::thread::spawn(|| flag_runtime::flag_value!("dense_results"));
+        assert!(
+            !elsewhere.join().unwrap(),
+            "other threads keep the real value"
+        );
+    }
+    assert!(!flag_runtime::flag_value!("dense_results"));
+    assert_eq!(flag_runtime::flag_value!("page_size", &pro), 200);
+    drop(_quiet);
+
+    let global = flag_runtime::override_global_value("page_size", "small").unwrap();
+    let worker = std::thread::spawn(move || {
+        let pro = Context::new().property("plan", "pro");
+        flag_runtime::flag_value!("page_size", &pro)
+    });
+    assert_eq!(
+        worker.join().unwrap(),
+        10,
+        "a process-wide value holds for every context"
+    );
+    assert_eq!(
+        flag_runtime::flag_info("page_size").unwrap().value_layer,
+        Some(flag_runtime::Layer::Override)
+    );
+    drop(global);
+    assert_eq!(flag_runtime::flag_value!("page_size"), 50);
+
+    for (name, value, message) in [
+        (
+            "dark_mode",
+            "on",
+            "flag `dark_mode`: the flag is on or off and carries no values: use `set`",
+        ),
+        (
+            "upload_limit_mb",
+            "large",
+            "flag `upload_limit_mb` is static",
+        ),
+    ] {
+        let error = flag_runtime::override_local_value(name, value).unwrap_err();
+        assert!(error.to_string().starts_with(message), "{error}");
+    }
+}

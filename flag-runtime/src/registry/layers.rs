@@ -79,10 +79,13 @@ impl FlagCell {
         &self.slot
     }
 
-    /// The index of a value flag's current value without a context (one relaxed load), `None` for an
-    /// on/off flag or a value flag without a default.
+    /// The index of a value flag's current value without a context, as this thread sees it (its own
+    /// override, else one relaxed load), `None` for an on/off flag or a value flag without a default.
     #[inline]
     pub fn value_index(&self) -> Option<usize> {
+        if let Some(Forced::Value(index)) = self.local_forced() {
+            return Some(index);
+        }
         let index = self.value_index.load(Ordering::Relaxed);
         (index != NO_VALUE).then_some(index)
     }
@@ -204,18 +207,20 @@ impl std::fmt::Display for Layer {
     }
 }
 
-/// What a test override forces: a state, or the flag on with one variant.
+/// What a test override forces: a state, the flag on with one variant, or a value flag's value (an index
+/// into its values).
 #[derive(Debug, Clone)]
 pub(crate) enum Forced {
     State(bool),
     Variant(ForcedVariant),
+    Value(usize),
 }
 
 impl Forced {
     pub fn enabled(&self) -> bool {
         match *self {
             Forced::State(on) => on,
-            Forced::Variant(_) => true,
+            Forced::Variant(_) | Forced::Value(_) => true,
         }
     }
 }
@@ -325,8 +330,8 @@ impl Flag {
         }
     }
 
-    /// A value flag's value without a context, and the layer that chose it: `set_value`, `FEATURE_FLAGS`,
-    /// the fleet's table, the runtime file's, else the build's.
+    /// A value flag's value without a context, and the layer that chose it: a process-wide override,
+    /// `set_value`, `FEATURE_FLAGS`, the fleet's table, the runtime file's, else the build's.
     pub fn layered_value(&self) -> (Option<usize>, Layer) {
         let Some(values) = self.decl.values else {
             return (None, Layer::Compiled);
@@ -337,7 +342,9 @@ impl Flag {
                 .and_then(|text| values.choose(text).ok())
         };
         let layers = &self.layers;
-        if let Some(index) = layers.set_value {
+        if let Some((_, Forced::Value(index))) = layers.overrides.last() {
+            (Some(*index), Layer::Override)
+        } else if let Some(index) = layers.set_value {
             (Some(index), Layer::Set)
         } else if let Some(index) = layers.env_value {
             (Some(index), Layer::Env)
@@ -434,7 +441,9 @@ impl Flag {
     pub(super) fn publish(&self) {
         self.cell.layer.store(self.layer as u8, Ordering::Relaxed);
         let fast = self.fast_state();
-        let value = self.cell.value_word();
+        // A slot caches the value only while it may cache the state: a thread-local override (of either)
+        // sends both to the slow path, which asks this thread's overrides.
+        let value = fast.and(self.cell.value_word());
         for &slot in &self.slots {
             callsite::publish(slot, self.cell.tag, fast);
             if self.cell.values.is_some() {
