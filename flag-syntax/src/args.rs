@@ -188,16 +188,7 @@ impl FlagCall {
 impl Parse for FlagCall {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let expr: FlagExpr = input.parse()?;
-        let mut context = None;
-        if !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if !input.is_empty() {
-                context = Some(input.parse()?);
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-        }
+        let context = parse_context(input)?;
         if !input.is_empty() {
             return Err(input.error(
                 "expected at most a flag expression and a context: `flag!(\"name\")` or `flag!(\"name\", &ctx)`",
@@ -205,6 +196,22 @@ impl Parse for FlagCall {
         }
         Ok(FlagCall { expr, context })
     }
+}
+
+/// What may follow a macro's flag: nothing, or a comma, then optionally the context expression and a
+/// trailing comma. Shared by `flag!`, `variant!` and `flag_value!`.
+pub(crate) fn parse_context(input: ParseStream) -> syn::Result<Option<syn::Expr>> {
+    let mut context = None;
+    if !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if !input.is_empty() {
+            context = Some(input.parse()?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+    }
+    Ok(context)
 }
 
 #[cfg(test)]

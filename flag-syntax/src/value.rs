@@ -8,6 +8,8 @@ use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::{LitStr, Token};
 
+use crate::args::parse_context;
+
 /// The input of `flag_value!`.
 ///
 /// ```
@@ -56,16 +58,7 @@ impl Parse for ValueCall {
         } else {
             None
         };
-        let mut context = None;
-        if !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if !input.is_empty() {
-                context = Some(input.parse()?);
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-        }
+        let context = parse_context(input)?;
         if !input.is_empty() {
             return Err(input.error(
                 "expected a flag's name, an optional type and an optional context: `flag_value!(\"name\")`, \
