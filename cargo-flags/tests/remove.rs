@@ -669,8 +669,7 @@ fn the_kept_value_must_be_one_of_the_flag() {
         ),
         (
             &["remove", "audit"][..],
-            "error: `audit` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its code stays) or `off` (its \
-             code goes)\n",
+            "error: `audit` is an on/off flag: pass `--keep on` (its code stays) or `--keep off` (its code goes)\n",
         ),
         (
             &["remove", "audit", "--keep", "yes"][..],
