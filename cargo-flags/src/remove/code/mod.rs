@@ -41,8 +41,6 @@ mod items;
 mod tests;
 mod values;
 
-pub use values::value_calls_left;
-
 use std::collections::BTreeSet;
 use std::ops::Range;
 

@@ -14,10 +14,9 @@ use syn::{Expr, ExprCall, Macro, UseTree};
 
 use super::Rewriter;
 use crate::expr::{Simplified, SynExpr};
-use quote::ToTokens;
 
-use crate::syntax::names::{FileNames, RuntimeCrates};
-use crate::syntax::{self, ParseFailure};
+use crate::syntax;
+use crate::syntax::names::FileNames;
 use crate::text::LineIndex;
 
 /// The run-time fns that read or write a value flag by name, besides the string API of on/off flags.
@@ -307,20 +306,4 @@ pub(super) fn value_calls(
             _ => {}
         }
     }
-}
-
-/// The byte offsets of the `flag_value!` calls of flag `name` left in `text`, a `.rs` file of a package
-/// where the runtime goes by `crates`: none, once the flag is retired.
-pub fn value_calls_left(
-    text: &str,
-    name: &str,
-    crates: &RuntimeCrates,
-) -> Result<Vec<usize>, ParseFailure> {
-    let parsed = syntax::parse_file(text)?;
-    let names = FileNames::of(&parsed.ast, crates);
-    let macros = value_macro_names(&parsed.ast, &names);
-    let tokens = parsed.ast.to_token_stream();
-    let mut found = Vec::new();
-    value_calls(tokens, name, &macros, &parsed.index, &mut found);
-    Ok(found.into_iter().map(|range| range.start).collect())
 }
