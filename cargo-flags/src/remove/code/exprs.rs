@@ -1,6 +1,7 @@
 //! Expressions: `flag!` of the retired flag folded to `true`, `false` or a simplified `flag!`, through the
 //! `!`, `&&`, `||` and parentheses around it, and the same in the tokens of macro calls that do not parse as
-//! code, found token by token.
+//! code, found token by token; that token walk hands every other kind it finds there (`#[feature_flag]`,
+//! `variant!`, `flag_value!`, the runtime's calls) to the code that handles it.
 
 use std::ops::Range;
 
@@ -8,10 +9,12 @@ use proc_macro2::TokenStream;
 use syn::visit::Visit;
 use syn::{BinOp, Expr, Macro, UnOp};
 
+use super::api::is_value_api;
 use super::items::fn_name;
+use super::values::Place;
 use super::{Fold, Rewriter};
 use crate::expr::{SynAttrArgs, SynExpr};
-use crate::syntax::names::MacroKind;
+use crate::syntax::names::{MacroKind, Reads};
 use crate::syntax::{self, HitKind};
 use crate::text;
 
@@ -147,62 +150,80 @@ impl Rewriter<'_> {
         }
     }
 
+    /// The runtime's macros, attributes and calls in `tokens`, which do not parse as code, found token by
+    /// token ([`Reads::All`], as the scan reads them): each handled as its kind is in code, or refused
+    /// where that cannot be done by the tokens alone.
     pub(super) fn token_hits(&mut self, tokens: TokenStream) {
-        for hit in syntax::token_hits(tokens, self.index, self.names) {
-            if let HitKind::Macro(MacroKind::Variant) = hit.kind {
-                if syntax::mentions_literal(&hit.args, self.name) {
-                    self.refuse_variant(hit.range);
+        for hit in syntax::token_hits_for(tokens, self.index, self.names, Reads::All) {
+            match hit.kind {
+                HitKind::Macro(MacroKind::Variant) => {
+                    if syntax::mentions_literal(&hit.args, self.name) {
+                        self.refuse_variant(hit.range);
+                    }
                 }
-                continue;
-            }
-            if let HitKind::Call(function) = hit.kind {
-                if let Some(call) = syntax::api_call_tokens(function, hit.args)
-                    && call.name.value() == self.name
-                {
-                    self.refuse_call(
-                        hit.range,
-                        function,
-                        " It stands in the tokens of a macro call that cannot be read as Rust code.",
-                    );
+                HitKind::Macro(MacroKind::Value) => {
+                    self.inline_value(&hit.args, hit.range, Place::Tokens)
                 }
-                continue;
-            }
-            if hit.kind == HitKind::Attribute {
-                let Ok(args) = syn::parse2::<SynAttrArgs>(hit.args) else {
-                    continue;
-                };
-                let expr_range = crate::expr::range(&args.expr, self.index);
-                let quoted = self.quoted(hit.range.clone());
-                match self.simplify(&args.expr, hit.range.clone()) {
-                    crate::expr::Simplified::Same => {}
-                    crate::expr::Simplified::Const(true) => {
-                        let range = text::deletion_range(self.text, hit.range.clone());
-                        self.edit(range, "");
-                        self.change(hit.range.start, format!("removed {quoted} in a macro's tokens"));
-                        if let Some((_, path)) = &args.fallback {
-                            let path_text = syntax::one_line(self.source(self.range(path)));
-                            self.out.dropped_fallbacks.push((path_text, fn_name(path)));
+                HitKind::Macro(MacroKind::Flag) => {
+                    if let Ok(parsed) = syntax::leading_flag_expr(hit.args) {
+                        match self.fold_flag_expr(parsed, hit.range.clone()) {
+                            Fold::Same => {}
+                            Fold::Const(value) => self.edit(hit.range, value.to_string()),
+                            Fold::Text(new, _) => self.edit(hit.range, new),
                         }
                     }
-                    crate::expr::Simplified::Const(false) => self.refuse(
-                        hit.range.start,
-                        format!(
-                            "{quoted} stands in the tokens of a macro call that cannot be read as Rust code, so \
-                             the extent of the item it gates is unknown: delete that item and the attribute by \
-                             hand, then rerun"
-                        ),
-                    ),
-                    crate::expr::Simplified::Changed(new) => {
-                        self.change(hit.range.start, format!("{quoted}: expression -> {new}"));
-                        self.edit(expr_range, new);
+                }
+                HitKind::Call(function) => {
+                    let Some(call) = syntax::api_call_tokens(function, hit.args) else {
+                        continue;
+                    };
+                    if call.name.value() != self.name {
+                        continue;
+                    }
+                    if is_value_api(function) {
+                        self.refuse_value_api(hit.range, Place::Tokens);
+                    } else {
+                        self.refuse_call(
+                            hit.range,
+                            function,
+                            " It stands in the tokens of a macro call that cannot be read as Rust code.",
+                        );
                     }
                 }
-            } else if let Ok(parsed) = syntax::leading_flag_expr(hit.args) {
-                match self.fold_flag_expr(parsed, hit.range.clone()) {
-                    Fold::Same => {}
-                    Fold::Const(value) => self.edit(hit.range, value.to_string()),
-                    Fold::Text(new, _) => self.edit(hit.range, new),
+                HitKind::Attribute => self.token_attribute(hit.args, hit.range),
+            }
+        }
+    }
+
+    /// A `#[feature_flag(..)]` (its arguments `args`, the attribute `range`) in tokens that are not code.
+    fn token_attribute(&mut self, args: TokenStream, range: Range<usize>) {
+        let Ok(args) = syn::parse2::<SynAttrArgs>(args) else {
+            return;
+        };
+        let expr_range = crate::expr::range(&args.expr, self.index);
+        let quoted = self.quoted(range.clone());
+        match self.simplify(&args.expr, range.clone()) {
+            crate::expr::Simplified::Same => {}
+            crate::expr::Simplified::Const(true) => {
+                let deletion = text::deletion_range(self.text, range.clone());
+                self.edit(deletion, "");
+                self.change(range.start, format!("removed {quoted} in a macro's tokens"));
+                if let Some((_, path)) = &args.fallback {
+                    let path_text = syntax::one_line(self.source(self.range(path)));
+                    self.out.dropped_fallbacks.push((path_text, fn_name(path)));
                 }
+            }
+            crate::expr::Simplified::Const(false) => self.refuse(
+                range.start,
+                format!(
+                    "{quoted} stands in the tokens of a macro call that cannot be read as Rust code, so \
+                     the extent of the item it gates is unknown: delete that item and the attribute by \
+                     hand, then rerun"
+                ),
+            ),
+            crate::expr::Simplified::Changed(new) => {
+                self.change(range.start, format!("{quoted}: expression -> {new}"));
+                self.edit(expr_range, new);
             }
         }
     }
