@@ -718,6 +718,31 @@ fn value_flag_uses_that_cannot_be_inlined_are_refused() {
     values_unchanged(&dir);
 }
 
+#[test]
+fn set_value_in_a_macro_rules_body_is_refused_by_the_rewrite() {
+    let dir = fixture("values", "remove_values_macro_rules");
+    std::fs::write(
+        dir.join("src/admin.rs"),
+        "macro_rules! large_pages {\n    () => {\n        flag_runtime::set_value(\"page_size\", \"large\").unwrap();\n    \
+         };\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["remove", "page_size"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    // Refused where it stands in the file as written, by the rewrite: not by the final check, which would
+    // place it in the rewritten file and say only that the shape cannot be rewritten.
+    assert_eq!(
+        out.stderr,
+        "error: src/admin.rs:3:9: `flag_runtime::set_value(\"page_size\", \"large\")` names `page_size` at run \
+         time (in the tokens of a macro call that cannot be read as Rust code), and `page_size` will not exist any \
+         more: rewrite this code by hand for `page_size` always `medium` (50_i64) (delete a `set_value` of it, use \
+         the value for a `value_of`), then rerun\n\
+         error: `page_size` was not removed: nothing was changed; fix what is listed above, then rerun\n"
+    );
+    values_unchanged(&dir);
+}
+
 /// The fixture's program prints the same before and after its value flags are retired: by default, and with
 /// the values `CHOSEN` (set through FEATURE_FLAGS before, kept by `--keep` after).
 #[test]
