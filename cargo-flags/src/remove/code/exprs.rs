@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{BinOp, Expr, Macro, UnOp};
 
@@ -100,9 +101,11 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Folds `flag!` (`mac`, at `range`); a `flag_value!` of the retired flag in its context is inlined
+    /// where the call stays, and refused where the call is rewritten as a whole around it.
     pub(super) fn fold_flag(&mut self, mac: &Macro, range: Range<usize>) -> Fold {
-        let parsed = match syntax::flag_macro_expr(mac) {
-            Ok(parsed) => parsed,
+        let call = match syn::parse2::<flag_syntax::FlagCall>(mac.tokens.clone()) {
+            Ok(call) => call,
             Err(error) => {
                 if syntax::mentions_literal(&mac.tokens, self.name) {
                     self.refuse(
@@ -113,7 +116,33 @@ impl Rewriter<'_> {
                 return Fold::Same;
             }
         };
-        self.fold_flag_expr(parsed, range)
+        let fold = self.fold_flag_expr(call.expr, range.clone());
+        if let Some(context) = &call.context {
+            match fold {
+                Fold::Same => {
+                    let ((), edits) = self.capture(|this| this.visit_expr(context));
+                    if !edits.is_empty() {
+                        return Fold::Text(self.render(range, &edits), true);
+                    }
+                }
+                // The call is gone, and its context with it.
+                Fold::Const(_) => {}
+                Fold::Text(_, _) => {
+                    if syntax::mentions_literal(&context.to_token_stream(), self.name) {
+                        let quoted = self.quoted(range.clone());
+                        self.refuse(
+                            range.start,
+                            format!(
+                                "{quoted} reads `{0}` in its flag expression and in its context, and cargo flags \
+                                 rewrites only the expression: rewrite the context by hand, then rerun",
+                                self.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        fold
     }
 
     pub(super) fn fold_flag_expr(&mut self, parsed: SynExpr, range: Range<usize>) -> Fold {

@@ -381,6 +381,11 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
                 };
                 if names_it {
                     self.refuse_variant(range);
+                } else if let Ok(call) = syn::parse2::<flag_syntax::FlagCall>(mac.tokens.clone())
+                    && let Some(context) = &call.context
+                {
+                    // Another flag's variant, whose context may read this one's value.
+                    self.visit_expr(context);
                 }
             }
             Some(MacroKind::Flag) => match self.fold_flag(mac, range.clone()) {

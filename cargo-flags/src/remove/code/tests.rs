@@ -538,3 +538,38 @@ fn f() -> i64 {
     assert!(out.refusals.is_empty(), "{:?}", out.refusals);
     assert_eq!(out.text, bare);
 }
+
+#[test]
+fn a_value_read_in_the_context_of_another_flag() {
+    let text = r#"fn f(ctx: &Context) -> bool {
+    let v = variant!("y", &ctx.with(flag_value!("x")));
+    if verbose() && flag!("y", &ctx.with(flag_value!("x"))) {
+        log();
+    }
+    flag!(any("x", "y"), &ctx.with(flag_value!("x")))
+}
+"#;
+    let out = run_value(text, flag_manifest::Value::Integer(3));
+    assert_eq!(
+        out.text,
+        text.replace("flag_value!(\"x\")))", "3_i64))")
+            .replace("flag_value!(\"x\"))) {", "3_i64)) {"),
+        "{:?}",
+        out.refusals
+    );
+    // The last `flag!` is refused as a whole: an integer flag is no condition.
+    assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
+    assert_eq!(text::line_column(text, out.refusals[0].0), (6, 5));
+
+    let boolean = "fn f(ctx: &Context) -> bool {\n    flag!(all(\"x\", \"y\"), &ctx.with(flag_value!(\"x\")))\n}\n";
+    let out = run_value(boolean, flag_manifest::Value::Bool(true));
+    assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
+    assert!(
+        out.refusals[0].1.ends_with(
+            "reads `x` in its flag expression and in its context, and cargo flags rewrites only the expression: \
+             rewrite the context by hand, then rerun"
+        ),
+        "{:?}",
+        out.refusals
+    );
+}
