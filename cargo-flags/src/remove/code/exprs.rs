@@ -186,17 +186,25 @@ impl Rewriter<'_> {
         for hit in syntax::token_hits_for(tokens, self.index, self.names, Reads::All) {
             match hit.kind {
                 HitKind::Macro(MacroKind::Variant) => {
-                    if syntax::mentions_literal(&hit.args, self.name) {
-                        self.refuse_variant(hit.range);
+                    match syntax::leading_flag_expr(hit.args.clone()) {
+                        Ok(SynExpr::Flag(literal)) if literal.value() != self.name => {
+                            // Another flag's variant, whose context may read this one's value.
+                            self.token_hits(hit.args);
+                        }
+                        _ if syntax::mentions_literal(&hit.args, self.name) => {
+                            self.refuse_variant(hit.range)
+                        }
+                        _ => {}
                     }
                 }
                 HitKind::Macro(MacroKind::Value) => {
                     self.inline_value(&hit.args, hit.range, Place::Tokens)
                 }
                 HitKind::Macro(MacroKind::Flag) => {
-                    if let Ok(parsed) = syntax::leading_flag_expr(hit.args) {
+                    if let Ok(parsed) = syntax::leading_flag_expr(hit.args.clone()) {
                         match self.fold_flag_expr(parsed, hit.range.clone()) {
-                            Fold::Same => {}
+                            // Its context may read this flag's value.
+                            Fold::Same => self.token_hits(hit.args),
                             Fold::Const(value) => self.edit(hit.range, value.to_string()),
                             Fold::Text(new, _) => self.edit(hit.range, new),
                         }

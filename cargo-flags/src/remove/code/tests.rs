@@ -491,6 +491,7 @@ macro_rules! admin {
         let rows = value_of("x")? + flag_value!("x", $ctx);
         let theme = flag_value!("x": Theme, $ctx);
         let other = flag_value!("y", &with(flag_value!("x")));
+        let on = flag!("y", &with(flag_value!("x"))) && variant!("z", &with(flag_value!("x"))).is_some();
     };
 }
 
@@ -529,6 +530,11 @@ fn f() -> i64 {
             "value_of(\"x\")? + (-5_i64)"
         )
         .replace("&with(flag_value!(\"x\")));", "&with((-5_i64)));")
+        .replace("&with(flag_value!(\"x\"))) &&", "&with((-5_i64))) &&")
+        .replace(
+            "&with(flag_value!(\"x\"))).is_some()",
+            "&with((-5_i64))).is_some()"
+        )
         .replace("&with(flag_value!(\"x\")))\n}", "&with(-5_i64))\n}")
     );
 
