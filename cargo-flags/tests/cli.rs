@@ -557,8 +557,8 @@ fn command_line_errors_and_help() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(
         out.stderr.starts_with(
-            "error: `new_checkout` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its \
-                          code stays) or `off` (its code goes)"
+            "error: `new_checkout` is an on/off flag: pass `--keep on` (its code stays) or \
+             `--keep off` (its code goes)\n"
         ),
         "{}",
         out.stderr

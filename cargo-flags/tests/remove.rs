@@ -669,8 +669,7 @@ fn the_kept_value_must_be_one_of_the_flag() {
         ),
         (
             &["remove", "audit"][..],
-            "error: `audit` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its code stays) or `off` (its \
-             code goes)\n",
+            "error: `audit` is an on/off flag: pass `--keep on` (its code stays) or `--keep off` (its code goes)\n",
         ),
         (
             &["remove", "audit", "--keep", "yes"][..],
@@ -714,6 +713,31 @@ fn value_flag_uses_that_cannot_be_inlined_are_refused() {
          error: src/admin.rs:3:14: `flag_runtime::flag!(\"page_size\")` reads `page_size` as on or off, but \
          `page_size` is an integer value flag (the compiler rejects this too): read it with \
          `flag_value!(\"page_size\")`, or delete this use, then rerun\n\
+         error: `page_size` was not removed: nothing was changed; fix what is listed above, then rerun\n"
+    );
+    values_unchanged(&dir);
+}
+
+#[test]
+fn set_value_in_a_macro_rules_body_is_refused_by_the_rewrite() {
+    let dir = fixture("values", "remove_values_macro_rules");
+    std::fs::write(
+        dir.join("src/admin.rs"),
+        "macro_rules! large_pages {\n    () => {\n        flag_runtime::set_value(\"page_size\", \"large\").unwrap();\n    \
+         };\n}\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["remove", "page_size"], &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    // Refused where it stands in the file as written, by the rewrite: not by the final check, which would
+    // place it in the rewritten file and say only that the shape cannot be rewritten.
+    assert_eq!(
+        out.stderr,
+        "error: src/admin.rs:3:9: `flag_runtime::set_value(\"page_size\", \"large\")` names `page_size` at run \
+         time (in the tokens of a macro call that cannot be read as Rust code), and `page_size` will not exist any \
+         more: rewrite this code by hand for `page_size` always `medium` (50_i64) (delete a `set_value` of it, use \
+         the value for a `value_of`), then rerun\n\
          error: `page_size` was not removed: nothing was changed; fix what is listed above, then rerun\n"
     );
     values_unchanged(&dir);

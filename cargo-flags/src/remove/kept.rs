@@ -82,8 +82,7 @@ pub fn choose(
                  --keep on"
             ))),
             None => Err(CliError::new(format!(
-                "`{name}` is an on/off flag: pass `--keep <KEEP>`, with KEEP `on` (its code stays) or `off` (its \
-                 code goes)"
+                "`{name}` is an on/off flag: pass `--keep on` (its code stays) or `--keep off` (its code goes)"
             ))
             .help(format!(
                 "cargo flags remove {name} --keep on --dry-run shows the diff that keeps its code on"

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::commands::explain::unknown_flag;
 use crate::output;
-use crate::scan::PackageCrates;
+use crate::scan::{PackageCrates, RefKind};
 use crate::syntax;
 use crate::syntax::names::RuntimeCrates;
 use crate::text::line_column;
@@ -318,37 +318,13 @@ fn finish(
     }
     // Every reference must be gone: scan the result as `check` would.
     for file in files.iter() {
-        let mut scan = crate::scan::Scan::default();
-        crate::scan::scan_text_with(&file.display, &file.new, &file.crates, &mut scan);
-        syntax::forget_spans();
-        // `flag_value!` calls, which the scan does not count.
-        for offset in code::value_calls_left(&file.new, name, &file.crates).unwrap_or_default() {
-            let (line, column) = line_column(&file.new, offset);
-            report.refused.push(Change {
-                file: file.display.clone(),
-                line,
-                column,
-                message: format!(
-                    "a `flag_value!` of `{name}` would still be there after the rewrite (the position is in the \
-                     rewritten file): cargo flags cannot rewrite this shape; replace it with `{}` by hand, then \
-                     rerun",
-                    kept.value().map_or("the value you keep", |value| value.literal.as_str())
-                ),
-            });
-        }
-        syntax::forget_spans();
-        for reference in scan.references_to(name) {
-            report.refused.push(Change {
-                file: file.display.clone(),
-                line: reference.line,
-                column: reference.column,
-                message: format!(
-                    "{} would still name `{name}` after the rewrite (the position is in the rewritten file): \
-                     cargo flags cannot rewrite this shape; retire the flag here by hand, then rerun",
-                    reference.text
-                ),
-            });
-        }
+        report.refused.extend(leftovers(
+            &file.display,
+            &file.new,
+            &file.crates,
+            name,
+            kept,
+        ));
     }
     match Manifest::parse(manifest_text) {
         Ok(edited) if edited.flag(name).is_none() => {}
@@ -385,6 +361,40 @@ fn finish(
     report
         .changes
         .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
+/// A refusal for each reference to `name` that the scan (as `check` runs it) still finds in `text`, the
+/// rewritten file shown as `display`: a `flag_value!` of it too, whose refusal says which literal to write.
+fn leftovers(
+    display: &str,
+    text: &str,
+    crates: &RuntimeCrates,
+    name: &str,
+    kept: &Kept,
+) -> Vec<Change> {
+    let mut scan = crate::scan::Scan::default();
+    crate::scan::scan_text_with(display, text, crates, &mut scan);
+    syntax::forget_spans();
+    scan.references_to(name)
+        .map(|reference| {
+            let what = match (reference.kind, kept.value()) {
+                (RefKind::Value, Some(value)) => {
+                    format!("replace it with `{}` by hand", value.literal)
+                }
+                _ => "retire the flag here by hand".to_owned(),
+            };
+            Change {
+                file: display.to_owned(),
+                line: reference.line,
+                column: reference.column,
+                message: format!(
+                    "{} would still name `{name}` after the rewrite (the position is in the rewritten file): \
+                     cargo flags cannot rewrite this shape; {what}, then rerun",
+                    reference.text
+                ),
+            }
+        })
+        .collect()
 }
 
 fn unified_diff(display: &str, old: &str, new: &str) -> String {
@@ -464,4 +474,41 @@ fn summary(report: &RemoveReport) -> String {
         }
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remove::kept::{KeptValue, rust_literal};
+
+    /// The final check reports each `flag_value!` left once: the scan counts it, in code, under an
+    /// imported name and in a `macro_rules!` body.
+    #[test]
+    fn leftover_value_calls_are_refused_once_each() {
+        let text = "use flag_runtime::flag_value as fv;\n\
+                    const A: i64 = flag_value!(\"x\");\n\
+                    fn f() -> i64 { fv!(\"x\") + flag_value!(\"y\") }\n\
+                    macro_rules! m {\n    ($c:expr) => { flag_runtime::flag_value!(\"x\", $c) };\n}\n";
+        let value = flag_manifest::Value::Integer(-1);
+        let kept = Kept::Value(KeptValue {
+            name: "unlimited".to_owned(),
+            value_type: flag_manifest::ValueType::Integer,
+            literal: rust_literal(&value),
+            value,
+        });
+        let found: Vec<String> = leftovers("a.rs", text, &RuntimeCrates::default(), "x", &kept)
+            .iter()
+            .map(|change| format!("{}:{} {}", change.line, change.column, change.message))
+            .collect();
+        let end = "would still name `x` after the rewrite (the position is in the rewritten file): cargo flags \
+                   cannot rewrite this shape; replace it with `-1_i64` by hand, then rerun";
+        assert_eq!(
+            found,
+            [
+                format!("2:16 flag_value!(\"x\") {end}"),
+                format!("3:17 fv!(\"x\") {end}"),
+                format!("5:20 flag_runtime::flag_value!(\"x\", $c) {end}"),
+            ]
+        );
+    }
 }

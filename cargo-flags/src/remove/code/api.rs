@@ -6,14 +6,27 @@ use std::ops::Range;
 
 use proc_macro2::TokenTree;
 use quote::ToTokens;
-use syn::{Expr, Macro, Pat, Stmt};
+use syn::{Expr, ExprCall, Macro, Pat, Stmt};
 
 use super::Rewriter;
-use crate::syntax;
-use crate::syntax::names::MacroKind;
+use super::values::Place;
+use crate::syntax::names::{MacroKind, Reads, VALUE_API};
+use crate::syntax::{self, ApiCall};
 use crate::text;
 
+/// Whether `function` is one of the runtime's fns that read or choose a value flag's value by name.
+pub(super) fn is_value_api(function: &str) -> bool {
+    VALUE_API.contains(&function)
+}
+
 impl Rewriter<'_> {
+    /// `call` as a call of one of the runtime's fns (the string API, or [`VALUE_API`]) whose first argument
+    /// is the retired flag's name, by [`crate::syntax::names`]' rule.
+    pub(super) fn flag_call(&self, call: &ExprCall) -> Option<ApiCall> {
+        syntax::api_call_for(call, self.names, Reads::All)
+            .filter(|found| found.name.value() == self.name)
+    }
+
     pub(super) fn is_flag_macro(&self, mac: &Macro) -> bool {
         self.names.macro_kind(&mac.path) == Some(MacroKind::Flag)
     }
@@ -29,8 +42,8 @@ impl Rewriter<'_> {
             Expr::MethodCall(call) if is_unwrap(call) => &*call.receiver,
             _ => return false,
         };
-        matches!(inner, Expr::Call(call) if syntax::api_call(call, self.names)
-            .is_some_and(|found| found.function == "is_enabled" && found.name.value() == self.name))
+        matches!(inner, Expr::Call(call) if self.flag_call(call)
+            .is_some_and(|found| found.function == "is_enabled"))
     }
 
     pub(super) fn refuse_variant(&mut self, range: Range<usize>) {
@@ -132,11 +145,12 @@ impl Rewriter<'_> {
         let Expr::Call(call) = peel(expr) else {
             return None;
         };
-        let found = syntax::api_call(call, self.names)?;
-        if found.name.value() != self.name {
-            return None;
-        }
+        let found = self.flag_call(call)?;
         let call_range = self.range(call);
+        if is_value_api(found.function) {
+            self.refuse_value_api(call_range, Place::Code);
+            return Some(());
+        }
         if self.value.is_some() {
             self.refuse_call(call_range, found.function, "");
             return Some(());

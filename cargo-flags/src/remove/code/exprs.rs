@@ -1,17 +1,21 @@
 //! Expressions: `flag!` of the retired flag folded to `true`, `false` or a simplified `flag!`, through the
 //! `!`, `&&`, `||` and parentheses around it, and the same in the tokens of macro calls that do not parse as
-//! code, found token by token.
+//! code, found token by token; that token walk hands every other kind it finds there (`#[feature_flag]`,
+//! `variant!`, `flag_value!`, the runtime's calls) to the code that handles it.
 
 use std::ops::Range;
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{BinOp, Expr, Macro, UnOp};
 
+use super::api::is_value_api;
 use super::items::fn_name;
+use super::values::Place;
 use super::{Fold, Rewriter};
 use crate::expr::{SynAttrArgs, SynExpr};
-use crate::syntax::names::MacroKind;
+use crate::syntax::names::{MacroKind, Reads};
 use crate::syntax::{self, HitKind};
 use crate::text;
 
@@ -97,9 +101,11 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Folds `flag!` (`mac`, at `range`); a `flag_value!` of the retired flag in its context is inlined
+    /// where the call stays, and refused where the call is rewritten as a whole around it.
     pub(super) fn fold_flag(&mut self, mac: &Macro, range: Range<usize>) -> Fold {
-        let parsed = match syntax::flag_macro_expr(mac) {
-            Ok(parsed) => parsed,
+        let call = match syn::parse2::<flag_syntax::FlagCall>(mac.tokens.clone()) {
+            Ok(call) => call,
             Err(error) => {
                 if syntax::mentions_literal(&mac.tokens, self.name) {
                     self.refuse(
@@ -110,7 +116,33 @@ impl Rewriter<'_> {
                 return Fold::Same;
             }
         };
-        self.fold_flag_expr(parsed, range)
+        let fold = self.fold_flag_expr(call.expr, range.clone());
+        if let Some(context) = &call.context {
+            match fold {
+                Fold::Same => {
+                    let ((), edits) = self.capture(|this| this.visit_expr(context));
+                    if !edits.is_empty() {
+                        return Fold::Text(self.render(range, &edits), true);
+                    }
+                }
+                // The call is gone, and its context with it.
+                Fold::Const(_) => {}
+                Fold::Text(_, _) => {
+                    if syntax::mentions_literal(&context.to_token_stream(), self.name) {
+                        let quoted = self.quoted(range.clone());
+                        self.refuse(
+                            range.start,
+                            format!(
+                                "{quoted} reads `{0}` in its flag expression and in its context, and cargo flags \
+                                 rewrites only the expression: rewrite the context by hand, then rerun",
+                                self.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        fold
     }
 
     pub(super) fn fold_flag_expr(&mut self, parsed: SynExpr, range: Range<usize>) -> Fold {
@@ -147,62 +179,88 @@ impl Rewriter<'_> {
         }
     }
 
+    /// The runtime's macros, attributes and calls in `tokens`, which do not parse as code, found token by
+    /// token ([`Reads::All`], as the scan reads them): each handled as its kind is in code, or refused
+    /// where that cannot be done by the tokens alone.
     pub(super) fn token_hits(&mut self, tokens: TokenStream) {
-        for hit in syntax::token_hits(tokens, self.index, self.names) {
-            if let HitKind::Macro(MacroKind::Variant) = hit.kind {
-                if syntax::mentions_literal(&hit.args, self.name) {
-                    self.refuse_variant(hit.range);
+        for hit in syntax::token_hits_for(tokens, self.index, self.names, Reads::All) {
+            match hit.kind {
+                HitKind::Macro(MacroKind::Variant) => {
+                    match syntax::leading_flag_expr(hit.args.clone()) {
+                        Ok(SynExpr::Flag(literal)) if literal.value() != self.name => {
+                            // Another flag's variant, whose context may read this one's value.
+                            self.token_hits(hit.args);
+                        }
+                        _ if syntax::mentions_literal(&hit.args, self.name) => {
+                            self.refuse_variant(hit.range)
+                        }
+                        _ => {}
+                    }
                 }
-                continue;
-            }
-            if let HitKind::Call(function) = hit.kind {
-                if let Some(call) = syntax::api_call_tokens(function, hit.args)
-                    && call.name.value() == self.name
-                {
-                    self.refuse_call(
-                        hit.range,
-                        function,
-                        " It stands in the tokens of a macro call that cannot be read as Rust code.",
-                    );
+                HitKind::Macro(MacroKind::Value) => {
+                    self.inline_value(&hit.args, hit.range, Place::Tokens)
                 }
-                continue;
-            }
-            if hit.kind == HitKind::Attribute {
-                let Ok(args) = syn::parse2::<SynAttrArgs>(hit.args) else {
-                    continue;
-                };
-                let expr_range = crate::expr::range(&args.expr, self.index);
-                let quoted = self.quoted(hit.range.clone());
-                match self.simplify(&args.expr, hit.range.clone()) {
-                    crate::expr::Simplified::Same => {}
-                    crate::expr::Simplified::Const(true) => {
-                        let range = text::deletion_range(self.text, hit.range.clone());
-                        self.edit(range, "");
-                        self.change(hit.range.start, format!("removed {quoted} in a macro's tokens"));
-                        if let Some((_, path)) = &args.fallback {
-                            let path_text = syntax::one_line(self.source(self.range(path)));
-                            self.out.dropped_fallbacks.push((path_text, fn_name(path)));
+                HitKind::Macro(MacroKind::Flag) => {
+                    if let Ok(parsed) = syntax::leading_flag_expr(hit.args.clone()) {
+                        match self.fold_flag_expr(parsed, hit.range.clone()) {
+                            // Its context may read this flag's value.
+                            Fold::Same => self.token_hits(hit.args),
+                            Fold::Const(value) => self.edit(hit.range, value.to_string()),
+                            Fold::Text(new, _) => self.edit(hit.range, new),
                         }
                     }
-                    crate::expr::Simplified::Const(false) => self.refuse(
-                        hit.range.start,
-                        format!(
-                            "{quoted} stands in the tokens of a macro call that cannot be read as Rust code, so \
-                             the extent of the item it gates is unknown: delete that item and the attribute by \
-                             hand, then rerun"
-                        ),
-                    ),
-                    crate::expr::Simplified::Changed(new) => {
-                        self.change(hit.range.start, format!("{quoted}: expression -> {new}"));
-                        self.edit(expr_range, new);
+                }
+                HitKind::Call(function) => {
+                    let Some(call) = syntax::api_call_tokens(function, hit.args) else {
+                        continue;
+                    };
+                    if call.name.value() != self.name {
+                        continue;
+                    }
+                    if is_value_api(function) {
+                        self.refuse_value_api(hit.range, Place::Tokens);
+                    } else {
+                        self.refuse_call(
+                            hit.range,
+                            function,
+                            " It stands in the tokens of a macro call that cannot be read as Rust code.",
+                        );
                     }
                 }
-            } else if let Ok(parsed) = syntax::leading_flag_expr(hit.args) {
-                match self.fold_flag_expr(parsed, hit.range.clone()) {
-                    Fold::Same => {}
-                    Fold::Const(value) => self.edit(hit.range, value.to_string()),
-                    Fold::Text(new, _) => self.edit(hit.range, new),
+                HitKind::Attribute => self.token_attribute(hit.args, hit.range),
+            }
+        }
+    }
+
+    /// A `#[feature_flag(..)]` (its arguments `args`, the attribute `range`) in tokens that are not code.
+    fn token_attribute(&mut self, args: TokenStream, range: Range<usize>) {
+        let Ok(args) = syn::parse2::<SynAttrArgs>(args) else {
+            return;
+        };
+        let expr_range = crate::expr::range(&args.expr, self.index);
+        let quoted = self.quoted(range.clone());
+        match self.simplify(&args.expr, range.clone()) {
+            crate::expr::Simplified::Same => {}
+            crate::expr::Simplified::Const(true) => {
+                let deletion = text::deletion_range(self.text, range.clone());
+                self.edit(deletion, "");
+                self.change(range.start, format!("removed {quoted} in a macro's tokens"));
+                if let Some((_, path)) = &args.fallback {
+                    let path_text = syntax::one_line(self.source(self.range(path)));
+                    self.out.dropped_fallbacks.push((path_text, fn_name(path)));
                 }
+            }
+            crate::expr::Simplified::Const(false) => self.refuse(
+                range.start,
+                format!(
+                    "{quoted} stands in the tokens of a macro call that cannot be read as Rust code, so \
+                     the extent of the item it gates is unknown: delete that item and the attribute by \
+                     hand, then rerun"
+                ),
+            ),
+            crate::expr::Simplified::Changed(new) => {
+                self.change(range.start, format!("{quoted}: expression -> {new}"));
+                self.edit(expr_range, new);
             }
         }
     }

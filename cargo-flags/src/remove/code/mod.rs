@@ -9,8 +9,9 @@
 //! - `flag!(EXPR)` becomes `true`, `false` or `flag!(simplified)`; `!`, `&&`, `||` and parentheses around
 //!   it are folded, and an `if` whose condition becomes constant is replaced by the branch that runs (its
 //!   contents spliced into the enclosing block when that cannot change scoping), or removed.
-//! - In the tokens of macro calls that do not parse as code, `flag!` calls and attributes are found token
-//!   by token; an item to delete there is refused, since its extent is unknown.
+//! - In the tokens of macro calls that do not parse as code, the runtime's attributes, macros and calls are
+//!   found token by token, as the scan finds them, and each is handled as in code where the tokens suffice;
+//!   an item to delete there is refused, since its extent is unknown.
 //! - `variant!("name", ..)` is refused: which variant's code to keep is a choice for people.
 //! - For a value flag, each `flag_value!("name")` and `flag_value!("name", &ctx)` becomes the kept value as a
 //!   Rust literal (in `values`); `flag!` and `#[feature_flag]` of it fold as above when it is boolean, and are
@@ -41,8 +42,6 @@ mod items;
 mod tests;
 mod values;
 
-pub use values::value_calls_left;
-
 use std::collections::BTreeSet;
 use std::ops::Range;
 
@@ -55,6 +54,7 @@ use crate::scan;
 use crate::syntax::names::{FileNames, MacroKind, RuntimeCrates};
 use crate::syntax::{self, MacroBody, ParseFailure};
 use crate::text::{self, Edit, LineIndex};
+use values::Place;
 
 /// What rewriting one file produced.
 #[derive(Debug, Default)]
@@ -110,7 +110,6 @@ pub fn rewrite_kept(
         text,
         index: &parsed.index,
         names: &names,
-        value_macros: values::value_macro_names(&parsed.ast, &names),
         name,
         on: kept.state().unwrap_or(true),
         reads_state: kept.state().is_some(),
@@ -186,8 +185,6 @@ struct Rewriter<'a> {
     text: &'a str,
     index: &'a LineIndex,
     names: &'a FileNames,
-    /// The names `flag_value!` goes by in this file.
-    value_macros: BTreeSet<String>,
     name: &'a str,
     /// The state `flag!` and `#[feature_flag]` of the flag fold to (`true` for a value flag that is not
     /// boolean, whose `flag!` uses are refused).
@@ -354,13 +351,14 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
                 self.fold_edit(expr)
             }
             Expr::Call(call) => {
-                if let Some(found) = syntax::api_call(call, self.names)
-                    && found.name.value() == self.name
-                {
+                if let Some(found) = self.flag_call(call) {
                     let range = self.range(call);
-                    self.refuse_call(range, found.function, "");
+                    if api::is_value_api(found.function) {
+                        self.refuse_value_api(range, Place::Code);
+                    } else {
+                        self.refuse_call(range, found.function, "");
+                    }
                 }
-                self.value_api_call(call);
                 visit::visit_expr(self, expr);
             }
             Expr::Paren(_) => self.fold_edit(expr),
@@ -373,38 +371,33 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        if self.is_value_macro(mac) {
-            let range = self.range(mac);
-            self.inline_value(mac, range);
-            return;
-        }
-        if self.names.macro_kind(&mac.path) == Some(MacroKind::Variant) {
-            let range = self.range(mac);
-            let names_it = match syntax::variant_call(mac.tokens.clone()) {
-                Ok(literal) => literal.value() == self.name,
-                Err(_) => syntax::mentions_literal(&mac.tokens, self.name),
-            };
-            if names_it {
-                self.refuse_variant(range);
+        let range = self.range(mac);
+        match self.names.macro_kind(&mac.path) {
+            Some(MacroKind::Value) => self.inline_value(&mac.tokens, range, Place::Code),
+            Some(MacroKind::Variant) => {
+                let names_it = match syntax::variant_call(mac.tokens.clone()) {
+                    Ok(literal) => literal.value() == self.name,
+                    Err(_) => syntax::mentions_literal(&mac.tokens, self.name),
+                };
+                if names_it {
+                    self.refuse_variant(range);
+                } else if let Ok(call) = syn::parse2::<flag_syntax::FlagCall>(mac.tokens.clone())
+                    && let Some(context) = &call.context
+                {
+                    // Another flag's variant, whose context may read this one's value.
+                    self.visit_expr(context);
+                }
             }
-            return;
-        }
-        if self.is_flag_macro(mac) {
-            let range = self.range(mac);
-            match self.fold_flag(mac, range.clone()) {
+            Some(MacroKind::Flag) => match self.fold_flag(mac, range.clone()) {
                 Fold::Same => {}
                 Fold::Const(value) => self.edit(range, value.to_string()),
                 Fold::Text(new, _) => self.edit(range, new),
-            }
-            return;
-        }
-        match syntax::macro_body(mac) {
-            MacroBody::Exprs(exprs) => exprs.iter().for_each(|expr| self.visit_expr(expr)),
-            MacroBody::Stmts(stmts) => self.visit_stmts(&stmts),
-            MacroBody::Opaque(tokens) => {
-                self.value_token_hits(tokens.clone());
-                self.token_hits(tokens);
-            }
+            },
+            None => match syntax::macro_body(mac) {
+                MacroBody::Exprs(exprs) => exprs.iter().for_each(|expr| self.visit_expr(expr)),
+                MacroBody::Stmts(stmts) => self.visit_stmts(&stmts),
+                MacroBody::Opaque(tokens) => self.token_hits(tokens),
+            },
         }
     }
 }

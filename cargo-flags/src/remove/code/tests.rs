@@ -425,7 +425,7 @@ fn value_flags_refuse_what_cannot_be_inlined() {
     if flag!("x") {}
     let v = variant!("x", ctx);
     flag_runtime::set_value("x", "large").unwrap();
-    let _ = value_of("x");
+    let _ = flag_runtime::value_of("x");
     let _ = flag_runtime::evaluate("x", ctx);
     flag_runtime::reset("x").unwrap();
     let w = flag_value!(any("x", "y"));
@@ -445,18 +445,136 @@ fn value_flags_refuse_what_cannot_be_inlined() {
         "2:8 `flag!(\"x\")` reads `x` as on or off, but `x` is an integer value flag",
         "3:13 `variant!(\"x\", ctx)` reads `x` as a flag with variants, but `x` is a value flag",
         "4:5 `flag_runtime::set_value(\"x\", \"large\")` names `x` at run time",
-        "5:13 `value_of(\"x\")` names `x` at run time",
+        "5:13 `flag_runtime::value_of(\"x\")` names `x` at run time",
         "6:13 `flag_runtime::evaluate(\"x\", ctx)` names `x` through the string API: `x` is a value flag",
         "7:5 `flag_runtime::reset(\"x\")` names `x` through the string API: `x` is a value flag",
         "8:13 cannot read `flag_value!(any(\"x\", \"y\"))`",
     ]) {
         assert!(refusal.starts_with(expected), "{refusal}\n{expected}");
     }
+    // A bare `value_of` or `set_value` is the runtime's only where the file imports it from there (here
+    // under another name), as for the scan; a file's own `value_of` is left alone.
+    let imported = "use flag_runtime::value_of as read;\n\
+                    fn f() -> i64 {\n    set_value(\"x\", \"large\");\n    value_of(\"x\") + read(\"x\")\n}\n";
+    let out = run_value(imported, flag_manifest::Value::Integer(50));
+    assert_eq!(out.text, imported);
+    let found: Vec<(usize, usize)> = out
+        .refusals
+        .iter()
+        .map(|(offset, _)| text::line_column(imported, *offset))
+        .collect();
+    assert_eq!(found, [(4, 21)], "{:?}", out.refusals);
+    assert!(
+        out.refusals[0]
+            .1
+            .starts_with("`read(\"x\")` names `x` at run time"),
+        "{:?}",
+        out.refusals
+    );
     // An on/off flag read with `flag_value!` (a compile error) is refused too.
     let out = rewrite("const A: i64 = flag_value!(\"x\");\n", "x", true, false).unwrap();
     syntax::forget_spans();
     assert!(
         out.refusals[0].1.contains("but `x` is on or off"),
+        "{:?}",
+        out.refusals
+    );
+}
+
+#[test]
+fn value_uses_in_macro_tokens() {
+    let text = r#"use flag_runtime::value_of;
+
+macro_rules! admin {
+    ($ctx:expr) => {
+        flag_runtime::set_value("x", "large").unwrap();
+        let rows = value_of("x")? + flag_value!("x", $ctx);
+        let theme = flag_value!("x": Theme, $ctx);
+        let other = flag_value!("y", &with(flag_value!("x")));
+        let on = flag!("y", &with(flag_value!("x"))) && variant!("z", &with(flag_value!("x"))).is_some();
+    };
+}
+
+fn f() -> i64 {
+    flag_value!("y", &with(flag_value!("x")))
+}
+"#;
+    let out = run_value(text, flag_manifest::Value::Integer(-5));
+    let found: Vec<String> = out
+        .refusals
+        .iter()
+        .map(|(offset, message)| {
+            let (line, column) = text::line_column(text, *offset);
+            format!("{line}:{column} {message}")
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "5:9 `flag_runtime::set_value(\"x\", \"large\")` names `x` at run time (in the tokens of a macro call \
+             that cannot be read as Rust code), and `x` will not exist any more: rewrite this code by hand for `x` \
+             always `chosen` (-5_i64) (delete a `set_value` of it, use the value for a `value_of`), then rerun",
+            "6:20 `value_of(\"x\")` names `x` at run time (in the tokens of a macro call that cannot be read as \
+             Rust code), and `x` will not exist any more: rewrite this code by hand for `x` always `chosen` \
+             (-5_i64) (delete a `set_value` of it, use the value for a `value_of`), then rerun",
+            "7:21 cannot read `flag_value!(\"x\": Theme, $ctx)`, which stands in the tokens of a macro call that \
+             cannot be read as Rust code: rewrite it by hand for `x` always `chosen` (-5_i64), then rerun",
+        ]
+    );
+    // What can be rewritten is, even next to a refusal (nothing is written then): the calls of `flag_value!`
+    // of `x` in the tokens, and one in the context of another flag's value, in code and in tokens.
+    assert_eq!(
+        out.text,
+        text.replace(
+            "value_of(\"x\")? + flag_value!(\"x\", $ctx)",
+            "value_of(\"x\")? + (-5_i64)"
+        )
+        .replace("&with(flag_value!(\"x\")));", "&with((-5_i64)));")
+        .replace("&with(flag_value!(\"x\"))) &&", "&with((-5_i64))) &&")
+        .replace(
+            "&with(flag_value!(\"x\"))).is_some()",
+            "&with((-5_i64))).is_some()"
+        )
+        .replace("&with(flag_value!(\"x\")))\n}", "&with(-5_i64))\n}")
+    );
+
+    // Without the import, a bare `value_of` in tokens is not the runtime's.
+    let bare = "macro_rules! m {\n    () => { value_of(\"x\") + 1 };\n}\n";
+    let out = run_value(bare, flag_manifest::Value::Integer(1));
+    assert!(out.refusals.is_empty(), "{:?}", out.refusals);
+    assert_eq!(out.text, bare);
+}
+
+#[test]
+fn a_value_read_in_the_context_of_another_flag() {
+    let text = r#"fn f(ctx: &Context) -> bool {
+    let v = variant!("y", &ctx.with(flag_value!("x")));
+    if verbose() && flag!("y", &ctx.with(flag_value!("x"))) {
+        log();
+    }
+    flag!(any("x", "y"), &ctx.with(flag_value!("x")))
+}
+"#;
+    let out = run_value(text, flag_manifest::Value::Integer(3));
+    assert_eq!(
+        out.text,
+        text.replace("flag_value!(\"x\")))", "3_i64))")
+            .replace("flag_value!(\"x\"))) {", "3_i64)) {"),
+        "{:?}",
+        out.refusals
+    );
+    // The last `flag!` is refused as a whole: an integer flag is no condition.
+    assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
+    assert_eq!(text::line_column(text, out.refusals[0].0), (6, 5));
+
+    let boolean = "fn f(ctx: &Context) -> bool {\n    flag!(all(\"x\", \"y\"), &ctx.with(flag_value!(\"x\")))\n}\n";
+    let out = run_value(boolean, flag_manifest::Value::Bool(true));
+    assert_eq!(out.refusals.len(), 1, "{:?}", out.refusals);
+    assert!(
+        out.refusals[0].1.ends_with(
+            "reads `x` in its flag expression and in its context, and cargo flags rewrites only the expression: \
+             rewrite the context by hand, then rerun"
+        ),
         "{:?}",
         out.refusals
     );

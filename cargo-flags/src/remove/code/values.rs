@@ -2,85 +2,38 @@
 //! Rust literal, in code and in the tokens of macro calls that do not parse as code; its run-time reads and
 //! writes by name (`value_of`, `set_value`) refused, since the flag will not exist any more.
 //!
+//! Which macro is `flag_value!` and which call is the runtime's `value_of` or `set_value` is
+//! [`crate::syntax::names`]' rule, as for the scan: a bare `value_of("x")` counts only where the file
+//! imports it from the runtime.
+//!
 //! The context of `flag_value!("x", &ctx)` goes with the call, as it does for `flag!("x", &ctx)`: it only
 //! chose among the values. A negative number gets parentheses where it is the operand of a method call,
 //! a field, an index, `?` or a unary operator (`(-5_i64).abs()`, not `-5_i64.abs()`, which is `-(5.abs())`).
 
-use std::collections::BTreeSet;
 use std::ops::Range;
 
-use proc_macro2::{TokenStream, TokenTree};
-use syn::{Expr, ExprCall, Macro, UseTree};
+use proc_macro2::TokenStream;
+use syn::Expr;
+use syn::visit::Visit;
 
 use super::Rewriter;
 use crate::expr::{Simplified, SynExpr};
-use quote::ToTokens;
+use crate::syntax;
+use crate::syntax::names::MacroKind;
 
-use crate::syntax::names::{FileNames, RuntimeCrates};
-use crate::syntax::{self, ParseFailure};
-use crate::text::LineIndex;
-
-/// The run-time fns that read or write a value flag by name, besides the string API of on/off flags.
-const VALUE_API: [&str; 2] = ["value_of", "set_value"];
-
-/// The names `flag_value!` goes by in a file: `flag_value`, and what `use flag_runtime::flag_value as
-/// NAME;` makes of it.
-pub(super) fn value_macro_names(file: &syn::File, names: &FileNames) -> BTreeSet<String> {
-    fn walk(tree: &UseTree, prefix: &[String], names: &FileNames, out: &mut BTreeSet<String>) {
-        let from_runtime = prefix.len() == 1 && names.is_runtime_crate(&prefix[0]);
-        match tree {
-            UseTree::Path(path) => {
-                let mut prefix = prefix.to_vec();
-                prefix.push(path.ident.to_string());
-                walk(&path.tree, &prefix, names, out);
-            }
-            UseTree::Rename(rename) if from_runtime && rename.ident == "flag_value" => {
-                out.insert(rename.rename.to_string());
-            }
-            UseTree::Group(group) => {
-                for item in &group.items {
-                    walk(item, prefix, names, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::from(["flag_value".to_owned()]);
-    let mut uses = Vec::new();
-    collect_uses(&file.items, &mut uses);
-    for tree in uses {
-        walk(tree, &[], names, &mut out);
-    }
-    out
-}
-
-fn collect_uses<'a>(items: &'a [syn::Item], out: &mut Vec<&'a UseTree>) {
-    for item in items {
-        match item {
-            syn::Item::Use(item) => out.push(&item.tree),
-            syn::Item::Mod(module) => {
-                if let Some((_, items)) = &module.content {
-                    collect_uses(items, out);
-                }
-            }
-            _ => {}
-        }
-    }
+/// Where a `flag_value!` or a call stands: in code, or in the tokens of a macro call that do not parse as
+/// code (a `macro_rules!` body).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Code,
+    Tokens,
 }
 
 impl Rewriter<'_> {
-    /// Whether `mac` is `flag_value!` (any path ending in `flag_value`, or a name imported as it).
-    pub(super) fn is_value_macro(&self, mac: &Macro) -> bool {
-        let Some(last) = mac.path.segments.last() else {
-            return false;
-        };
-        let last = last.ident.to_string();
-        last == "flag_value" || (mac.path.segments.len() == 1 && self.value_macros.contains(&last))
-    }
-
     /// Whether `expr` is `flag_value!` of the retired flag.
     fn is_retired_value(&self, expr: &Expr) -> bool {
-        matches!(expr, Expr::Macro(call) if self.is_value_macro(&call.mac)
+        matches!(expr, Expr::Macro(call)
+            if self.names.macro_kind(&call.mac.path) == Some(MacroKind::Value)
             && matches!(syntax::flag_macro_expr(&call.mac), Ok(syntax_expr)
                 if matches!(&syntax_expr, SynExpr::Flag(literal) if literal.value() == self.name)))
     }
@@ -118,10 +71,12 @@ impl Rewriter<'_> {
         Some(on)
     }
 
-    /// Replaces `flag_value!` of the retired flag at `range` with the kept value; refuses it when the flag
-    /// kept is an on/off flag (the compiler refuses that call too).
-    pub(super) fn inline_value(&mut self, mac: &Macro, range: Range<usize>) {
-        match syn::parse2::<flag_syntax::ValueCall>(mac.tokens.clone()) {
+    /// Replaces a `flag_value!` of the retired flag at `range`, whose arguments are `tokens`, with the kept
+    /// value; refuses it when it decodes the value as a type, when it cannot be read, or when the flag kept
+    /// is an on/off flag (the compiler refuses that call too). In tokens that are not code, the arguments
+    /// are read up to the first comma (`flag_value!("x", $ctx)`).
+    pub(super) fn inline_value(&mut self, tokens: &TokenStream, range: Range<usize>, place: Place) {
+        match syn::parse2::<flag_syntax::ValueCall>(tokens.clone()) {
             Ok(call) if call.name.value() == self.name && call.as_type.is_some() => {
                 let quoted = self.quoted(range.clone());
                 self.refuse(
@@ -132,33 +87,62 @@ impl Rewriter<'_> {
                          `serde_json::from_str` of the kept value's JSON), then rerun"
                     ),
                 );
+                return;
             }
             Ok(call) if call.name.value() == self.name => {
                 if let Some(context) = &call.context {
                     let at = self.range(context).start;
                     self.out.dropped_contexts.push(at);
                 }
-                self.replace_value(range, false)
+                return self.replace_value(range, place);
             }
-            _ if syntax::mentions_literal(&mac.tokens, self.name) => {
-                let quoted = self.quoted(range.clone());
-                self.refuse(
-                    range.start,
-                    format!(
-                        "cannot read {quoted}: `flag_value!` takes one flag's name, an optional type and an \
-                         optional context (`flag_value!(\"{}\", &ctx)`); fix it (the compiler rejects it \
-                         too), then rerun",
-                        self.name
-                    ),
-                );
+            Ok(call) => {
+                // Another flag's value, whose context may read this one's.
+                match (place, &call.context) {
+                    (Place::Code, Some(context)) => self.visit_expr(context),
+                    (Place::Tokens, _) => self.token_hits(tokens.clone()),
+                    (Place::Code, None) => {}
+                }
+                return;
             }
-            _ => {}
+            Err(_) => {}
         }
+        if place == Place::Tokens
+            && let Ok(SynExpr::Flag(literal)) = syntax::leading_flag_expr(tokens.clone())
+        {
+            if literal.value() == self.name {
+                self.replace_value(range, place);
+            } else {
+                self.token_hits(tokens.clone());
+            }
+            return;
+        }
+        if !syntax::mentions_literal(tokens, self.name) {
+            return;
+        }
+        let quoted = self.quoted(range.clone());
+        let why = match place {
+            Place::Code => format!(
+                "cannot read {quoted}: `flag_value!` takes one flag's name, an optional type and an optional \
+                 context (`flag_value!(\"{}\", &ctx)`); fix it (the compiler rejects it too), then rerun",
+                self.name
+            ),
+            Place::Tokens => format!(
+                "cannot read {quoted}, which stands in the tokens of a macro call that cannot be read as Rust \
+                 code: rewrite it by hand for `{}` always {}, then rerun",
+                self.name,
+                self.value.map_or("on or off".to_owned(), |kept| format!(
+                    "`{}` ({})",
+                    kept.name, kept.literal
+                ))
+            ),
+        };
+        self.refuse(range.start, why);
     }
 
-    /// Writes the kept value over `range`, a `flag_value!` of the retired flag; `opaque` when it stands in
-    /// tokens that are not code, where a negative value always gets parentheses.
-    fn replace_value(&mut self, range: Range<usize>, opaque: bool) {
+    /// Writes the kept value over `range`, a `flag_value!` of the retired flag; in tokens that are not code,
+    /// a negative value always gets parentheses.
+    fn replace_value(&mut self, range: Range<usize>, place: Place) {
         let quoted = self.quoted(range.clone());
         let Some(kept) = self.value else {
             self.refuse(
@@ -171,12 +155,12 @@ impl Rewriter<'_> {
             );
             return;
         };
-        let literal =
-            if kept.literal.starts_with('-') && (opaque || self.operands.contains(&range.start)) {
-                format!("({})", kept.literal)
-            } else {
-                kept.literal.clone()
-            };
+        let parenthesised = place == Place::Tokens || self.operands.contains(&range.start);
+        let literal = if kept.literal.starts_with('-') && parenthesised {
+            format!("({})", kept.literal)
+        } else {
+            kept.literal.clone()
+        };
         self.change(range.start, format!("{quoted} -> `{literal}`"));
         self.edit(range, literal);
     }
@@ -204,123 +188,26 @@ impl Rewriter<'_> {
         Simplified::Same
     }
 
-    /// `flag_value!` of the retired flag in tokens that do not parse as code: `flag_value!("x", $ctx)`.
-    pub(super) fn value_token_hits(&mut self, tokens: TokenStream) {
-        let mut found = Vec::new();
-        value_calls(
-            tokens,
-            self.name,
-            &self.value_macros,
-            self.index,
-            &mut found,
-        );
-        for range in found {
-            self.replace_value(range, true);
-        }
-    }
-
-    /// Refuses `value_of("x")` and `set_value("x", ..)` of the retired flag (through the runtime's path,
-    /// or a bare name): they name a flag that will not exist any more.
-    pub(super) fn value_api_call(&mut self, call: &ExprCall) {
-        let Expr::Path(path) = &*call.func else {
-            return;
-        };
-        let segments: Vec<String> = path
-            .path
-            .segments
-            .iter()
-            .map(|segment| segment.ident.to_string())
-            .collect();
-        let function = match segments.as_slice() {
-            [krate, function] if self.names.is_runtime_crate(krate) => function,
-            [function] => function,
-            _ => return,
-        };
-        if !VALUE_API.contains(&function.as_str()) {
-            return;
-        }
-        let names_it = matches!(call.args.first(), Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(literal), .. }))
-            if literal.value() == self.name);
-        if !names_it {
-            return;
-        }
-        let range = self.range(call);
+    /// Refuses the call at `range`, a `value_of("x")` or `set_value("x", ..)` of the retired flag (one of
+    /// [`VALUE_API`](crate::syntax::names::VALUE_API)): it names a flag that will not exist any more.
+    pub(super) fn refuse_value_api(&mut self, range: Range<usize>, place: Place) {
         let quoted = self.quoted(range.clone());
         let name = self.name;
         let kept = match self.value {
             Some(kept) => format!("always `{}` ({})", kept.name, kept.literal),
             None => format!("always {}", crate::output::state(self.on)),
         };
+        let place = match place {
+            Place::Code => "",
+            Place::Tokens => " (in the tokens of a macro call that cannot be read as Rust code)",
+        };
         self.refuse(
             range.start,
             format!(
-                "{quoted} names `{name}` at run time, and `{name}` will not exist any more: rewrite this code by \
-                 hand for `{name}` {kept} (delete a `set_value` of it, use the value for a `value_of`), then rerun"
+                "{quoted} names `{name}` at run time{place}, and `{name}` will not exist any more: rewrite this \
+                 code by hand for `{name}` {kept} (delete a `set_value` of it, use the value for a `value_of`), \
+                 then rerun"
             ),
         );
     }
-}
-
-/// The bytes of each `flag_value!` call of flag `name` in `tokens` (path included), by the tokens alone:
-/// `macros` are the names `flag_value!` goes by.
-pub(super) fn value_calls(
-    tokens: TokenStream,
-    name: &str,
-    macros: &BTreeSet<String>,
-    index: &LineIndex,
-    out: &mut Vec<Range<usize>>,
-) {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (i, tree) in trees.iter().enumerate() {
-        match tree {
-            TokenTree::Ident(ident)
-                if macros.contains(&ident.to_string())
-                    && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!') =>
-            {
-                let Some(TokenTree::Group(group)) = trees.get(i + 2) else {
-                    continue;
-                };
-                let names_it = matches!(syntax::leading_flag_expr(group.stream()),
-                    Ok(SynExpr::Flag(literal)) if literal.value() == name);
-                if !names_it {
-                    value_calls(group.stream(), name, macros, index, out);
-                    continue;
-                }
-                // The path before the macro's name: `flag_runtime::flag_value!`, `::flag_runtime::flag_value!`.
-                let mut first = i;
-                while first >= 2
-                    && matches!(&trees[first - 1], TokenTree::Punct(p) if p.as_char() == ':')
-                    && matches!(&trees[first - 2], TokenTree::Punct(p) if p.as_char() == ':')
-                {
-                    first -= 2;
-                    if first >= 1 && matches!(&trees[first - 1], TokenTree::Ident(_)) {
-                        first -= 1;
-                    } else {
-                        break;
-                    }
-                }
-                let start = index.offset(trees[first].span().start());
-                let end = index.offset(group.span().end());
-                out.push(start..end);
-            }
-            TokenTree::Group(group) => value_calls(group.stream(), name, macros, index, out),
-            _ => {}
-        }
-    }
-}
-
-/// The byte offsets of the `flag_value!` calls of flag `name` left in `text`, a `.rs` file of a package
-/// where the runtime goes by `crates`: none, once the flag is retired.
-pub fn value_calls_left(
-    text: &str,
-    name: &str,
-    crates: &RuntimeCrates,
-) -> Result<Vec<usize>, ParseFailure> {
-    let parsed = syntax::parse_file(text)?;
-    let names = FileNames::of(&parsed.ast, crates);
-    let macros = value_macro_names(&parsed.ast, &names);
-    let tokens = parsed.ast.to_token_stream();
-    let mut found = Vec::new();
-    value_calls(tokens, name, &macros, &parsed.index, &mut found);
-    Ok(found.into_iter().map(|range| range.start).collect())
 }
