@@ -20,7 +20,7 @@ use syn::{Attribute, Block, Expr, ExprCall, Lit, LitStr, Macro, Meta, Stmt, Toke
 
 use crate::expr::{SynAttrArgs, SynExpr};
 use crate::text::{LineIndex, line_column};
-use names::{FileNames, MacroKind, Reads, VARIANT_API};
+use names::{FileNames, MacroKind, Reads, VALUE_CHOOSERS, VARIANT_API};
 
 /// A `.rs` file parsed by `syn`.
 pub struct ParsedFile {
@@ -295,7 +295,7 @@ fn api_call_of(
     let name = name?;
     let (variant, value) = if VARIANT_API.contains(&function) {
         (second(), None)
-    } else if function == "set_value" {
+    } else if VALUE_CHOOSERS.contains(&function) {
         (None, second())
     } else {
         (None, None)

@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::{LitStr, Token};
 
+use crate::FlagExpr;
 use crate::args::parse_context;
 
 /// The input of `flag_value!`.
@@ -27,6 +28,8 @@ use crate::args::parse_context;
 ///     error.to_string(),
 ///     "`flag_value!` reads one flag: write its name in quotes, such as `flag_value!(\"page_size\")`"
 /// );
+/// let error = syn::parse_str::<ValueCall>("page_size").err().unwrap();
+/// assert_eq!(error.to_string(), "flag names are string literals: write `\"page_size\"`");
 /// ```
 pub struct ValueCall {
     /// The flag's name.
@@ -47,6 +50,8 @@ impl ValueCall {
 impl Parse for ValueCall {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if !input.peek(LitStr) {
+            // A name written without quotes gets the flag expressions' own message.
+            input.fork().parse::<FlagExpr>()?;
             return Err(input.error(
                 "`flag_value!` reads one flag: write its name in quotes, such as `flag_value!(\"page_size\")`",
             ));

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::output;
 use crate::scan::{Finding, RefKind, Reference, Scan};
+use crate::syntax::names::{VALUE_API, VALUE_CHOOSERS};
 use crate::text::line_column;
 use crate::toml_spans::TomlSpans;
 use crate::{CliError, EXIT_OK, EXIT_PROBLEMS, Outcome, Session, date};
@@ -328,11 +329,14 @@ fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem
                 | "override_global"
                 | "override_local_variant"
                 | "override_global_variant"
-                | "set_value"
         )
-    );
+    ) || reference
+        .function
+        .is_some_and(|function| VALUE_CHOOSERS.contains(&function));
     let reads_value = reference.kind == RefKind::Value
-        || matches!(reference.function, Some("value_of" | "set_value"));
+        || reference
+            .function
+            .is_some_and(|function| VALUE_API.contains(&function));
     match reference.kind {
         RefKind::Variant if flag.mode == Mode::Static => problem(
             "variants",
@@ -355,7 +359,10 @@ fn check_variants(flag: &Flag, reference: &Reference, problems: &mut Vec<Problem
             format!(
                 "flag `{name}` is on or off, not a value flag: {} has no value to {}",
                 reference.label(),
-                if reference.function == Some("set_value") {
+                if reference
+                    .function
+                    .is_some_and(|function| VALUE_CHOOSERS.contains(&function))
+                {
                     "choose"
                 } else {
                     "read"

@@ -165,6 +165,7 @@ fn f(ctx: &Context) -> i64 {
     println!("{} {:?}", flag_value!("d"), fr::value_of("e"));
     set_value("f", "large").unwrap();
     assert!(flag_runtime::set_value("g", "11").is_err());
+    let _small = flag_runtime::override_local_value("k", "small");
     b + c
 }
 
@@ -184,9 +185,10 @@ macro_rules! m {
             "9:43 value_of() e",
             "10:5 set_value() f value large@10:20",
             "11:13 set_value() g value 11@11:42 expects error",
-            "16:22 flag_value! h",
-            "16:47 flag_value! i",
-            "16:62 set_value() j",
+            "12:18 override_local_value() k value small@12:58",
+            "17:22 flag_value! h",
+            "17:47 flag_value! i",
+            "17:62 set_value() j",
         ]
     );
     let read = &scan.references[1];
@@ -204,8 +206,8 @@ fn malformed_value_calls() {
     assert_eq!(
         positioned(&scan.malformed),
         [
-            "1:22 malformed flag_value!: expected one flag's name, and optionally a context: \
-             `flag_value!(\"name\")` or `flag_value!(\"name\", &ctx)`",
+            "1:22 malformed flag_value!: `flag_value!` reads one flag: write its name in quotes, such as \
+             `flag_value!(\"page_size\")`",
             "1:50 malformed flag_value!: flag names are string literals: write `\"a\"`",
         ]
     );

@@ -45,8 +45,17 @@ pub const STRING_API: [&str; 9] = [
 ];
 
 /// The runtime's fns that read or choose a value flag's value by its name, written first, as a string:
-/// `value_of("page_size")`, `set_value("page_size", "large")`.
-pub const VALUE_API: [&str; 2] = ["value_of", "set_value"];
+/// `value_of("page_size")`, `set_value("page_size", "large")`, `override_local_value("page_size", "small")`.
+pub const VALUE_API: [&str; 4] = [
+    "value_of",
+    "set_value",
+    "override_local_value",
+    "override_global_value",
+];
+
+/// The fns of [`VALUE_API`] whose second argument chooses a value (a name or a literal).
+pub const VALUE_CHOOSERS: [&str; 3] =
+    ["set_value", "override_local_value", "override_global_value"];
 
 /// The fns of [`STRING_API`] whose second argument is a variant name.
 pub const VARIANT_API: [&str; 2] = ["override_local_variant", "override_global_variant"];
