@@ -33,14 +33,18 @@ pub(crate) fn with_context<R>(
     f: impl FnOnce(&Context<'_>) -> R,
 ) -> Result<R, EvaluationError> {
     if source.custom_fields.is_empty() {
-        let context = match &source.targeting_key {
-            Some(key) => Context::new().user_id(key),
-            None => Context::new(),
-        };
-        return Ok(f(&context));
+        return Ok(f(&keyed(source)));
     }
     let converted = Converted::new(source)?;
     Ok(f(&converted.context(source)))
+}
+
+/// Our context with `source`'s targeting key as the user id, and nothing else yet.
+fn keyed(source: &EvaluationContext) -> Context<'_> {
+    match &source.targeting_key {
+        Some(key) => Context::new().user_id(key),
+        None => Context::new(),
+    }
 }
 
 /// The fields of an [`EvaluationContext`] that are not text, converted to text once per evaluation, so that a
@@ -86,10 +90,7 @@ impl Converted {
     /// Our context for `source`, which must be the context this was made from (its fields are visited in the
     /// same order, so that the converted values line up).
     pub(crate) fn context<'a>(&'a self, source: &'a EvaluationContext) -> Context<'a> {
-        let mut context = Context::new();
-        if let Some(key) = &source.targeting_key {
-            context = context.user_id(key);
-        }
+        let mut context = keyed(source);
         if let Some(time) = self.current_time {
             context = context.current_time(time);
         }

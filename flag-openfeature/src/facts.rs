@@ -20,7 +20,8 @@ pub(crate) struct Facts {
     pub(crate) flag: FlagRef,
     /// Static or dynamic.
     pub(crate) mode: Mode,
-    /// A static flag's evaluation, the same for every context and for the life of the program.
+    /// A static flag's evaluation, the same for every context and for the life of the program: only for a
+    /// flag without `requires` (a static flag may require a dynamic one, which can change).
     pub(crate) fixed: Option<Evaluation>,
     /// A value flag's type; `None` for an on/off flag.
     pub(crate) value_type: Option<ValueType>,
@@ -47,7 +48,8 @@ impl Facts {
         };
         Some(Facts {
             flag,
-            fixed: (info.mode == Mode::Static).then(|| flag.evaluate(&Context::new())),
+            fixed: (info.mode == Mode::Static && info.requires.is_empty())
+                .then(|| flag.evaluate(&Context::new())),
             mode: info.mode,
             value_type: info.value_type,
             all,

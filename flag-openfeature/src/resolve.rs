@@ -96,7 +96,9 @@ pub(crate) fn resolve<T: FromValue>(
     let variant = evaluation
         .variant
         .unwrap_or_else(|| if evaluation.enabled { "on" } else { "off" }.to_owned());
-    let flag_metadata = facts.metadata(fields, evaluation.layer);
+    // A value flag's deciding layer is the one that chose its value.
+    let layer = evaluation.value_layer.unwrap_or(evaluation.layer);
+    let flag_metadata = facts.metadata(fields, layer);
     Ok(ResolutionDetails {
         value,
         variant: Some(variant),

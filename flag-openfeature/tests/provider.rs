@@ -112,6 +112,15 @@ async fn a_rollout_by_user_id_needs_a_targeting_key() {
         .get_bool_value("checkout_v2", Some(&anonymous), None)
         .await;
     assert!(value.unwrap_or(true), "the caller's default applies");
+    // Outside NZ and AU no rule would ask for a key: the flag's default, no error.
+    let french = EvaluationContext::default()
+        .with_custom_field("country", "FR")
+        .with_custom_field("app_version", "2.3.0");
+    let details = client
+        .get_bool_details("checkout_v2", Some(&french), None)
+        .await
+        .unwrap();
+    assert_eq!(details.reason, Some(EvaluationReason::Default));
 
     // search_ranking's rollout has `default` stickiness (the session id, else random): not an error.
     let anonymous = EvaluationContext::default().with_custom_field("plan", "free");

@@ -28,9 +28,12 @@ pub struct Evaluation {
     /// The layer that decided the flag's state: `Compiled` for a static flag, and for a dynamic one what
     /// [`FlagInfo::layer`](crate::FlagInfo::layer) says, read without describing the flag.
     pub layer: Layer,
-    /// Whether the flag fell to its default for want of a user id: no rule matched, one of its rules rolls
-    /// out by user id (`stickiness = "user_id"`), and the context has no user id. An OpenFeature provider
-    /// reports this as `TARGETING_KEY_MISSING`.
+    /// For a value flag, the layer that chose its value without a context (`set_value`, a file, an
+    /// override...), as [`FlagInfo::value_layer`](crate::FlagInfo::value_layer); `None` for an on/off flag.
+    pub value_layer: Option<Layer>,
+    /// Whether the flag fell to its default for want of a user id: no rule matched, the context has no user
+    /// id, and a rule whose constraints hold for it rolls out by user id (`stickiness = "user_id"`). An
+    /// OpenFeature provider reports this as `TARGETING_KEY_MISSING`.
     pub missing_user_id: bool,
 }
 
@@ -58,6 +61,9 @@ pub struct Evaluation {
 /// assert!(anonymous.missing_user_id);
 /// let known = flag_runtime::evaluate("checkout_v2", &kiwi.clone().user_id("user-17")).unwrap();
 /// assert!(!known.missing_user_id);
+/// // Outside NZ and AU the rollout is never asked: no user id would have helped.
+/// let french = Context::new().property("country", "FR").property("app_version", "2.3.0");
+/// assert!(!flag_runtime::evaluate("checkout_v2", &french).unwrap().missing_user_id);
 /// ```
 pub fn evaluate(name: &str, ctx: &Context<'_>) -> Result<Evaluation, Error> {
     Ok(flag_ref(name)?.evaluate(ctx))
@@ -137,6 +143,7 @@ impl FlagRef {
                 value: chosen.map(|named| Value::of(&named.value)),
                 reason: outcome.reason,
                 layer: cell.layer(),
+                value_layer: cell.value_layer(),
                 missing_user_id: outcome.missing_user_id,
             }
         })
@@ -195,7 +202,7 @@ pub fn value_of(name: &str) -> Result<Option<Value>, Error> {
 pub fn set_value(name: &str, value: &str) -> Result<(), Error> {
     registry::with(|registry| {
         let id = registry.find_dynamic(name)?;
-        let index = registry.choose_value(id, value)?;
+        let index = registry.choose_value(id, value, "set")?;
         registry.set_api_value(id, Some(index));
         Ok(())
     })

@@ -70,7 +70,9 @@ pub struct FlagInfo {
     /// [`FlagInfo::enabled`] says whether it is enabled.
     pub value: Option<Value>,
     /// The layer that chose [`FlagInfo::value`] (`None` for an on/off flag): `compiled`, `file`, `fleet`,
-    /// `env` or `set` ([`set_value`](crate::set_value)).
+    /// `env`, `set` ([`set_value`](crate::set_value)), `override`
+    /// ([`override_global_value`](crate::override_global_value)) or, on the thread that holds one,
+    /// `override (this thread)` ([`override_local_value`](crate::override_local_value)).
     pub value_layer: Option<Layer>,
     /// The name of the value the build compiled in as the default (the manifest's `default`, or the one a
     /// profile or `FEATURE_FLAGS` chose at build time).
@@ -289,7 +291,7 @@ fn info(flag: &Flag) -> FlagInfo {
             let named = values.values.get(flag.cell().value_index()?)?;
             Some(Value::of(&named.value))
         }),
-        value_layer: decl.values.map(|_| flag.layered_value().1),
+        value_layer: flag.cell().value_layer(),
         default_value: decl
             .values
             .and_then(|values| values.default_value())

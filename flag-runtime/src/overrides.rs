@@ -20,6 +20,24 @@ thread_local! {
     static LOCAL: RefCell<Vec<(u64, usize, Forced)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The value that this thread's innermost value override of flag `id` forces, if any (a state forced
+/// inside it leaves the value as it is).
+pub(crate) fn local_value(id: usize) -> Option<usize> {
+    LOCAL
+        .try_with(|local| {
+            local
+                .borrow()
+                .iter()
+                .rev()
+                .find_map(|(_, flag, forced)| match forced {
+                    Forced::Value(index) if *flag == id => Some(*index),
+                    _ => None,
+                })
+        })
+        .ok()
+        .flatten()
+}
+
 /// This thread's override of flag `id`, if any.
 pub(crate) fn local(id: usize) -> Option<Forced> {
     LOCAL
@@ -130,7 +148,9 @@ pub fn override_local_variant(name: &str, variant: &str) -> Result<LocalOverride
 /// ```
 pub fn override_local_value(name: &str, value: &str) -> Result<LocalOverride, Error> {
     local_override(name, |registry, id| {
-        registry.choose_value(id, value).map(Forced::Value)
+        registry
+            .choose_value(id, value, "override_local")
+            .map(Forced::Value)
     })
 }
 
@@ -210,7 +230,9 @@ pub fn override_global_variant(name: &str, variant: &str) -> Result<GlobalOverri
 /// ```
 pub fn override_global_value(name: &str, value: &str) -> Result<GlobalOverride, Error> {
     global_override(name, |registry, id| {
-        registry.choose_value(id, value).map(Forced::Value)
+        registry
+            .choose_value(id, value, "override_global")
+            .map(Forced::Value)
     })
 }
 

@@ -89,6 +89,7 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
             target: "flag_runtime",
             flag = change.name,
             enabled = change.enabled,
+            value = change.value,
             source = %change.source,
             "flag changed"
         );
@@ -185,6 +186,7 @@ impl Registry {
                     .unwrap_or(layers::NO_VALUE),
             ),
             layer: AtomicU8::new(Layer::Compiled as u8),
+            value_layer: AtomicU8::new(Layer::Compiled as u8),
             slot: Slot::default(),
             counts: Counts::new(decl.variants.len()),
         }));
@@ -407,10 +409,10 @@ impl Registry {
             flag.cell.layered.store(layered[id].0, Ordering::Relaxed);
             let (value, value_layer) = flag.layered_value();
             let value = value.unwrap_or(layers::NO_VALUE);
+            flag.cell
+                .value_layer
+                .store(value_layer as u8, Ordering::Relaxed);
             let value_changed = flag.cell.value_index.swap(value, Ordering::Relaxed) != value;
-            if value_changed {
-                flag.publish();
-            }
             if on != flag.effective || layer != flag.layer || value_changed {
                 let changed = on != flag.effective || value_changed;
                 flag.effective = on;

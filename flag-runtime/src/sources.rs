@@ -40,7 +40,7 @@ pub(crate) fn apply_env(registry: &mut Registry, value: &str) {
         let Ok(id) = registry.find(&entry.name) else {
             continue;
         };
-        let chosen = match registry.choose_value(id, text) {
+        let chosen = match registry.choose_value(id, text, "set") {
             Ok(index) => index,
             Err(error) => {
                 registry.report(error);

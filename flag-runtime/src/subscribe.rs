@@ -44,7 +44,8 @@ pub struct FlagChange {
     pub value_layer: Option<Layer>,
 }
 
-/// Calls `callback` after each change of a flag's process-wide state (by [`set`](crate::set),
+/// Calls `callback` after each change of a flag's process-wide state or, for a value flag, value (by
+/// [`set`](crate::set), [`set_value`](crate::set_value),
 /// [`reset`](crate::reset), a file reload or a process-wide override; thread-local overrides are private to
 /// their thread and not announced), until the returned [`Subscription`] is dropped. The callback runs on the
 /// thread that made the change, after the runtime's lock is released, so it may use the runtime.

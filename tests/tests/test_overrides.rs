@@ -161,6 +161,16 @@ fn value_overrides_nest_and_reach_every_read() {
     }
     assert!(!flag_runtime::flag_value!("dense_results"));
     assert_eq!(flag_runtime::flag_value!("page_size", &pro), 200);
+    {
+        // A state forced inside a value override leaves the value; both say who decided them.
+        let _small = flag_runtime::override_local_value("page_size", "small").unwrap();
+        let _on = flag_runtime::override_local("page_size", true).unwrap();
+        assert_eq!(flag_runtime::flag_value!("page_size"), 10);
+        let local = Some(flag_runtime::Layer::LocalOverride);
+        assert_eq!(flag_runtime::flag_info("page_size").unwrap().value_layer, local);
+        let evaluation = flag_runtime::evaluate("page_size", &pro).unwrap();
+        assert_eq!((evaluation.value_layer, evaluation.layer), (local, local.unwrap()));
+    }
     drop(_quiet);
 
     let global = flag_runtime::override_global_value("page_size", "small").unwrap();
@@ -184,7 +194,7 @@ fn value_overrides_nest_and_reach_every_read() {
         (
             "dark_mode",
             "on",
-            "flag `dark_mode`: the flag is on or off and carries no values: use `set`",
+            "flag `dark_mode`: the flag is on or off and carries no values: use `override_local`",
         ),
         (
             "upload_limit_mb",

@@ -35,6 +35,8 @@ pub(crate) struct FlagCell {
     /// The layer that decided the state (a [`Layer`] as its index), for evaluations to report without the
     /// registry's lock.
     pub(super) layer: AtomicU8,
+    /// The layer that chose a value flag's value, likewise.
+    pub(super) value_layer: AtomicU8,
     /// The compiled targeting, when contextual checks evaluate it.
     pub(super) slot: Slot,
     /// Evaluation counts, kept while counting is on.
@@ -63,6 +65,27 @@ impl FlagCell {
         }
     }
 
+    /// The value this thread's innermost value override forces, if it has one.
+    #[inline]
+    pub fn local_value(&self) -> Option<usize> {
+        if self.local_overrides.load(Ordering::Relaxed) > 0 {
+            overrides::local_value(self.id)
+        } else {
+            None
+        }
+    }
+
+    /// The layer that chose a value flag's value for this thread (`None` for an on/off flag): its own
+    /// value override if it has one, else the process-wide one (one relaxed load).
+    pub fn value_layer(&self) -> Option<Layer> {
+        self.values?;
+        Some(if self.local_value().is_some() {
+            Layer::LocalOverride
+        } else {
+            Layer::from_index(self.value_layer.load(Ordering::Relaxed))
+        })
+    }
+
     /// The process-wide state.
     #[inline]
     pub fn value(&self) -> bool {
@@ -83,7 +106,7 @@ impl FlagCell {
     /// override, else one relaxed load), `None` for an on/off flag or a value flag without a default.
     #[inline]
     pub fn value_index(&self) -> Option<usize> {
-        if let Some(Forced::Value(index)) = self.local_forced() {
+        if let Some(index) = self.local_value() {
             return Some(index);
         }
         let index = self.value_index.load(Ordering::Relaxed);
@@ -161,7 +184,7 @@ pub enum Layer {
 }
 
 impl Layer {
-    /// Every layer, lowest precedence first.
+    /// Every layer, lowest precedence first (a later version may add layers).
     ///
     /// ```
     /// use flag_runtime::Layer;
@@ -169,7 +192,7 @@ impl Layer {
     /// assert_eq!(Layer::ALL.first(), Some(&Layer::Compiled));
     /// assert!(Layer::ALL.windows(2).all(|pair| pair[0] < pair[1]));
     /// ```
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: &'static [Layer] = &[
         Layer::Compiled,
         Layer::File,
         Layer::Fleet,
@@ -342,8 +365,16 @@ impl Flag {
                 .and_then(|text| values.choose(text).ok())
         };
         let layers = &self.layers;
-        if let Some((_, Forced::Value(index))) = layers.overrides.last() {
-            (Some(*index), Layer::Override)
+        let forced = layers
+            .overrides
+            .iter()
+            .rev()
+            .find_map(|(_, forced)| match forced {
+                Forced::Value(index) => Some(*index),
+                _ => None,
+            });
+        if let Some(index) = forced {
+            (Some(index), Layer::Override)
         } else if let Some(index) = layers.set_value {
             (Some(index), Layer::Set)
         } else if let Some(index) = layers.env_value {
@@ -469,5 +500,29 @@ pub(crate) fn source_label(decl: &FlagDecl, layer: Layer) -> String {
     match layer {
         Layer::Compiled => decl.source.to_owned(),
         layer => layer.as_str().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Layer;
+
+    #[test]
+    fn every_layer_is_listed_at_its_own_index() {
+        for (index, layer) in Layer::ALL.iter().enumerate() {
+            // A new layer must be added here too, and to `Layer::ALL` at its position.
+            let listed = match layer {
+                Layer::Compiled
+                | Layer::File
+                | Layer::Fleet
+                | Layer::Env
+                | Layer::Set
+                | Layer::Override
+                | Layer::LocalOverride => *layer as usize,
+            };
+            assert_eq!(listed, index, "{layer}");
+            assert_eq!(Layer::from_index(index as u8), *layer);
+        }
+        assert_eq!(Layer::ALL.len(), 7);
     }
 }

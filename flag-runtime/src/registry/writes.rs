@@ -113,15 +113,18 @@ impl Registry {
     }
 
     /// The index of the value of flag `id` that `text` chooses (a name or a literal): the one check of a
-    /// value given at run time, [`flag_manifest::FlagValues::choose`]; an error for an on/off flag.
-    pub fn choose_value(&self, id: usize, text: &str) -> Result<usize, Error> {
+    /// value given at run time, [`flag_manifest::FlagValues::choose`]; an error for an on/off flag, which
+    /// names `instead`, the call that sets such a flag where the caller's would choose a value.
+    pub fn choose_value(&self, id: usize, text: &str, instead: &str) -> Result<usize, Error> {
         let decl = self.flags[id].decl;
         let refused = |message: String| Error::Entry {
             flag: decl.name.to_owned(),
             message,
         };
         let values = decl.values.ok_or_else(|| {
-            refused("the flag is on or off and carries no values: use `set`".to_owned())
+            refused(format!(
+                "the flag is on or off and carries no values: use `{instead}`"
+            ))
         })?;
         values.choose(text).map_err(refused)
     }

@@ -86,6 +86,11 @@ impl CompiledRollout {
         }
     }
 
+    /// Whether the rollout buckets by user id (`stickiness = "user_id"`): a context without one never gets in.
+    pub(super) fn by_user_id(&self) -> bool {
+        matches!(self.sticky, Sticky::UserId)
+    }
+
     /// Whether the context's bucket is within the rollout's percentage.
     ///
     /// The common cases, `default` or `user_id` stickiness with an id of four bytes or more, are evaluated

@@ -91,8 +91,9 @@ pub struct Outcome<'t> {
     pub reason: Reason,
     /// For a value flag: the name of the value a rule or a variant chose (`None`: the default value).
     pub value: Option<&'t str>,
-    /// Whether the outcome is the default for want of a user id: no rule matched, a rule rolls out by user
-    /// id (`stickiness = "user_id"`, which a context without one never matches), and the context has none.
+    /// Whether the outcome is the default for want of a user id: no rule matched, the context has none, and
+    /// a rule whose user ids and constraints hold for it rolls out by user id (`stickiness = "user_id"`,
+    /// which a context without one never passes).
     pub missing_user_id: bool,
 }
 
@@ -154,8 +155,10 @@ pub fn resolve<'t>(
         return Outcome::plain(plain.enabled);
     };
     let mut outcome = compiled.evaluate(ctx, plain.enabled);
-    outcome.missing_user_id =
-        outcome.reason == Reason::Default && compiled.user_id_rollout && ctx.user().is_none();
+    outcome.missing_user_id = outcome.reason == Reason::Default
+        && compiled.user_id_rollout
+        && ctx.user().is_none()
+        && compiled.rules.iter().any(|rule| rule.wants_user_id(ctx));
     if plain.value_flag {
         // A value flag is enabled here: with rules and none matching, it gives its default value.
         outcome.enabled = true;
@@ -374,6 +377,16 @@ impl CompiledRule {
                 .as_ref()
                 .is_none_or(|rollout| rollout.matches(ctx))
     }
+
+    /// Whether the rule rolls out by user id and would be asked to admit `ctx` (its user ids and
+    /// constraints hold): what a context without a user id fails for want of one.
+    fn wants_user_id(&self, ctx: &Context<'_>) -> bool {
+        self.rollout
+            .as_ref()
+            .is_some_and(|rollout| rollout.by_user_id())
+            && (self.constraints.is_empty() || constraint::all_hold(&self.constraints, ctx))
+            && self.user_ids.as_ref().is_none_or(|ids| is_listed(ids, ctx))
+    }
 }
 
 /// Whether any of `rules` matches `ctx`.
@@ -389,6 +402,5 @@ fn is_listed(ids: &[Box<str>], ctx: &Context<'_>) -> bool {
         .is_some_and(|user| ids.iter().any(|id| **id == *user))
 }
 
-/// Where a bucket's key comes from.
 #[cfg(test)]
 mod tests;
