@@ -357,7 +357,7 @@ async fn an_invalid_value_is_refused_as_the_cli_refuses_it(app: &Router, client:
     // each problem placed as `cargo flags fleet` places it (KEY:line:col: message).
     let text = "[[rules]]\n\n[rules.rollout]\npercent = 101\n";
     let problems = flag_manifest::parse_flag_table("form_test", text).expect_err("refused");
-    let expected = problems[0].render(Path::new(&key));
+    let expected = problems.diagnostics()[0].render(Path::new(&key));
     let message = expected
         .split_once(": ")
         .map_or(expected.as_str(), |(_, message)| message);

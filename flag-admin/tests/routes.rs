@@ -580,7 +580,7 @@ async fn the_json_api_validates_as_cargo_flags_does() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     let expected = flag_manifest::parse_flag_table("api_test", "default = maybe\n")
         .err()
-        .map(|d| d[0].message.clone());
+        .map(|error| error.diagnostics()[0].message.clone());
     assert!(
         answer.json()["error"]
             .as_str()

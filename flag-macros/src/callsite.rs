@@ -158,7 +158,6 @@ fn packed_catalog(build: &Build) -> String {
             description: flag.description.as_deref(),
             owner: flag.owner.as_deref(),
             expires: expiries[index].as_deref(),
-            requires: flag.requires(),
             requirements: flag
                 .requirements
                 .iter()

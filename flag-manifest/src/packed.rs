@@ -7,9 +7,14 @@
 //! nearly nothing to compile, and the runtime decodes it once, when it starts. The macros and the runtime
 //! must agree on the format, so both use this module.
 //!
-//! The format: every string is its length in bytes, `:`, then its bytes (so nothing needs escaping); a
-//! boolean is `1` or `0`; an optional string is `-`, or `+` then the string; a list is its length, `;`, then
-//! its items.
+//! The format: [`FORMAT`], then the list of flags. Every string is its length in bytes, `:`, then its bytes
+//! (so nothing needs escaping); a boolean is `1` or `0`; an optional string is `-`, or `+` then the string;
+//! a list is its length, `;`, then its items.
+
+/// What a catalog starts with: the version of its format. The macros and the runtime must agree on it; a
+/// catalog of another format (the first had no marker, and starts with a digit) is refused before anything
+/// is read from it, rather than misread.
+pub const FORMAT: &str = "v2;";
 
 /// One flag of a catalog, borrowing its strings.
 ///
@@ -34,9 +39,9 @@ pub struct PackedFlag<'a> {
     pub owner: Option<&'a str>,
     /// `YYYY-MM-DD`.
     pub expires: Option<&'a str>,
-    /// The manifest's `requires`: the flags that must be on.
-    pub requires: Vec<&'a str>,
     /// Each `requires` entry: the flag, the state it must be in, and the variants it must have (if any).
+    /// The flags that must be on ([`Flag::requires`](crate::Flag::requires)) are those entries whose
+    /// state is on; the catalog does not carry them a second time.
     pub requirements: Vec<(&'a str, bool, Vec<&'a str>)>,
     /// The rules and variants as TOML, empty when there are none.
     pub targeting: &'a str,
@@ -159,7 +164,7 @@ pub fn values_from_toml(text: &str) -> Result<(Option<crate::FlagValues>, Metada
 
 /// `flags` as one string.
 pub fn pack(flags: &[PackedFlag<'_>]) -> String {
-    let mut out = String::new();
+    let mut out = String::from(FORMAT);
     let string = |out: &mut String, text: &str| {
         out.push_str(&text.len().to_string());
         out.push(':');
@@ -186,10 +191,6 @@ pub fn pack(flags: &[PackedFlag<'_>]) -> String {
         option(&mut out, flag.description);
         option(&mut out, flag.owner);
         option(&mut out, flag.expires);
-        count(&mut out, flag.requires.len());
-        for required in &flag.requires {
-            string(&mut out, required);
-        }
         count(&mut out, flag.requirements.len());
         for (required, enabled, variants) in &flag.requirements {
             string(&mut out, required);
@@ -211,7 +212,15 @@ pub fn pack(flags: &[PackedFlag<'_>]) -> String {
 
 /// The flags of a string made by [`pack`]; an error (with the byte offset) for anything else.
 pub fn unpack(text: &str) -> Result<Vec<PackedFlag<'_>>, String> {
-    let mut reader = Reader { text, at: 0 };
+    if !text.starts_with(FORMAT) {
+        return Err(format!(
+            "a flag catalog of another format (this program reads format `{FORMAT}`)"
+        ));
+    }
+    let mut reader = Reader {
+        text,
+        at: FORMAT.len(),
+    };
     let flags = reader.list(|reader| {
         Ok(PackedFlag {
             name: reader.string()?,
@@ -221,7 +230,6 @@ pub fn unpack(text: &str) -> Result<Vec<PackedFlag<'_>>, String> {
             description: reader.option()?,
             owner: reader.option()?,
             expires: reader.option()?,
-            requires: reader.list(Reader::string)?,
             requirements: reader.list(|reader| {
                 Ok((
                     reader.string()?,
@@ -334,7 +342,6 @@ mod tests {
                 description: Some("New UI: with \"quotes\", 1:2; and\nlines, é"),
                 owner: Some("team-ui"),
                 expires: Some("2027-03-01"),
-                requires: vec!["new_api"],
                 requirements: vec![
                     ("new_api", true, vec![]),
                     ("checkout", true, vec!["a", "b"]),
@@ -362,6 +369,25 @@ mod tests {
         assert_eq!(unpack(&pack(&[])).unwrap(), Vec::new());
     }
 
+    /// A catalog of the first format (no marker; the flags that must be on, then every `requires` entry) is
+    /// refused, not misread: a runtime built with a macro of the other format reports it.
+    #[test]
+    fn a_catalog_of_the_first_format_is_refused() {
+        let flag = PackedFlag {
+            name: "new_ui",
+            source: "default",
+            requirements: vec![("new_api", true, vec![]), ("checkout", true, vec!["a"])],
+            ..PackedFlag::default()
+        };
+        let current = "v2;1;6:new_ui007:default---2;7:new_api10;8:checkout11;1:a0:0;0:";
+        assert_eq!(pack(std::slice::from_ref(&flag)), current);
+        assert_eq!(unpack(current).unwrap(), [flag]);
+        let first =
+            "1;6:new_ui007:default---2;7:new_api8:checkout2;7:new_api10;8:checkout11;1:a0:0;0:";
+        let error = unpack(first).unwrap_err();
+        assert!(error.contains("another format"), "{error}");
+    }
+
     #[test]
     fn every_truncation_and_corruption_is_an_error_not_a_panic() {
         let text = pack(&sample());
@@ -371,8 +397,8 @@ mod tests {
             }
         }
         assert!(unpack(&format!("{text}x")).is_err());
-        assert!(unpack("99999999999999999999999;").is_err());
-        assert!(unpack("1;5:abc").is_err());
+        assert!(unpack(&format!("{FORMAT}99999999999999999999999;")).is_err());
+        assert!(unpack(&format!("{FORMAT}1;5:abc")).is_err());
         let mut corrupted = text.clone().into_bytes();
         for index in 0..corrupted.len() {
             let original = corrupted[index];

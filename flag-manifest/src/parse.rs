@@ -22,16 +22,29 @@ use serde::de::DeserializeOwned;
 pub use state_file::{FileState, FixedKeys, parse_flag_table, parse_state_file};
 
 use crate::check::build_targeting;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, ParseError};
 use crate::raw::RawDocument;
 use crate::targeting::Targeting;
 
 /// `text` read into `T`, or its one syntax (or shape) error.
-fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, Vec<Diagnostic>> {
+fn deserialize<T: DeserializeOwned>(text: &str) -> Result<T, ParseError> {
     toml::from_str(text).map_err(|error| {
         let span = error.span().unwrap_or(0..0);
-        vec![Diagnostic::in_manifest(text, span, toml_message(&error))]
+        ParseError::new(vec![Diagnostic::in_manifest(
+            text,
+            span,
+            toml_message(&error),
+        )])
     })
+}
+
+/// `value` if the checks that built it found no problem, else every problem they found.
+fn checked<T>(value: T, errors: Vec<Diagnostic>) -> Result<T, ParseError> {
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(ParseError::new(errors))
+    }
 }
 
 /// toml's message, which sometimes spans several lines with a snippet of the file: keep the first line,
@@ -51,10 +64,13 @@ fn toml_message(error: &toml::de::Error) -> String {
 /// "#).unwrap();
 /// assert_eq!(targeting.rules.len(), 1);
 ///
-/// let errors = flag_manifest::parse_flag_rules("[[rules]]\nconstraints = [{ context = \"x\", operator = \"inn\", values = [] }]\n").unwrap_err();
-/// assert!(errors[0].message.contains("did you mean `in`?"), "{}", errors[0].message);
+/// // Refused: the error holds every problem, each with its place in the text, and its `Display` gives
+/// // them as `flags.toml:line:col: message`, one a line.
+/// let error = flag_manifest::parse_flag_rules("[[rules]]\nconstraints = [{ context = \"x\", operator = \"inn\", values = [] }]\n").unwrap_err();
+/// assert!(error.diagnostics()[0].message.contains("did you mean `in`?"), "{error}");
+/// assert!(error.to_string().starts_with("flags.toml:2:"), "{error}");
 /// ```
-pub fn parse_flag_rules(text: &str) -> Result<Targeting, Vec<Diagnostic>> {
+pub fn parse_flag_rules(text: &str) -> Result<Targeting, ParseError> {
     let raw: RawDocument = deserialize(text)?;
     let mut errors = Vec::new();
     let targeting = build_targeting(
@@ -64,9 +80,5 @@ pub fn parse_flag_rules(text: &str) -> Result<Targeting, Vec<Diagnostic>> {
         raw.variants.as_deref().unwrap_or_default(),
         &mut errors,
     );
-    if errors.is_empty() {
-        Ok(targeting)
-    } else {
-        Err(errors)
-    }
+    checked(targeting, errors)
 }

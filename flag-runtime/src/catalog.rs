@@ -23,7 +23,8 @@ pub struct FlagDecl {
     pub owner: Option<&'static str>,
     /// The manifest's `expires`, as `YYYY-MM-DD`.
     pub expires: Option<&'static str>,
-    /// The manifest's `requires`: the flags that must be on.
+    /// The flags that must be on: the names of the `requirements` whose state is on, taken from them when
+    /// the catalog is decoded (the catalog carries each entry once), for `FlagInfo::requires`.
     pub requires: &'static [&'static str],
     /// Every `requires` entry with the state it needs (on, off, or on with one of some variants).
     pub requirements: &'static [RequirementDecl],
@@ -116,7 +117,13 @@ impl Catalog {
                     description: flag.description,
                     owner: flag.owner,
                     expires: flag.expires,
-                    requires: leak(flag.requires),
+                    requires: leak(
+                        requirements
+                            .iter()
+                            .filter(|required| required.enabled)
+                            .map(|required| required.flag)
+                            .collect(),
+                    ),
                     requirements: Box::leak(requirements.into_boxed_slice()),
                     targeting: flag.targeting,
                     variants: leak(flag.variants),

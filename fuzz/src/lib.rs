@@ -81,8 +81,8 @@ pub fn state_file(data: &[u8]) -> String {
             format!("ok {}", states.len().min(3))
         }
         Err(errors) => {
-            check(&text, &errors, &[]);
-            format!("state file: {}", shape(&errors[0].message))
+            check(&text, errors.diagnostics(), &[]);
+            format!("state file: {}", shape(&errors.diagnostics()[0].message))
         }
     }
 }

@@ -116,7 +116,7 @@ fn parse_everything(
                 prop_assert!(state.span.end <= text.len());
             }
         }
-        Err(errors) => check_diagnostics(text, &errors, &[])?,
+        Err(errors) => check_diagnostics(text, errors.diagnostics(), &[])?,
     }
     Ok(())
 }

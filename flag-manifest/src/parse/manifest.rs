@@ -10,7 +10,7 @@ use crate::raw::{RawExpired, RawManifest, RawMode};
 use crate::suggest::did_you_mean;
 use crate::targeting::Targeting;
 
-use super::deserialize;
+use super::{checked, deserialize};
 
 impl Manifest {
     /// Parses and validates the text of a `flags.toml`.
@@ -29,7 +29,7 @@ impl Manifest {
     /// assert_eq!(error.diagnostics()[0].message, "flag `new_ui` requires `new_apj`, which is not declared; did you mean `new_api`?");
     /// ```
     pub fn parse(text: &str) -> Result<Manifest, ParseError> {
-        let raw: RawManifest = deserialize(text).map_err(ParseError::new)?;
+        let raw: RawManifest = deserialize(text)?;
         let mut errors = Vec::new();
 
         let declared: Vec<&str> = raw
@@ -193,10 +193,6 @@ impl Manifest {
         };
         check_required_variants(text, &manifest, &mut errors);
         check_cycles(text, &manifest, &mut errors);
-        if errors.is_empty() {
-            Ok(manifest)
-        } else {
-            Err(ParseError::new(errors))
-        }
+        checked(manifest, errors)
     }
 }

@@ -8,13 +8,13 @@ use toml::Spanned;
 use crate::check::{
     build_requirement, flag_targeting, flag_values, metadata, static_targeting_error, to_date,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, ParseError};
 use crate::model::{Date, Mode, Requirement};
 use crate::raw::{RawFlag, RawManifest, RawMode};
 use crate::targeting::{Rule, Stickiness, Targeting, Variant};
 use crate::value::{FlagValues, Value};
 
-use super::deserialize;
+use super::{checked, deserialize};
 
 /// One flag's entry in a runtime flags file: what it changes, key by key.
 ///
@@ -146,28 +146,48 @@ pub struct FixedKeys {
 /// assert_eq!(states[1].enabled, None);
 /// assert_eq!(states[1].rules.as_ref().unwrap()[0].rollout.as_ref().unwrap().percent, 10);
 /// assert_eq!(states[1].variants, None, "the variants below are kept");
+///
+/// // A refused file: every problem at once, each with its line and column. The error is a
+/// // `std::error::Error`: it becomes a `Box<dyn Error>` as `?` would make it.
+/// let error = flag_manifest::parse_state_file(r#"
+/// [flags.fast_search]
+/// default = [true]
+/// [flags.other]
+/// [[flags.other.rules]]
+/// rollout = { percent = 300 }
+/// "#).unwrap_err();
+/// let lines: Vec<usize> = error
+///     .iter()
+///     .map(|problem| match problem.location {
+///         flag_manifest::Location::Manifest { line, .. } => line,
+///         _ => 0,
+///     })
+///     .collect();
+/// assert_eq!(lines, [3, 6], "{error}");
+/// let error: Box<dyn std::error::Error> = error.into();
+/// assert!(error.to_string().contains("between 0 and 100"), "{error}");
 /// ```
-pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
+pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, ParseError> {
     let raw: RawManifest = deserialize(text)?;
     if let Some(profile) = raw.profiles.keys().next() {
-        return Err(vec![
+        return Err(ParseError::new(vec![
             Diagnostic::in_manifest(
                 text,
                 profile.span(),
                 "a runtime flags file cannot declare profiles",
             )
             .with_help("profiles are chosen at build time; set each flag's `default` here instead"),
-        ]);
+        ]));
     }
     if let Some(settings) = &raw.settings {
-        return Err(vec![
+        return Err(ParseError::new(vec![
             Diagnostic::in_manifest(
                 text,
                 settings.span(),
                 "a runtime flags file cannot set `[settings]`",
             )
             .with_help("settings apply at build time: put them in the manifest"),
-        ]);
+        ]));
     }
     let mut errors = Vec::new();
     let states = raw
@@ -175,11 +195,7 @@ pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
         .iter()
         .map(|(name, flag)| file_state(text, name.get_ref(), name.span(), flag, &mut errors))
         .collect();
-    if errors.is_empty() {
-        Ok(states)
-    } else {
-        Err(errors)
-    }
+    checked(states, errors)
 }
 
 /// Parses one flag's table on its own, as a fleet stores it under the flag's key: the keys of a
@@ -198,18 +214,19 @@ pub fn parse_state_file(text: &str) -> Result<Vec<FileState>, Vec<Diagnostic>> {
 /// ).unwrap();
 /// assert_eq!(state.rules.unwrap()[0].rollout.as_ref().unwrap().percent, 30);
 ///
-/// let errors = flag_manifest::parse_flag_table("checkout", "default = maybe\n").unwrap_err();
-/// assert_eq!(errors[0].message, "string values must be quoted, expected literal string");
+/// // Refused: each problem renders with the place the table came from, here a fleet's key.
+/// let error = flag_manifest::parse_flag_table("checkout", "default = maybe\n").unwrap_err();
+/// assert_eq!(error.diagnostics()[0].message, "string values must be quoted, expected literal string");
+/// assert_eq!(
+///     error.diagnostics()[0].render(std::path::Path::new("/flags/checkout")),
+///     "/flags/checkout:1:11: string values must be quoted, expected literal string",
+/// );
 /// ```
-pub fn parse_flag_table(name: &str, text: &str) -> Result<FileState, Vec<Diagnostic>> {
+pub fn parse_flag_table(name: &str, text: &str) -> Result<FileState, ParseError> {
     let flag: RawFlag = deserialize(text)?;
     let mut errors = Vec::new();
     let state = file_state(text, name, 0..0, &flag, &mut errors);
-    if errors.is_empty() {
-        Ok(state)
-    } else {
-        Err(errors)
-    }
+    checked(state, errors)
 }
 
 /// One flag's table of a runtime file (or a fleet's key), checked: what it changes, key by key.

@@ -551,13 +551,17 @@ fn runtime_files_carry_targeting() {
     assert_eq!(states[2].rules, None, "variants alone keep the rules below");
     let static_flag =
         parse_state_file("[flags.a]\nmode = \"static\"\n[[flags.a.rules]]\n").unwrap_err();
-    assert!(static_flag[0].message.contains("only a dynamic flag"));
+    assert!(
+        static_flag.diagnostics()[0]
+            .message
+            .contains("only a dynamic flag")
+    );
     let bad = parse_state_file("[flags.a]\n[[flags.a.rules]]\nrollout = { percent = 300 }\n")
         .unwrap_err();
-    assert!(bad[0].message.contains("between 0 and 100"));
+    assert!(bad.diagnostics()[0].message.contains("between 0 and 100"));
     let settings = parse_state_file("[settings]\nexpired = \"error\"\n").unwrap_err();
     assert_eq!(
-        settings[0].message,
+        settings.diagnostics()[0].message,
         "a runtime flags file cannot set `[settings]`"
     );
 }
