@@ -39,34 +39,35 @@ impl<'a> TomlSpans<'a> {
 
     /// The byte range of every table header (`[a.b]` and `[[a.b]]`) in the document, sorted.
     pub fn headers(&self) -> Vec<Range<usize>> {
-        fn collect(table: &Table, out: &mut Vec<Range<usize>>) {
-            for (_, item) in table.iter() {
-                match item {
-                    Item::Table(table) => {
-                        if !table.is_implicit()
-                            && !table.is_dotted()
-                            && let Some(span) = table.span()
-                        {
-                            out.push(span);
-                        }
-                        collect(table, out);
-                    }
-                    Item::ArrayOfTables(array) => {
-                        for table in array.iter() {
-                            if let Some(span) = table.span() {
-                                out.push(span);
-                            }
-                            collect(table, out);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let mut out = Vec::new();
-        collect(self.doc.as_table(), &mut out);
+        headers_under(self.doc.as_table(), &mut out);
         out.sort_by_key(|span| span.start);
         out
+    }
+}
+
+/// The byte range of the header of every table under `table` (`[a.b]`, `[[a.b]]`), at any depth, in the
+/// order of the document's tree (not sorted).
+pub fn headers_under(table: &Table, out: &mut Vec<Range<usize>>) {
+    for (_, item) in table.iter() {
+        match item {
+            Item::Table(table) => {
+                if !table.is_implicit()
+                    && !table.is_dotted()
+                    && let Some(span) = table.span()
+                {
+                    out.push(span);
+                }
+                headers_under(table, out);
+            }
+            Item::ArrayOfTables(array) => {
+                for table in array.iter() {
+                    out.extend(table.span());
+                    headers_under(table, out);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

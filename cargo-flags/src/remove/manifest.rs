@@ -9,7 +9,7 @@ use toml_edit::Item;
 
 use super::kept::Kept;
 use crate::text::{self, Edit};
-use crate::toml_spans::TomlSpans;
+use crate::toml_spans::{TomlSpans, headers_under};
 
 /// The edits that retire `name` from the manifest whose text is `manifest.source`, with what they do (at
 /// byte offsets), or the refusals (at byte offsets) when the manifest is written in a shape this cannot
@@ -65,7 +65,7 @@ pub fn rewrite(manifest: &Manifest, name: &str, kept: &Kept) -> ManifestRewrite 
         Some(header) => {
             let mut own = vec![header.clone()];
             if let Some(table) = spans.item(&["flags", name]).and_then(Item::as_table) {
-                sub_headers(table, &mut own);
+                headers_under(table, &mut own);
             }
             own.sort_by_key(|span| span.start);
             own.dedup();
@@ -229,30 +229,6 @@ pub fn rewrite(manifest: &Manifest, name: &str, kept: &Kept) -> ManifestRewrite 
         }
     }
     out
-}
-
-/// The headers of the tables under `table` (`[[flags.x.rules]]`, `[flags.x.values.big]`), at any depth.
-fn sub_headers(table: &toml_edit::Table, out: &mut Vec<Range<usize>>) {
-    for (_, item) in table.iter() {
-        match item {
-            Item::Table(table) => {
-                if !table.is_implicit()
-                    && !table.is_dotted()
-                    && let Some(span) = table.span()
-                {
-                    out.push(span);
-                }
-                sub_headers(table, out);
-            }
-            Item::ArrayOfTables(array) => {
-                for table in array.iter() {
-                    out.extend(table.span());
-                    sub_headers(table, out);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// The whole lines holding `range`, when nothing but blanks and a comment shares them.
