@@ -167,9 +167,15 @@ fn value_overrides_nest_and_reach_every_read() {
         let _on = flag_runtime::override_local("page_size", true).unwrap();
         assert_eq!(flag_runtime::flag_value!("page_size"), 10);
         let local = Some(flag_runtime::Layer::LocalOverride);
-        assert_eq!(flag_runtime::flag_info("page_size").unwrap().value_layer, local);
+        assert_eq!(
+            flag_runtime::flag_info("page_size").unwrap().value_layer,
+            local
+        );
         let evaluation = flag_runtime::evaluate("page_size", &pro).unwrap();
-        assert_eq!((evaluation.value_layer, evaluation.layer), (local, local.unwrap()));
+        assert_eq!(
+            (evaluation.value_layer, evaluation.layer),
+            (local, local.unwrap())
+        );
     }
     drop(_quiet);
 
