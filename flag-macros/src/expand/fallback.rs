@@ -19,17 +19,18 @@ use crate::load::Build;
 use crate::runtime_path::runtime_path;
 use flag_syntax::fallback::{FallbackCall, WriteCall};
 
-/// Reads the fn (see [`SwitchedFn::read`]) and rebuilds it with `rewrite`; on any error, the fn as written
-/// plus the errors.
+/// Reads the fn (see [`SwitchedFn::read`]; `tokens` are `item`'s trees) and rebuilds it with `rewrite`; on
+/// any error, the fn as written plus the errors.
 pub(super) fn rewrite_fn(
     item: TokenStream,
+    tokens: Vec<TokenTree>,
     keep_mut: bool,
     note: &impl Fn() -> String,
     rewrite: impl FnOnce(SwitchedFn, &mut Errors) -> Option<TokenStream>,
 ) -> TokenStream {
     let mut errors = Errors::default();
     let rewritten = errors
-        .take(SwitchedFn::read(item.clone(), keep_mut, note))
+        .take(SwitchedFn::read(&item, tokens, keep_mut, note))
         .and_then(|parts| rewrite(parts, &mut errors));
     match rewritten {
         Some(tokens) if errors.is_empty() => tokens,
@@ -110,6 +111,9 @@ pub(super) fn runtime_switch(
     let body = &parts.body;
     let on = if has_inner_attributes(body) {
         quote!({ #(#rebinds)* #body })
+    } else if rebinds.is_empty() {
+        // Nothing to put first: the body as it came, not a copy made token by token.
+        body.to_token_stream()
     } else {
         prepend(body, quote!(#(#rebinds)*)).into_token_stream()
     };
@@ -355,7 +359,8 @@ mod tests {
         let path: syn::ExprPath = syn::parse_str("Self::old").unwrap();
         let call = |text: &str| {
             let item: TokenStream = text.parse().unwrap();
-            SwitchedFn::read(item, true, &String::new)
+            let tokens = item.clone().into_iter().collect();
+            SwitchedFn::read(&item, tokens, true, &String::new)
                 .unwrap()
                 .fallback_call(&key, &path)
                 .to_string()
