@@ -60,8 +60,33 @@ pub(super) fn static_fallback(
         );
         Some(parts.with_group(body))
     } else {
+        // The fn now only forwards to its fallback, as its `#[cfg]` twin does; rustc makes such a small fn
+        // inlinable in other crates by itself, and does not compile it here, when the call is direct. The
+        // call through a fn pointer (see `fallback_call`) hides that, so it is said explicitly.
+        let inline = (!names_inline(&parts.attrs)).then(|| quote!(#[inline]));
+        let mut parts = parts;
+        parts.attrs.extend(inline);
         Some(parts.with_body(quote!(#tracking #call)))
     }
+}
+
+/// Whether outer attributes `attrs` already say how to inline the fn (`inline`, `naked`, also inside
+/// `unsafe(..)`), which a second `#[inline]` would contradict.
+fn names_inline(attrs: &TokenStream) -> bool {
+    attrs.clone().into_iter().any(|tree| match tree {
+        TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {
+            let mut inner = group.stream().into_iter();
+            let first = match inner.next() {
+                Some(TokenTree::Ident(ident)) if ident == "unsafe" => match inner.next() {
+                    Some(TokenTree::Group(group)) => group.stream().into_iter().next(),
+                    _ => None,
+                },
+                first => first,
+            };
+            matches!(first, Some(TokenTree::Ident(ident)) if ident == "inline" || ident == "naked")
+        }
+        _ => false,
+    })
 }
 
 /// A fn whose condition depends on a dynamic flag: the body runs when it is on, the fallback (or nothing,
@@ -352,6 +377,22 @@ fn with_spans(tokens: TokenStream, new: &dyn Fn(Span) -> Span) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fn_that_only_forwards_is_marked_inline_unless_it_says_how_to_inline() {
+        let said = |text: &str| names_inline(&text.parse().unwrap());
+        assert!(!said(
+            "/// Docs.\n#[must_use] #[cfg_attr(doc, doc = \"x\")]"
+        ));
+        for written in [
+            "#[inline]",
+            "#[inline(never)]",
+            "#[doc = \"x\"] #[inline(always)]",
+            "#[unsafe(naked)]",
+        ] {
+            assert!(said(written), "{written}");
+        }
+    }
 
     #[test]
     fn calls_the_fallback_the_way_the_fn_is_called() {
