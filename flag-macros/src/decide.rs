@@ -110,12 +110,26 @@ struct Deciding<'a> {
     errors: &'a mut Errors,
 }
 
+/// A flag name's text: the literal's own text between its quotes when that has no escape (flag names never
+/// need one), else what syn decodes. `LitStr::value` decodes char by char, in code that proc macros run
+/// unoptimised in dev builds, for each of a crate's thousand uses.
+fn name_of(literal: &LitStr) -> String {
+    let text = literal.token().to_string();
+    match text
+        .strip_prefix('"')
+        .and_then(|text| text.strip_suffix('"'))
+    {
+        Some(inner) if !inner.contains('\\') => inner.to_owned(),
+        _ => literal.value(),
+    }
+}
+
 impl Folder for Deciding<'_> {
     type Open = Check;
 
     fn flag(&mut self, literal: &LitStr) -> Folded<Check> {
         let build = self.build;
-        let name = literal.value();
+        let name = name_of(literal);
         let Some(index) = build.manifest.flag_index(&name) else {
             self.errors
                 .error(literal.span(), unknown_flag_message(build, &name));
@@ -191,6 +205,20 @@ impl Folder for EveryFlagOn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_reads_as_syn_decodes_it() {
+        for text in [
+            r#""new_ui""#,
+            r#""a\x62c""#,
+            r#"r"raw""#,
+            r#""with\"quote""#,
+            r#""x"suffix"#,
+        ] {
+            let literal: LitStr = syn::parse_str(text).unwrap();
+            assert_eq!(name_of(&literal), literal.value(), "{text}");
+        }
+    }
     use flag_manifest::{Manifest, resolve};
 
     fn build() -> Build {

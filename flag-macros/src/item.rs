@@ -41,8 +41,16 @@ impl ItemKind {
 }
 
 /// Classifies an item from its leading tokens.
+#[cfg(test)]
 pub fn classify(item: &TokenStream) -> ItemKind {
     let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    classify_tokens(&tokens)
+}
+
+/// Classifies an item, given as its token trees, from its leading tokens. The caller keeps the trees for
+/// the rewrite of a fn (see `SwitchedFn::read`): taking an item's trees out of the compiler is a walk over
+/// all of them, which proc macros pay unoptimised in dev builds.
+pub fn classify_tokens(tokens: &[TokenTree]) -> ItemKind {
     let word = |index: usize| match tokens.get(index) {
         Some(TokenTree::Ident(ident)) => Some(ident.to_string()),
         _ => None,

@@ -35,8 +35,11 @@ pub fn flag(input: TokenStream) -> TokenStream {
     expand::flag(input.into()).into()
 }
 
-/// A value flag's value, typed: `flag_value!("name")` and `flag_value!("name", &ctx)`. Documented in
-/// `flag-runtime`, which re-exports it.
+/// A value flag's value, typed: `flag_value!("name")` and `flag_value!("name", &ctx)` give the Rust type of
+/// the flag's declared `type` (for a dynamic boolean, or an integer whose values fit in `i32`, one load of
+/// the value's bits); `flag_value!("name": Type)` and `flag_value!("name": Type, &ctx)` decode an object
+/// flag as any serde `Deserialize` type, as `Result<&'static Type, flag_runtime::Error>`, with
+/// flag-runtime's `json` feature. Documented, with examples, in `flag-runtime`, which re-exports it.
 #[proc_macro]
 pub fn flag_value(input: TokenStream) -> TokenStream {
     expand::flag_value(input.into()).into()

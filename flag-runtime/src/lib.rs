@@ -180,7 +180,8 @@ pub use flag_macros::feature_flag;
 pub use flag_macros::flag;
 
 /// A value flag's value, with the Rust type of its declared `type`: `bool`, `&'static str`, `i64`, `f64`,
-/// or for an object its JSON text as a `&'static str`.
+/// or for an object its JSON text as a `&'static str`; or, as `flag_value!("name": Type)`, an object flag
+/// decoded as a Rust type (see "Typed objects" below).
 ///
 /// ```toml
 /// [flags.page_size]
@@ -207,15 +208,39 @@ pub use flag_macros::flag;
 /// flag_runtime::reset("page_size").unwrap();
 /// ```
 ///
-/// For a static value flag it is a literal, usable in `const`. For a dynamic one it is one relaxed atomic
-/// load of the value's index and a lookup in a constant array of the declared values: it allocates
-/// nothing. With a context, the rules decide as [`evaluate`] does (see [`Reason`]); a disabled flag
-/// (`enabled = false`) gives its default value.
+/// For a static value flag it is a literal, usable in `const`. For a dynamic one read without a context,
+/// a boolean, or an integer flag whose declared values all fit in an `i32`, is one relaxed atomic load:
+/// the flag's slot holds the value's own bits (`flag_manifest::FlagValues::slot_bits`). Other types, and
+/// integers beyond `i32`, load the value's index and read a constant array of the declared values. None
+/// of these allocates. With a context, the rules decide as [`evaluate`] does (see [`Reason`]); a disabled
+/// flag (`enabled = false`) gives its default value.
+///
+/// # Typed objects
+///
+/// With this crate's `json` feature (it brings `serde_json`), `flag_value!("name": Type)` and
+/// `flag_value!("name": Type, &ctx)` read an object flag as any `Type` that implements
+/// `serde::Deserialize` (`serde_json::Value` included), as a `Result<&'static Type, Error>`. Each declared
+/// value is decoded once per call site, on its first read, and kept; a dynamic flag still chooses its
+/// value at each read. A value that does not fit the type is [`Error::ObjectType`], naming the flag, the
+/// value and the type; nothing panics. `Type` must be concrete (the cache is a `static` at the call site).
+///
+/// ```ignore
+/// #[derive(serde::Deserialize)]
+/// struct Layout { columns: u8 }
+///
+/// let layout: &'static Layout = flag_value!("layout": Layout)?; // the current value
+/// let wide = flag_value!("layout": Layout, &ctx)?;              // the value for a context
+/// let raw: &serde_json::Value = flag_value!("layout": serde_json::Value)?;
+/// ```
+///
+/// (`ignore`d: this workspace's manifest, which doc tests read, declares no object flag; the crate
+/// `tests/value-reads` has one, `layout`, and its `tests/reads.rs` runs these reads, the error included.)
 ///
 /// Compile errors, at the name: an unknown flag (with the closest declared name), a flag without a `type`
-/// ("is on or off, not a value flag"), a value flag without a default value. `flag!` and
-/// `#[feature_flag]` on a value flag are errors that say to use `flag_value!` (except a static boolean
-/// value flag, which `flag!` reads as its value).
+/// ("is on or off, not a value flag"), a value flag without a default value, a `Type` on a flag that is not
+/// an object ("reads an object flag as a Rust type"), and a `Type` without the `json` feature (which says
+/// to enable it). `flag!` and `#[feature_flag]` on a value flag are errors that say to use `flag_value!`
+/// (except a static boolean value flag, which `flag!` reads as its value).
 #[doc(inline)]
 pub use flag_macros::flag_value;
 

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 use super::extras::Extras;
@@ -15,7 +15,7 @@ use super::fallback::{rewrite_fn, runtime_switch, static_fallback};
 use super::{build_for_use, with_errors};
 use crate::decide::{Decision, decide, undecided};
 use crate::diagnostics::Errors;
-use crate::item::{self, ItemKind, classify, prepend};
+use crate::item::{self, ItemKind, classify_tokens, prepend};
 use crate::load::Build;
 use flag_syntax::AttrArgs;
 
@@ -25,7 +25,8 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(args) => args,
         Err(error) => return with_errors(item, error.into_compile_error()),
     };
-    let kind = classify(&item);
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let kind = classify_tokens(&tokens);
     if let Some((key, _)) = &args.fallback
         && kind != ItemKind::Fn
     {
@@ -42,10 +43,10 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     let keep_undecided = |on: bool| on || args.fallback.is_some();
     match build_for_use() {
         (Some(build), load_errors) if load_errors.is_empty() => {
-            decided_item(item, kind, &args, &build, keep_undecided)
+            decided_item(item, tokens, kind, &args, &build, keep_undecided)
         }
         (Some(build), load_errors) => {
-            let item = decided_item(item, kind, &args, &build, keep_undecided);
+            let item = decided_item(item, tokens, kind, &args, &build, keep_undecided);
             with_errors(item, load_errors)
         }
         (None, load_errors) => {
@@ -58,6 +59,7 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[feature_flag]` once a build can decide the condition.
 fn decided_item(
     item: TokenStream,
+    tokens: Vec<TokenTree>,
     kind: ItemKind,
     args: &AttrArgs,
     build: &Arc<Build>,
@@ -81,7 +83,7 @@ fn decided_item(
         Decision::Known(on) => match &args.fallback {
             None if on => keep(item::with_doc_note(item, kind, note), kind, &extras),
             None => remove(kind, &extras),
-            Some((key, path)) => rewrite_fn(item, on, &note, |parts, errors| {
+            Some((key, path)) => rewrite_fn(item, tokens, on, &note, |parts, errors| {
                 static_fallback(parts, key, path, on, &extras, errors)
             }),
         },
@@ -96,7 +98,7 @@ fn decided_item(
                 );
                 return with_errors(item, syn::Error::new(span, message).into_compile_error());
             }
-            rewrite_fn(item, true, &note, |parts, errors| {
+            rewrite_fn(item, tokens, true, &note, |parts, errors| {
                 runtime_switch(parts, &args.fallback, &check, build, &extras, errors)
             })
         }

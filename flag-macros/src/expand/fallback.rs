@@ -19,17 +19,18 @@ use crate::load::Build;
 use crate::runtime_path::runtime_path;
 use flag_syntax::fallback::{FallbackCall, WriteCall};
 
-/// Reads the fn (see [`SwitchedFn::read`]) and rebuilds it with `rewrite`; on any error, the fn as written
-/// plus the errors.
+/// Reads the fn (see [`SwitchedFn::read`]; `tokens` are `item`'s trees) and rebuilds it with `rewrite`; on
+/// any error, the fn as written plus the errors.
 pub(super) fn rewrite_fn(
     item: TokenStream,
+    tokens: Vec<TokenTree>,
     keep_mut: bool,
     note: &impl Fn() -> String,
     rewrite: impl FnOnce(SwitchedFn, &mut Errors) -> Option<TokenStream>,
 ) -> TokenStream {
     let mut errors = Errors::default();
     let rewritten = errors
-        .take(SwitchedFn::read(item.clone(), keep_mut, note))
+        .take(SwitchedFn::read(&item, tokens, keep_mut, note))
         .and_then(|parts| rewrite(parts, &mut errors));
     match rewritten {
         Some(tokens) if errors.is_empty() => tokens,
@@ -59,8 +60,33 @@ pub(super) fn static_fallback(
         );
         Some(parts.with_group(body))
     } else {
+        // The fn now only forwards to its fallback, as its `#[cfg]` twin does; rustc makes such a small fn
+        // inlinable in other crates by itself, and does not compile it here, when the call is direct. The
+        // call through a fn pointer (see `fallback_call`) hides that, so it is said explicitly.
+        let inline = (!names_inline(&parts.attrs)).then(|| quote!(#[inline]));
+        let mut parts = parts;
+        parts.attrs.extend(inline);
         Some(parts.with_body(quote!(#tracking #call)))
     }
+}
+
+/// Whether outer attributes `attrs` already say how to inline the fn (`inline`, `naked`, also inside
+/// `unsafe(..)`), which a second `#[inline]` would contradict.
+fn names_inline(attrs: &TokenStream) -> bool {
+    attrs.clone().into_iter().any(|tree| match tree {
+        TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {
+            let mut inner = group.stream().into_iter();
+            let first = match inner.next() {
+                Some(TokenTree::Ident(ident)) if ident == "unsafe" => match inner.next() {
+                    Some(TokenTree::Group(group)) => group.stream().into_iter().next(),
+                    _ => None,
+                },
+                first => first,
+            };
+            matches!(first, Some(TokenTree::Ident(ident)) if ident == "inline" || ident == "naked")
+        }
+        _ => false,
+    })
 }
 
 /// A fn whose condition depends on a dynamic flag: the body runs when it is on, the fallback (or nothing,
@@ -110,6 +136,9 @@ pub(super) fn runtime_switch(
     let body = &parts.body;
     let on = if has_inner_attributes(body) {
         quote!({ #(#rebinds)* #body })
+    } else if rebinds.is_empty() {
+        // Nothing to put first: the body as it came, not a copy made token by token.
+        body.to_token_stream()
     } else {
         prepend(body, quote!(#(#rebinds)*)).into_token_stream()
     };
@@ -350,12 +379,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_fn_that_only_forwards_is_marked_inline_unless_it_says_how_to_inline() {
+        let said = |text: &str| names_inline(&text.parse().unwrap());
+        assert!(!said(
+            "/// Docs.\n#[must_use] #[cfg_attr(doc, doc = \"x\")]"
+        ));
+        for written in [
+            "#[inline]",
+            "#[inline(never)]",
+            "#[doc = \"x\"] #[inline(always)]",
+            "#[unsafe(naked)]",
+        ] {
+            assert!(said(written), "{written}");
+        }
+    }
+
+    #[test]
     fn calls_the_fallback_the_way_the_fn_is_called() {
         let key: syn::Ident = syn::parse_str("fallback").unwrap();
         let path: syn::ExprPath = syn::parse_str("Self::old").unwrap();
         let call = |text: &str| {
             let item: TokenStream = text.parse().unwrap();
-            SwitchedFn::read(item, true, &String::new)
+            let tokens = item.clone().into_iter().collect();
+            SwitchedFn::read(&item, tokens, true, &String::new)
                 .unwrap()
                 .fallback_call(&key, &path)
                 .to_string()

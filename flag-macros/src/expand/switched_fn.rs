@@ -26,26 +26,27 @@ pub(super) struct SwitchedFn {
 }
 
 impl SwitchedFn {
-    /// Reads `item`, a fn with a body: by [`signature::scan`] when the signature has the common shape,
-    /// else with syn. `keep_mut` as in [`forward_arguments`].
+    /// Reads `item`, a fn with a body, whose trees the caller has already taken out as `tokens` (see
+    /// [`item::classify_tokens`]): by [`signature::scan`] when the signature has the common shape, else with
+    /// syn. `keep_mut` as in [`forward_arguments`].
     pub(super) fn read(
-        item: TokenStream,
+        item: &TokenStream,
+        tokens: Vec<TokenTree>,
         keep_mut: bool,
         note: &impl Fn() -> String,
     ) -> syn::Result<Self> {
-        match Self::read_quickly(&item, keep_mut, note) {
+        match Self::read_quickly(tokens, keep_mut, note) {
             Some(read) => Ok(read),
-            None => Self::read_with_syn(item, keep_mut, note),
+            None => Self::read_with_syn(item.clone(), keep_mut, note),
         }
     }
 
     /// By [`signature::scan`]: `None` when the signature needs syn.
     fn read_quickly(
-        item: &TokenStream,
+        mut tokens: Vec<TokenTree>,
         keep_mut: bool,
         note: &impl Fn() -> String,
     ) -> Option<Self> {
-        let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
         match tokens.pop() {
             Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
                 let (end_of_attributes, documented) = item::outer_attributes(&tokens);
@@ -285,8 +286,9 @@ mod tests {
             for keep_mut in [true, false] {
                 let note = || "Behind `x`.".to_owned();
                 let item: TokenStream = text.parse().unwrap();
-                let quick = SwitchedFn::read_quickly(&item, keep_mut, &note)
-                    .unwrap_or_else(|| panic!("not read quickly: {text}"));
+                let quick =
+                    SwitchedFn::read_quickly(item.clone().into_iter().collect(), keep_mut, &note)
+                        .unwrap_or_else(|| panic!("not read quickly: {text}"));
                 let syn = SwitchedFn::read_with_syn(item, keep_mut, &note).unwrap();
                 assert_eq!(facts(&quick), facts(&syn), "{text}, keep_mut {keep_mut}");
             }
@@ -303,7 +305,7 @@ mod tests {
         for text in for_syn {
             let item: TokenStream = text.parse().unwrap();
             assert!(
-                SwitchedFn::read_quickly(&item, true, &String::new).is_none(),
+                SwitchedFn::read_quickly(item.into_iter().collect(), true, &String::new).is_none(),
                 "{text}"
             );
         }

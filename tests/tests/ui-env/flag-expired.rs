@@ -1,6 +1,6 @@
 #![deny(deprecated)]
 
-use flag_runtime::{feature_flag, flag};
+use flag_runtime::{feature_flag, flag, flag_value};
 
 #[feature_flag("old_checkout")]
 struct Checkout;
@@ -13,4 +13,5 @@ fn render() -> bool {
 fn main() {
     let _ = Checkout;
     render();
+    let _rows: i64 = flag_value!("page_size");
 }
