@@ -99,42 +99,6 @@ pub fn value_state(flag: &flag_manifest::Flag, enabled: bool, chosen: Option<usi
     }
 }
 
-/// The `cargo flags remove` command that retires `flag`, in backquotes, as `check` and `explain` suggest it.
-/// An on/off flag's code keeps `state` (`on`, `off`, or `on|off` to leave the choice to the reader); a value
-/// flag's keeps one of its values, not a state: its default value, or the one `--keep` names.
-///
-/// ```
-/// let manifest = flag_manifest::Manifest::parse(
-///     "[flags.old_ui]\n\
-///      [flags.page_size]\ntype = \"integer\"\nvalues = { small = 10, large = 200 }\ndefault = \"small\"\n",
-/// )
-/// .unwrap();
-/// let remove = |name| cargo_flags::output::remove_command(manifest.flag(name).unwrap(), "off");
-/// assert_eq!(remove("old_ui"), "`cargo flags remove old_ui --keep off`");
-/// assert_eq!(
-///     remove("page_size"),
-///     "`cargo flags remove page_size` (its code keeps the default value, `small`; or `--keep NAME`, one \
-///      of small = 10, large = 200)"
-/// );
-/// ```
-pub fn remove_command(flag: &flag_manifest::Flag, state: &str) -> String {
-    let name = &flag.name;
-    let Some(values) = &flag.values else {
-        return format!("`cargo flags remove {name} --keep {state}`");
-    };
-    match values.default_value() {
-        Some(default) => format!(
-            "`cargo flags remove {name}` (its code keeps the default value, `{}`; or `--keep NAME`, one of {})",
-            default.name,
-            values.listing()
-        ),
-        None => format!(
-            "`cargo flags remove {name} --keep NAME`, with the value its code keeps: one of {}",
-            values.listing()
-        ),
-    }
-}
-
 /// `1 thing` or `2 things`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -17,7 +17,7 @@ use syn::LitStr;
 
 use crate::load::Build;
 use crate::session;
-use flag_manifest::{Date, ENV_TODAY, Flag};
+use flag_manifest::{Date, ENV_TODAY};
 use flag_syntax::FlagExpr;
 
 /// Today's date: `FEATURE_FLAGS_TODAY` if set, else the system clock in UTC. In rustc, read by the first
@@ -64,30 +64,9 @@ fn check(literal: &LitStr, build: &Build, today: Date) -> Option<Expired> {
         span: literal.span(),
         message: format!(
             "flag `{name}` expired on {expires}{owner}: remove it with {}",
-            remove_command(flag)
+            flag.remove_command("on|off")
         ),
     })
-}
-
-/// The `cargo flags remove` command that retires `flag`, worded as `cargo flags check` words it
-/// (cargo-flags' `output::remove_command`): an on/off flag's code keeps a state, on or off; a value flag's
-/// keeps one of its values, its default value unless `--keep` names another.
-fn remove_command(flag: &Flag) -> String {
-    let name = &flag.name;
-    let Some(values) = &flag.values else {
-        return format!("`cargo flags remove {name} --keep on|off`");
-    };
-    match values.default_value() {
-        Some(default) => format!(
-            "`cargo flags remove {name}` (its code keeps the default value, `{}`; or `--keep NAME`, one of {})",
-            default.name,
-            values.listing()
-        ),
-        None => format!(
-            "`cargo flags remove {name} --keep NAME`, with the value its code keeps: one of {}",
-            values.listing()
-        ),
-    }
 }
 
 /// Statements that make rustc warn at each expired use: a `#[deprecated]` constant, used on the name.
@@ -111,31 +90,6 @@ pub fn warnings(expired: &[Expired]) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_remove_command_keeps_a_state_or_a_value_as_cargo_flags_check_says() {
-        let manifest = flag_manifest::Manifest::parse(
-            "[flags.old_ui]\n\
-             [flags.page_size]\ntype = \"integer\"\nvalues = { small = 10, large = 200 }\ndefault = \"small\"\n\
-             [flags.theme]\ntype = \"string\"\nvalues = { light = \"l\", dark = \"d\" }\n",
-        )
-        .expect("a valid manifest");
-        let remove = |name| remove_command(manifest.flag(name).expect("declared"));
-        assert_eq!(
-            remove("old_ui"),
-            "`cargo flags remove old_ui --keep on|off`"
-        );
-        assert_eq!(
-            remove("page_size"),
-            "`cargo flags remove page_size` (its code keeps the default value, `small`; or `--keep NAME`, \
-             one of small = 10, large = 200)"
-        );
-        assert_eq!(
-            remove("theme"),
-            "`cargo flags remove theme --keep NAME`, with the value its code keeps: one of light = \"l\", \
-             dark = \"d\""
-        );
-    }
 
     #[test]
     fn the_macros_read_dates_as_cargo_flags_does() {

@@ -242,6 +242,49 @@ pub struct Flag {
 }
 
 impl Flag {
+    /// The `cargo flags remove` command that retires the flag, in backquotes, as `cargo flags check`, its
+    /// `explain` and the macros' expiry warning suggest it. An on/off flag's code keeps `state` (`on`,
+    /// `off`, or `on|off` to leave the choice to the reader); a value flag's keeps one of its values, not a
+    /// state: its default value, or the one `--keep` names.
+    ///
+    /// ```
+    /// let manifest = flag_manifest::Manifest::parse(
+    ///     "[flags.old_ui]\n\
+    ///      [flags.page_size]\ntype = \"integer\"\nvalues = { small = 10, large = 200 }\ndefault = \"small\"\n\
+    ///      [flags.theme]\ntype = \"string\"\nvalues = { light = \"l\", dark = \"d\" }\n",
+    /// )
+    /// .unwrap();
+    /// let remove = |name| manifest.flag(name).unwrap().remove_command("off");
+    /// assert_eq!(remove("old_ui"), "`cargo flags remove old_ui --keep off`");
+    /// assert_eq!(
+    ///     remove("page_size"),
+    ///     "`cargo flags remove page_size` (its code keeps the default value, `small`; or `--keep NAME`, one \
+    ///      of small = 10, large = 200)"
+    /// );
+    /// assert_eq!(
+    ///     remove("theme"),
+    ///     "`cargo flags remove theme --keep NAME`, with the value its code keeps: one of light = \"l\", \
+    ///      dark = \"d\""
+    /// );
+    /// ```
+    pub fn remove_command(&self, state: &str) -> String {
+        let name = &self.name;
+        let Some(values) = &self.values else {
+            return format!("`cargo flags remove {name} --keep {state}`");
+        };
+        match values.default_value() {
+            Some(default) => format!(
+                "`cargo flags remove {name}` (its code keeps the default value, `{}`; or `--keep NAME`, one of {})",
+                default.name,
+                values.listing()
+            ),
+            None => format!(
+                "`cargo flags remove {name} --keep NAME`, with the value its code keeps: one of {}",
+                values.listing()
+            ),
+        }
+    }
+
     /// The flags that must be on wherever this one is on, in the order of `requires`: every entry of
     /// [`Flag::requirements`] except those that need the other flag off.
     ///

@@ -203,7 +203,7 @@ fn check_manifest(
                 message: format!("flag `{}` expired on {expires}{owner}", flag.name),
                 help: Some(format!(
                     "remove it with {}, or move `expires` to a later date",
-                    output::remove_command(flag, "on|off")
+                    flag.remove_command("on|off")
                 )),
                 suggestion: None,
             });
@@ -231,13 +231,13 @@ fn check_manifest(
                             String::new()
                         },
                         flag.name,
-                        output::remove_command(flag, "off")
+                        flag.remove_command("off")
                     ),
                     None => format!(
                         "use it with #[feature_flag(\"{0}\")], flag!(\"{0}\") or the string API, or retire it \
                          with {1}",
                         flag.name,
-                        output::remove_command(flag, "off")
+                        flag.remove_command("off")
                     ),
                 }),
                 suggestion: None,

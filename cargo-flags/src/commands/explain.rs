@@ -207,7 +207,7 @@ pub fn run(session: &Session, name: &str, profile: Option<&str>) -> Result<Outco
             .collect(),
         problems: resolution.as_ref().err().cloned().unwrap_or_default(),
         retire: (expired || references.is_empty())
-            .then(|| output::remove_command(flag, if expired { "on|off" } else { "off" })),
+            .then(|| flag.remove_command(if expired { "on|off" } else { "off" })),
         references,
     };
     let stdout = match session.format {
