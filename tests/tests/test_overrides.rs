@@ -166,15 +166,15 @@ fn value_overrides_nest_and_reach_every_read() {
         let _small = flag_runtime::override_local_value("page_size", "small").unwrap();
         let _on = flag_runtime::override_local("page_size", true).unwrap();
         assert_eq!(flag_runtime::flag_value!("page_size"), 10);
-        let local = Some(flag_runtime::Layer::LocalOverride);
+        let local = flag_runtime::Layer::LocalOverride;
         assert_eq!(
             flag_runtime::flag_info("page_size").unwrap().value_layer,
-            local
+            Some(local)
         );
         let evaluation = flag_runtime::evaluate("page_size", &pro).unwrap();
         assert_eq!(
             (evaluation.value_layer, evaluation.layer),
-            (local, local.unwrap())
+            (Some(local), local)
         );
     }
     drop(_quiet);
