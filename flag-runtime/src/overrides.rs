@@ -23,31 +23,27 @@ thread_local! {
 /// The value that this thread's innermost value override of flag `id` forces, if any (a state forced
 /// inside it leaves the value as it is).
 pub(crate) fn local_value(id: usize) -> Option<usize> {
-    LOCAL
-        .try_with(|local| {
-            local
-                .borrow()
-                .iter()
-                .rev()
-                .find_map(|(_, flag, forced)| match forced {
-                    Forced::Value(index) if *flag == id => Some(*index),
-                    _ => None,
-                })
-        })
-        .ok()
-        .flatten()
+    innermost(id, |forced| match forced {
+        Forced::Value(index) => Some(*index),
+        _ => None,
+    })
 }
 
 /// This thread's override of flag `id`, if any.
 pub(crate) fn local(id: usize) -> Option<Forced> {
+    innermost(id, |forced| Some(forced.clone()))
+}
+
+/// The innermost of this thread's overrides of flag `id` that `pick` takes something from.
+fn innermost<T>(id: usize, pick: impl Fn(&Forced) -> Option<T>) -> Option<T> {
     LOCAL
         .try_with(|local| {
             local
                 .borrow()
                 .iter()
                 .rev()
-                .find(|&&(_, flag, _)| flag == id)
-                .map(|(_, _, forced)| forced.clone())
+                .filter(|(_, flag, _)| *flag == id)
+                .find_map(|(_, _, forced)| pick(forced))
         })
         .ok()
         .flatten()
