@@ -118,7 +118,8 @@ pub use value::{Reason, Value, ValueType};
 ///
 /// With static flags, the item is kept or removed as `#[cfg]` would (any item: fn, method, impl, struct, mod,
 /// use, const, macro...); with a `fallback`, a fn whose condition is off keeps its signature and calls the
-/// fallback instead. With a dynamic flag, a fn chooses at each call between its body and its fallback (a fn
+/// fallback instead, marked `#[inline]` (unless it says how to inline already), as rustc treats the one-line
+/// fn it stands for. With a dynamic flag, a fn chooses at each call between its body and its fallback (a fn
 /// returning `()` may omit the fallback: the call then does nothing while the flag is off); other items
 /// cannot change at run time and are refused.
 ///
