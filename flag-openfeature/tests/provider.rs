@@ -1,6 +1,8 @@
 //! FlagProvider through the open-feature client, over the workspace's flags.toml: values, variants,
 //! reasons, metadata, errors and the context mapping as a caller sees them.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use flag_openfeature::{FlagProvider, MetadataFields};
 use open_feature::{
     Client, EvaluationContext, EvaluationErrorCode, EvaluationReason, FlagMetadataValue,
@@ -10,7 +12,10 @@ use open_feature::{
 async fn client(fields: MetadataFields) -> Client {
     // Using a flag macro brings the manifest's flags into this program.
     assert!(flag_runtime::flag!("new_api"));
-    let name = format!("{fields:?}");
+    // A name of its own for each test's provider: the tests run in parallel, and replacing a named
+    // provider while another test reads through it leaves that read with the SDK's no-op provider.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("{fields:?}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
     let provider = FlagProvider::new().with_metadata_fields(fields);
     let mut api = OpenFeature::singleton_mut().await;
     api.set_named_provider(&name, provider).await;
