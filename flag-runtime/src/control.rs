@@ -167,11 +167,8 @@ impl std::fmt::Debug for FlagRef {
 /// assert_eq!(flag_runtime::value_of("dark_mode"), Ok(None));
 /// ```
 pub fn value_of(name: &str) -> Result<Option<Value>, Error> {
-    let cell = registry::with(|registry| registry.find(name).map(|id| registry.flag(id).cell()))?;
-    Ok(cell.values.and_then(|values| {
-        let named = values.values.get(cell.value_index()?)?;
-        Some(Value::of(&named.value))
-    }))
+    let cell = flag_ref(name)?.cell;
+    Ok(cell.current_value().map(|named| Value::of(&named.value)))
 }
 
 /// Chooses the value of the dynamic value flag `name` for the whole process, above the compiled-in

@@ -287,10 +287,10 @@ fn info(flag: &Flag) -> FlagInfo {
             .flat_map(|values| &values.values)
             .map(|named| (named.name.as_str(), Value::of(&named.value)))
             .collect(),
-        value: decl.values.and_then(|values| {
-            let named = values.values.get(flag.cell().value_index()?)?;
-            Some(Value::of(&named.value))
-        }),
+        value: flag
+            .cell()
+            .current_value()
+            .map(|named| Value::of(&named.value)),
         value_layer: flag.cell().value_layer(),
         default_value: decl
             .values

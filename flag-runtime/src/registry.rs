@@ -120,11 +120,7 @@ pub(crate) fn register(site: Site) -> &'static FlagCell {
             let flag = &mut registry.flags[id];
             if !flag.slots.contains(&site.slot) {
                 flag.slots.push(site.slot);
-                let fast = flag.fast_state();
-                callsite::publish(site.slot, cell.tag, fast);
-                if cell.values.is_some() {
-                    callsite::publish_value(site.slot, cell.tag, fast.and(cell.value_word()));
-                }
+                flag.publish_slot(site.slot);
             }
         } else if let Some(owner) = callsite::slot_owner(site.slot) {
             let owner = &mut registry.flags[owner.id];

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use super::extras::Extras;
@@ -90,42 +90,30 @@ fn decided_value(call: &ValueCall, build: &Arc<Build>) -> TokenStream {
     }
     let extras = extras.take();
     let statements = binding.as_ref().map(|(_, statements)| statements);
+    let site = (flag.mode == Mode::Dynamic).then(|| callsite::callsite(build, index, span));
+    let bound = binding.as_ref().map(|(bound, _)| bound);
     if let Some(as_type) = &call.as_type {
-        let site = (flag.mode == Mode::Dynamic).then(|| callsite::callsite(build, index, span));
-        let index = match (&site, &binding) {
-            (None, _) => quote!(#chosen),
-            (Some(site), Some((bound, _))) => {
-                quote_spanned!(span=> #runtime::__private::value_index_in(#site, #chosen, #bound))
-            }
-            (Some(site), None) => {
-                let fallback = proc_macro2::Literal::usize_unsuffixed(chosen);
-                quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback) as usize)
-            }
+        let index = match &site {
+            Some(site) => index_read(site, chosen, bound, span),
+            None => quote!(#chosen),
         };
         let decoded = decoded_object(&name, values, chosen, index, as_type, span);
         return quote!({ #extras #statements #decoded });
     }
-    if flag.mode == Mode::Static {
+    let Some(site) = site else {
         let value = literal_of(&values.values[chosen].value, span);
         return quote!({ #extras #statements #value });
-    }
-    let site = callsite::callsite(build, index, span);
-    let read = match &binding {
-        Some((bound, _)) => {
-            quote_spanned!(span=> #runtime::__private::value_index_in(#site, #chosen, #bound))
-        }
-        None => {
-            if let Some(bits) = values.slot_bits(chosen) {
-                // The slot holds the value's own bits: no table to read.
-                let fallback = proc_macro2::Literal::u32_suffixed(bits);
-                let word = quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback));
-                let value = from_bits(values.value_type, word);
-                return quote!({ #extras #statements #value });
-            }
-            let fallback = proc_macro2::Literal::usize_unsuffixed(chosen);
-            quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback) as usize)
-        }
     };
+    if bound.is_none()
+        && let Some(bits) = values.slot_bits(chosen)
+    {
+        // The slot holds the value's own bits: no table to read.
+        let fallback = proc_macro2::Literal::u32_suffixed(bits);
+        let word = quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback));
+        let value = from_bits(values.value_type, word);
+        return quote!({ #extras #statements #value });
+    }
+    let read = index_read(&site, chosen, bound, span);
     let table = table_of(values, span);
     quote!({
         #extras
@@ -136,6 +124,21 @@ fn decided_value(call: &ValueCall, build: &Arc<Build>) -> TokenStream {
             ::core::option::Option::None => __FLAG_VALUES[#chosen],
         }
     })
+}
+
+/// The index of a dynamic flag's value in its declared values (a `usize` expression): for the context
+/// `bound` when there is one, else from the flag's slot; `chosen` when nothing decides.
+fn index_read(site: &TokenStream, chosen: usize, bound: Option<&Ident>, span: Span) -> TokenStream {
+    let runtime = runtime_path();
+    match bound {
+        Some(bound) => {
+            quote_spanned!(span=> #runtime::__private::value_index_in(#site, #chosen, #bound))
+        }
+        None => {
+            let fallback = proc_macro2::Literal::usize_unsuffixed(chosen);
+            quote_spanned!(span=> #runtime::__private::value_word(#site, #fallback) as usize)
+        }
+    }
 }
 
 /// The value that the slot word `word` (an `i64` expression, sign-extended) stands for, for a flag whose

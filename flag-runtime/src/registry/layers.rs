@@ -11,7 +11,7 @@ use crate::catalog::FlagDecl;
 use crate::overrides;
 use crate::targeted::{Counts, Slot, Targeted, counting};
 use crate::targeting::{Plain, VariantChoice};
-use flag_manifest::{FileState, FlagValues, Payload, Targeting};
+use flag_manifest::{FileState, FlagValues, NamedValue, Payload, Targeting};
 
 /// A flag's process-wide state, read by checks on their slow path and by contextual checks.
 #[derive(Debug)]
@@ -121,6 +121,12 @@ impl FlagCell {
         } else {
             Layer::from_index(self.layer.load(Ordering::Relaxed))
         }
+    }
+
+    /// A value flag's current value without a context, as this thread sees it; `None` for an on/off flag
+    /// or a value flag without a default.
+    pub fn current_value(&self) -> Option<&'static NamedValue> {
+        self.values?.values.get(self.value_index()?)
     }
 
     /// A value flag's current value as its slot word (see [`crate::callsite::value_word`]): the value's
@@ -469,17 +475,21 @@ impl Flag {
             .then_some(self.effective)
     }
 
+    /// Writes what the flag's `slot` may cache: its state and, for a value flag, its value word. A slot
+    /// caches the value only while it may cache the state: a thread-local override (of either) sends both
+    /// to the slow path, which asks this thread's overrides.
+    pub(super) fn publish_slot(&self, slot: usize) {
+        let fast = self.fast_state();
+        callsite::publish(slot, self.cell.tag, fast);
+        if self.cell.values.is_some() {
+            callsite::publish_value(slot, self.cell.tag, fast.and(self.cell.value_word()));
+        }
+    }
+
     pub(super) fn publish(&self) {
         self.cell.layer.store(self.layer as u8, Ordering::Relaxed);
-        let fast = self.fast_state();
-        // A slot caches the value only while it may cache the state: a thread-local override (of either)
-        // sends both to the slow path, which asks this thread's overrides.
-        let value = fast.and(self.cell.value_word());
         for &slot in &self.slots {
-            callsite::publish(slot, self.cell.tag, fast);
-            if self.cell.values.is_some() {
-                callsite::publish_value(slot, self.cell.tag, value);
-            }
+            self.publish_slot(slot);
         }
         // An explicit state (environment, `set`, override) holds for every context: no targeting then,
         // but a variant forced by an override.
