@@ -168,6 +168,20 @@ impl FleetWriter {
         Ok(guard)
     }
 
+    /// `run` over the connection (made first if there is none), its failure in words, as [`Self::failed`]
+    /// says it.
+    async fn request<T>(
+        &self,
+        run: impl AsyncFnOnce(&mut FleetClient) -> Result<T, EtcdError>,
+    ) -> Result<T, String> {
+        let mut guard = self.client().await?;
+        let result = match guard.as_mut() {
+            Some(client) => run(client).await,
+            None => Err(EtcdError::InvalidInput("no client".to_owned())),
+        };
+        result.map_err(|error| Self::failed(&mut guard, &error))
+    }
+
     /// A failed request, in words; after a lost connection the next request connects again.
     fn failed(client: &mut Option<FleetClient>, error: &EtcdError) -> String {
         if matches!(
@@ -192,32 +206,24 @@ impl FleetWriter {
     /// answer, the revisions this program's fleet layer applied, and why.
     pub(crate) async fn heads(&self) -> Read<HashMap<String, Head>> {
         let budget = self.config.connect_timeout + self.config.request_timeout * 8;
-        let read = async {
-            let mut guard = self.client().await?;
-            let result = async {
-                let client = guard
-                    .as_mut()
-                    .ok_or(EtcdError::InvalidInput("no client".to_owned()))?;
-                let (_, entries) = client.list().await?;
-                let mut heads = HashMap::new();
-                for entry in entries {
-                    if flag_runtime::flag_info(&entry.name).is_err() {
-                        continue;
-                    }
-                    let records = client.history(&entry.name).await?;
-                    heads.insert(
-                        entry.name.clone(),
-                        Head {
-                            version: revision(entry.mod_revision),
-                            last: last_accepted(records),
-                        },
-                    );
+        let read = self.request(async |client| {
+            let (_, entries) = client.list().await?;
+            let mut heads = HashMap::new();
+            for entry in entries {
+                if flag_runtime::flag_info(&entry.name).is_err() {
+                    continue;
                 }
-                Ok::<_, EtcdError>(heads)
+                let records = client.history(&entry.name).await?;
+                heads.insert(
+                    entry.name.clone(),
+                    Head {
+                        version: revision(entry.mod_revision),
+                        last: last_accepted(records),
+                    },
+                );
             }
-            .await;
-            result.map_err(|error| Self::failed(&mut guard, &error))
-        };
+            Ok(heads)
+        });
         match tokio::time::timeout(budget, read).await {
             Ok(Ok(heads)) => Read {
                 value: heads,
@@ -258,19 +264,11 @@ impl FleetWriter {
                 problem: None,
             };
         };
-        let read = async {
-            let mut guard = self.client().await?;
-            let result = async {
-                let client = guard
-                    .as_mut()
-                    .ok_or(EtcdError::InvalidInput("no client".to_owned()))?;
-                let entry = client.get(name).await?;
-                let records = client.history(name).await?;
-                Ok::<_, EtcdError>((entry, records))
-            }
-            .await;
-            result.map_err(|error| Self::failed(&mut guard, &error))
-        };
+        let read = self.request(async |client| {
+            let entry = client.get(name).await?;
+            let records = client.history(name).await?;
+            Ok((entry, records))
+        });
         match read.await {
             Ok((entry, records)) => {
                 let history = records.iter().rev().cloned().map(change_of).collect();
