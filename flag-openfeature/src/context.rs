@@ -28,12 +28,16 @@ const INLINE_TEXT_LEN: usize = 40;
 /// `f` applied to our context for `source`. A context with no custom fields (a call without a context,
 /// or with a targeting key only) needs no conversion, and skips building the converted values. Fails with
 /// `INVALID_CONTEXT` as [`Converted::new`] does.
+#[inline]
 pub(crate) fn with_context<R>(
     source: &EvaluationContext,
     f: impl FnOnce(&Context<'_>) -> R,
 ) -> Result<R, EvaluationError> {
     if source.custom_fields.is_empty() {
-        return Ok(f(&keyed(source)));
+        return Ok(match source.targeting_key {
+            None => f(&NO_CONTEXT),
+            Some(_) => f(&keyed(source)),
+        });
     }
     let converted = Converted::new(source)?;
     Ok(f(&converted.context(source)))
@@ -46,6 +50,9 @@ fn keyed(source: &EvaluationContext) -> Context<'_> {
         None => Context::new(),
     }
 }
+
+/// The context of a call that passes none: built once, not at each resolution.
+static NO_CONTEXT: Context<'static> = Context::new();
 
 /// The fields of an [`EvaluationContext`] that are not text, converted to text once per evaluation, so that a
 /// [`Context`] can borrow them.

@@ -60,6 +60,7 @@ impl Facts {
 
     /// Its metadata for `fields`, with `layer` as the deciding layer of a dynamic flag under
     /// [`MetadataFields::All`].
+    #[inline]
     pub(crate) fn metadata(&self, fields: MetadataFields, layer: Layer) -> Option<FlagMetadata> {
         match fields {
             MetadataFields::All if self.mode == Mode::Dynamic => {
@@ -75,6 +76,7 @@ impl Facts {
 }
 
 /// The facts of the flag `name`, `None` for a name the program does not have.
+#[inline]
 pub(crate) fn of(name: &str) -> Option<&'static Facts> {
     static FACTS: OnceLock<FxHashMap<&'static str, Facts>> = OnceLock::new();
     FACTS

@@ -22,25 +22,35 @@ pub(crate) const DISABLED: &str = "DISABLED";
 pub(crate) const NO_DEFAULT: &str = "DEFAULT";
 
 /// The flag `key` decided for `source`, as a `T`.
+#[inline]
 pub(crate) fn resolve<T: FromValue>(
     fields: MetadataFields,
     key: &str,
     source: &EvaluationContext,
 ) -> EvaluationResult<ResolutionDetails<T>> {
-    let name = FlagName::new(key);
-    let Some(facts) = facts::of(name.as_str()) else {
-        // Not one of the program's flags: the runtime's error says so, with the closest name.
-        let unknown = flag_runtime::flag_ref(name.as_str()).err();
-        return Err(unknown.map_or_else(
-            || {
-                error(
-                    EvaluationErrorCode::FlagNotFound,
-                    format!("flag `{key}` is not among the program's flags"),
-                )
-            },
-            runtime_error,
-        ));
+    // Our own names are found as given; a kebab-case key once each `-` is read as `_` (a rewrite only
+    // a miss pays for).
+    let facts = match facts::of(key) {
+        Some(facts) => facts,
+        None => {
+            let name = FlagName::new(key);
+            let Some(facts) = facts::of(name.as_str()) else {
+                // Not one of the program's flags: the runtime's error says so, with the closest name.
+                let unknown = flag_runtime::flag_ref(name.as_str()).err();
+                return Err(unknown.map_or_else(
+                    || {
+                        error(
+                            EvaluationErrorCode::FlagNotFound,
+                            format!("flag `{key}` is not among the program's flags"),
+                        )
+                    },
+                    runtime_error,
+                ));
+            };
+            facts
+        }
     };
+    let name = facts.flag.name();
     let evaluation = match &facts.fixed {
         Some(fixed) => fixed.clone(),
         None => with_context(source, |context| facts.flag.evaluate(context))?,
@@ -49,19 +59,13 @@ pub(crate) fn resolve<T: FromValue>(
     if reason == EvaluationReason::Disabled {
         return Err(error(
             EvaluationErrorCode::General(DISABLED.to_owned()),
-            format!(
-                "flag `{}` is disabled: the caller's default applies",
-                name.as_str()
-            ),
+            format!("flag `{name}` is disabled: the caller's default applies"),
         ));
     }
     if evaluation.missing_user_id {
         return Err(error(
             EvaluationErrorCode::TargetingKeyMissing,
-            format!(
-                "flag `{}` rolls out by user id, and the context has no targeting key",
-                name.as_str()
-            ),
+            format!("flag `{name}` rolls out by user id, and the context has no targeting key"),
         ));
     }
     let value = match (facts.value_type, evaluation.value) {
@@ -72,8 +76,7 @@ pub(crate) fn resolve<T: FromValue>(
             return Err(error(
                 EvaluationErrorCode::General(NO_DEFAULT.to_owned()),
                 format!(
-                    "flag `{}` declares no default and no rule chose a value: the caller's default applies",
-                    name.as_str()
+                    "flag `{name}` declares no default and no rule chose a value: the caller's default applies"
                 ),
             ));
         }
@@ -81,13 +84,11 @@ pub(crate) fn resolve<T: FromValue>(
     let value = T::from_value(&value)?.ok_or_else(|| {
         let message = match facts.value_type {
             None => format!(
-                "flag `{}` is an on/off flag: resolve it as a boolean, not as a {}",
-                name.as_str(),
+                "flag `{name}` is an on/off flag: resolve it as a boolean, not as a {}",
                 T::NAME
             ),
             Some(declared) => format!(
-                "flag `{}` has {declared} values: resolve it as such, not as a {}",
-                name.as_str(),
+                "flag `{name}` has {declared} values: resolve it as such, not as a {}",
                 T::NAME
             ),
         };

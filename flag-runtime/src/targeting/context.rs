@@ -47,7 +47,7 @@ const INLINE_PROPERTIES: usize = if cfg!(flag_runtime_without = "inline_properti
 /// let session: Option<&str> = None;
 /// assert_eq!(Context::new().session_id(session.unwrap_or_default()).field("session_id"), None);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Context<'a> {
     user_id: Option<&'a str>,
     session_id: Option<&'a str>,
@@ -60,11 +60,36 @@ pub struct Context<'a> {
     spilled: Vec<(&'a str, &'a str)>,
 }
 
+impl Default for Context<'_> {
+    /// The same as [`Context::new`].
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
 impl<'a> Context<'a> {
-    /// An empty context: every field missing, the time read at each evaluation.
+    /// An empty context: every field missing, the time read at each evaluation. A `const fn`, so that an
+    /// empty context can be a `static`.
+    ///
+    /// ```
+    /// use flag_runtime::Context;
+    ///
+    /// static NOBODY: Context<'static> = Context::new();
+    /// assert_eq!(NOBODY.field("user_id"), None);
+    /// ```
     #[inline]
-    pub fn new() -> Self {
-        Context::default()
+    pub const fn new() -> Self {
+        Context {
+            user_id: None,
+            session_id: None,
+            remote_address: None,
+            environment: None,
+            app_name: None,
+            current_time: None,
+            inline: [("", ""); INLINE_PROPERTIES],
+            inline_len: 0,
+            spilled: Vec::new(),
+        }
     }
 
     /// The user's id: matched by `user_ids`, and the first choice of `default` stickiness.
