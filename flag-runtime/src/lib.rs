@@ -221,9 +221,17 @@ pub use flag_macros::flag;
 /// With this crate's `json` feature (it brings `serde_json`), `flag_value!("name": Type)` and
 /// `flag_value!("name": Type, &ctx)` read an object flag as any `Type` that implements
 /// `serde::Deserialize` (`serde_json::Value` included), as a `Result<&'static Type, Error>`. Each declared
-/// value is decoded once per call site, on its first read, and kept; a dynamic flag still chooses its
-/// value at each read. A value that does not fit the type is [`Error::ObjectType`], naming the flag, the
-/// value and the type; nothing panics. `Type` must be concrete (the cache is a `static` at the call site).
+/// value is decoded once per call site and type, on its first read, and kept; a dynamic flag still chooses
+/// its value at each read. A value that does not fit the type is [`Error::ObjectType`], naming the flag,
+/// the value and the type; nothing panics.
+///
+/// `Type` may be a type parameter of the fn around the call, which one call site then reads as each type
+/// the fn is called with. It must be `'static` (`T: DeserializeOwned + Send + Sync + 'static`; without
+/// `'static` rustc says "the parameter type `T` may not live long enough"), since the call site keeps its
+/// decodings, as `dyn Any`, for the rest of the program: at most one per declared value and type read
+/// there, a number the program's code bounds. The first type a call site reads costs a `OnceLock` load
+/// and a type check per read; a further type at the same call site (a generic fn called with several)
+/// also takes a lock.
 ///
 /// ```ignore
 /// #[derive(serde::Deserialize)]
@@ -232,10 +240,15 @@ pub use flag_macros::flag;
 /// let layout: &'static Layout = flag_value!("layout": Layout)?; // the current value
 /// let wide = flag_value!("layout": Layout, &ctx)?;              // the value for a context
 /// let raw: &serde_json::Value = flag_value!("layout": serde_json::Value)?;
+///
+/// fn layout_as<T: serde::de::DeserializeOwned + Send + Sync + 'static>() -> Result<&'static T, Error> {
+///     flag_value!("layout": T)                                  // one call site, any type
+/// }
 /// ```
 ///
 /// (`ignore`d: this workspace's manifest, which doc tests read, declares no object flag; the crate
-/// `tests/value-reads` has one, `layout`, and its `tests/reads.rs` runs these reads, the error included.)
+/// `tests/value-reads` has one, `layout`, and its `tests/reads.rs` and `tests/generic_reads.rs` run these
+/// reads, the errors included.)
 ///
 /// Compile errors, at the name: an unknown flag (with the closest declared name), a flag without a `type`
 /// ("is on or off, not a value flag"), a value flag without a default value, a `Type` on a flag that is not

@@ -25,7 +25,6 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("today-not-a-date", "", "", "yesterday"),
     ("value-flag-without-default", "", "", ""),
     ("object-as-a-type-without-json", "", "", ""),
-    ("object-as-a-generic-type", "", "", ""),
 ];
 
 #[test]

@@ -151,7 +151,8 @@ fn from_bits(value_type: ValueType, word: TokenStream) -> TokenStream {
 }
 
 /// `Result<&'static T, Error>`: the value at `index` (an expression) decoded as `as_type`, through a cache
-/// that this call site owns, with one entry per declared value (see flag-runtime's `object` module).
+/// that this call site owns, with one entry per declared value, which does not name `as_type` (so that it
+/// may be a type parameter; see flag-runtime's `object` module).
 fn decoded_object(
     name: &str,
     values: &FlagValues,
@@ -170,8 +171,10 @@ fn decoded_object(
     quote_spanned!(span=> {
         const __FLAG_NAMES: [&str; #count] = [#(#names),*];
         const __FLAG_JSON: [&str; #count] = [#(#texts),*];
-        static __FLAG_DECODED: [#runtime::__private::Decoded<#as_type>; #count] =
-            [const { ::std::sync::OnceLock::new() }; #count];
+        // Not `Decoded<T>`: this static must not name the type, which may be a parameter of the fn
+        // around it.
+        static __FLAG_DECODED: [#runtime::__private::Decoded; #count] =
+            [const { #runtime::__private::Decoded::new() }; #count];
         let __flag_index = #index;
         let __flag_index = if __flag_index < #count { __flag_index } else { #chosen };
         #runtime::__private::decode::<#as_type>(
