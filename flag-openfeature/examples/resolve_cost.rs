@@ -13,14 +13,25 @@
 //!     target/release/examples/resolve_cost $p new_api $n 2>&1 | grep Collected
 //! done; done
 //! ```
+//!
+//! `resolve_cost time FLAG [ROUNDS] [CALLS]` times the same pairs instead, for the issue's goal in time on a
+//! machine too busy for criterion's separate runs: the four providers are set as named providers at once, and
+//! each round makes CALLS calls through each one's client, back to back in a rotating order, so that load
+//! which comes and goes disturbs both sides of a ratio alike. It prints the median, lowest and highest
+//! per-round ratio of `manifest` to `constant` and of `flags` to `constant-metadata`:
+//!
+//! ```text
+//! cargo run --release -p flag-openfeature --example resolve_cost -- time dark_mode 31 100000
+//! ```
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use flag_openfeature::{FlagProvider, MetadataFields};
 use open_feature::provider::{FeatureProvider, ProviderMetadata, ResolutionDetails};
 use open_feature::{
-    EvaluationContext, EvaluationReason, EvaluationResult, FlagMetadata, OpenFeature, StructValue,
-    async_trait,
+    Client, EvaluationContext, EvaluationReason, EvaluationResult, FlagMetadata, OpenFeature,
+    StructValue, async_trait,
 };
 
 /// A provider that does no work but clone the metadata it was given.
@@ -82,17 +93,32 @@ impl FeatureProvider for Constant {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(provider), Some(flag), Some(count)) = (args.get(1), args.get(2), args.get(3)) else {
+    let (Some(provider), Some(flag)) = (args.get(1), args.get(2)) else {
         eprintln!("usage: resolve_cost constant|manifest|constant-metadata|flags FLAG N");
+        eprintln!("       resolve_cost time FLAG [ROUNDS] [CALLS]");
         std::process::exit(2);
     };
-    let count: u32 = count.parse().unwrap_or(0);
+    let number = |index: usize, default: u32| {
+        args.get(index)
+            .and_then(|arg| arg.parse().ok())
+            .unwrap_or(default)
+    };
     assert!(flag_runtime::flag!("dark_mode")); // brings the program's flags
     let user = EvaluationContext::default()
         .with_targeting_key("1234")
         .with_custom_field("country", "NZ")
         .with_custom_field("app_version", "2.3.0");
     let context = (flag == "checkout_v2").then_some(&user);
+    if provider == "time" {
+        return time(
+            flag,
+            context,
+            number(3, 31).max(1),
+            number(4, 100_000).max(1),
+        )
+        .await;
+    }
+    let count = number(3, 0);
     let mut api = OpenFeature::singleton_mut().await;
     match provider.as_str() {
         "constant" => {
@@ -124,6 +150,62 @@ async fn main() {
                 .get_bool_value(black_box(flag), context, None)
                 .await
                 .ok(),
+        );
+    }
+}
+
+/// `resolve_cost time`: the four providers side by side, timed round by round.
+async fn time(flag: &str, context: Option<&EvaluationContext>, rounds: u32, calls: u32) {
+    let mut api = OpenFeature::singleton_mut().await;
+    api.set_named_provider("flags", FlagProvider::new()).await;
+    let manifest = FlagProvider::new().with_metadata_fields(MetadataFields::Manifest);
+    api.set_named_provider("manifest", manifest).await;
+    let constant = Constant(ProviderMetadata::new("constant"), None);
+    api.set_named_provider("constant", constant).await;
+    let metadata = api
+        .create_named_client("flags")
+        .get_bool_details(flag, context, None)
+        .await
+        .ok()
+        .map(|details| details.flag_metadata);
+    let constant = Constant(ProviderMetadata::new("constant"), metadata);
+    api.set_named_provider("constant-metadata", constant).await;
+    let names = ["constant", "manifest", "constant-metadata", "flags"];
+    let clients: Vec<Client> = names
+        .iter()
+        .map(|name| api.create_named_client(name))
+        .collect();
+    drop(api);
+    let mut ratios = [Vec::new(), Vec::new()];
+    for round in 0..rounds as usize {
+        let mut seconds = [0.0; 4];
+        for step in 0..clients.len() {
+            let which = (round + step) % clients.len();
+            let start = Instant::now();
+            for _ in 0..calls {
+                black_box(
+                    clients[which]
+                        .get_bool_value(black_box(flag), context, None)
+                        .await
+                        .ok(),
+                );
+            }
+            seconds[which] = start.elapsed().as_secs_f64();
+        }
+        ratios[0].push(seconds[1] / seconds[0]);
+        ratios[1].push(seconds[3] / seconds[2]);
+    }
+    println!("{flag}: {rounds} rounds of {calls} calls through each provider");
+    for (pair, ratios) in ["manifest / constant", "flags / constant-metadata"]
+        .iter()
+        .zip(&mut ratios)
+    {
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{pair:<28} median {:.3}x  lowest {:.3}x  highest {:.3}x",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
         );
     }
 }
