@@ -39,6 +39,44 @@ pub struct FlagDecl {
 }
 
 impl FlagDecl {
+    /// How `other`, a second declaration of this flag, differs from this one in what its reads rely on (the
+    /// mode, and a value flag's type and values), or `None`. Its compiled-in state, default value, rules
+    /// and descriptions may differ: crates built under different profiles or manifests differ there, and
+    /// the first declaration's apply.
+    pub(crate) fn differs_from(&self, other: &FlagDecl) -> Option<String> {
+        let mode = |decl: &FlagDecl| if decl.dynamic { "dynamic" } else { "static" };
+        if self.dynamic != other.dynamic {
+            return Some(format!("{} and {}", mode(self), mode(other)));
+        }
+        let values = |decl: &FlagDecl| match decl.values {
+            Some(values) => format!(
+                "{} values {}",
+                values.value_type,
+                values
+                    .values
+                    .iter()
+                    .map(|value| format!("{} = {}", value.name, value.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "on/off".to_owned(),
+        };
+        let same_values = match (self.values, other.values) {
+            // Names and values: a value's span points into its own manifest.
+            (Some(one), Some(other)) => {
+                one.value_type == other.value_type
+                    && one.values.len() == other.values.len()
+                    && one
+                        .values
+                        .iter()
+                        .zip(&other.values)
+                        .all(|(a, b)| a.name == b.name && a.value == b.value)
+            }
+            (one, other) => one.is_none() && other.is_none(),
+        };
+        (!same_values).then(|| format!("{}; and {}", values(self), values(other)))
+    }
+
     /// A dynamic flag known only by its name and compiled-in state: what a check declares for a flag no
     /// catalog did, and the start of a declaration in tests.
     pub(crate) const fn dynamic(name: &'static str, default: bool) -> FlagDecl {
@@ -133,5 +171,119 @@ impl Catalog {
                 Ok(decl)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flag_manifest::{FlagValues, NamedValue, Value, ValueType};
+
+    fn values(value_type: ValueType, values: &[(&str, Value)]) -> &'static FlagValues {
+        Box::leak(Box::new(FlagValues {
+            value_type,
+            values: values
+                .iter()
+                .map(|(name, value)| NamedValue {
+                    name: (*name).to_owned(),
+                    value: value.clone(),
+                    span: 0..0,
+                })
+                .collect(),
+            default: Some(0),
+        }))
+    }
+
+    #[test]
+    fn declarations_differ_in_what_reads_rely_on() {
+        let small = values(ValueType::Integer, &[("small", Value::Integer(10))]);
+        let decl = |values| FlagDecl {
+            values,
+            ..FlagDecl::dynamic("page_size", false)
+        };
+        let same = decl(Some(small));
+        // The same values from another manifest: another span, another compiled-in state.
+        let elsewhere = FlagDecl {
+            default: true,
+            ..decl(Some(values(
+                ValueType::Integer,
+                &[("small", Value::Integer(10))],
+            )))
+        };
+        assert_eq!(same.differs_from(&elsewhere), None);
+
+        let other = decl(Some(values(
+            ValueType::Integer,
+            &[("small", Value::Integer(20))],
+        )));
+        assert_eq!(
+            same.differs_from(&other).as_deref(),
+            Some("integer values small = 10; and integer values small = 20")
+        );
+        assert_eq!(
+            same.differs_from(&decl(None)).as_deref(),
+            Some("integer values small = 10; and on/off")
+        );
+        let static_one = FlagDecl {
+            dynamic: false,
+            ..decl(Some(small))
+        };
+        assert_eq!(
+            same.differs_from(&static_one).as_deref(),
+            Some("dynamic and static")
+        );
+    }
+
+    /// A second, different declaration of a flag is reported, and the first stays in use.
+    #[test]
+    fn a_conflicting_declaration_is_reported() {
+        use std::sync::{Arc, Mutex};
+
+        use crate::Error;
+
+        let first: &'static FlagDecl = Box::leak(Box::new(FlagDecl {
+            values: Some(values(ValueType::Integer, &[("small", Value::Integer(10))])),
+            ..FlagDecl::dynamic("catalog_conflict_test", false)
+        }));
+        let second: &'static FlagDecl = Box::leak(Box::new(FlagDecl {
+            values: Some(values(
+                ValueType::String,
+                &[("small", Value::String("s".into()))],
+            )),
+            ..FlagDecl::dynamic("catalog_conflict_test", false)
+        }));
+        let reports = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&reports);
+        let before =
+            crate::report::swap_reporter_for_tests(Some(Box::new(move |error: &Error| {
+                if let Error::Conflict { flag, .. } = error
+                    && flag == "catalog_conflict_test"
+                {
+                    sink.lock().unwrap().push(error.to_string());
+                }
+            })));
+        let ids = crate::registry::with(|registry| {
+            (
+                registry.declare(first),
+                registry.declare(first),
+                registry.declare(second),
+            )
+        });
+        crate::report::swap_reporter_for_tests(before);
+        assert_eq!(
+            (ids.0, ids.0),
+            (ids.1, ids.2),
+            "one flag, the first declaration's"
+        );
+        let reports = reports.lock().unwrap().clone();
+        assert_eq!(
+            reports,
+            [
+                "flag `catalog_conflict_test` is declared differently by two crates of this program \
+              (integer values small = 10; and string values small = s): the first declaration is used; \
+              give the flags different names, or build both crates from one manifest"
+            ],
+            "the same declaration twice is not a conflict; a different one is, once"
+        );
     }
 }

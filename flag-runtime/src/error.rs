@@ -107,6 +107,15 @@ pub enum Error {
         /// What the decoder says.
         message: String,
     },
+    /// Two crates of the program declare the same flag differently (each crate's flags come from the manifest
+    /// it was built with): the first declaration is used, and a read compiled against the other may see a
+    /// value it does not expect. Give the flags different names, or build both crates from one manifest.
+    Conflict {
+        /// The flag.
+        flag: String,
+        /// How the declarations differ.
+        message: String,
+    },
     /// A catalog of flags compiled in by a macro of another version than this runtime's.
     Catalog {
         /// What is wrong.
@@ -198,6 +207,11 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "flag `{flag}`: value `{value}` does not decode as `{type_name}`: {message}"
+            ),
+            Error::Conflict { flag, message } => write!(
+                f,
+                "flag `{flag}` is declared differently by two crates of this program ({message}): the first \
+                 declaration is used; give the flags different names, or build both crates from one manifest"
             ),
             Error::Catalog { message } => write!(
                 f,

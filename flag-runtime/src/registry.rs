@@ -164,6 +164,12 @@ impl Registry {
     /// The flag's id, declaring it if it is new. The first declaration of a name wins.
     pub fn declare(&mut self, decl: &'static FlagDecl) -> usize {
         if let Some(&id) = self.by_name.get(decl.name) {
+            if let Some(message) = self.flags[id].decl.differs_from(decl) {
+                self.report(Error::Conflict {
+                    flag: decl.name.to_owned(),
+                    message,
+                });
+            }
             return id;
         }
         let id = self.flags.len();
