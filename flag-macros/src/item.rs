@@ -296,7 +296,7 @@ pub fn has_inner_attributes(body: &Group) -> bool {
 }
 
 /// A copy of `body` with `statements` first, after any inner attributes.
-pub fn prepend(body: &Group, statements: TokenStream) -> Group {
+pub fn prepend(body: &Group, statements: impl IntoIterator<Item = TokenTree>) -> Group {
     let mut tokens: Vec<TokenTree> = body.stream().into_iter().collect();
     let mut at = 0;
     while let [
