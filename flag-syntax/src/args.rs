@@ -62,8 +62,21 @@ fn flag_name(literal: &Literal) -> Option<LitStr> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     // Escapes need unescaping, and an empty name is an error: both are the parser's.
     // Compared as bytes: a `char` pattern costs several times more in an unoptimised proc macro.
-    if inner.is_empty() || inner.bytes().any(|byte| byte == b'\\' || byte == b'"') {
+    let mut printable_ascii = true;
+    for byte in inner.bytes() {
+        match byte {
+            b'\\' | b'"' => return None,
+            b' '..=b'~' => {}
+            _ => printable_ascii = false,
+        }
+    }
+    if inner.is_empty() {
         return None;
+    }
+    if printable_ascii {
+        // Spelled by `LitStr::new` exactly as written (nothing to escape), at the literal's span: the same
+        // `LitStr`, without parsing the token's text again as `Lit::new` does.
+        return Some(LitStr::new(inner, literal.span()));
     }
     match Lit::new(literal.clone()) {
         Lit::Str(name) => Some(name),
@@ -257,6 +270,8 @@ mod tests {
             r#""a", fallback = f"#,
             r#""a", fallback = Self::old"#,
             r#""a", fallback = crate::m::render_v1"#,
+            r#""with space, 'quote' and ~""#,
+            r#""café""#,
         ];
         for text in quick {
             let tokens: TokenStream = text.parse().unwrap();
