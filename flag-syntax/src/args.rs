@@ -25,10 +25,11 @@ impl AttrArgs {
     /// goes through the parser ([`Parse`]). Proc macros run unoptimised in dev builds, where syn's
     /// machinery costs more than the rest of a use of `#[feature_flag]`.
     pub fn from_tokens(tokens: TokenStream) -> syn::Result<AttrArgs> {
-        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        // The trees taken out once; the parser gets them back only when it is needed.
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
         match quick_attr_args(&trees) {
             Some(args) => Ok(args),
-            None => syn::parse2(tokens),
+            None => syn::parse2(trees.into_iter().collect()),
         }
     }
 }
@@ -185,7 +186,7 @@ pub struct FlagCall {
 impl FlagCall {
     /// Parses the input; `"name"` alone is read off the tokens (see [`AttrArgs::from_tokens`]).
     pub fn from_tokens(tokens: TokenStream) -> syn::Result<FlagCall> {
-        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
         if let [TokenTree::Literal(literal)] = trees.as_slice()
             && let Some(name) = flag_name(literal)
         {
@@ -194,7 +195,7 @@ impl FlagCall {
                 context: None,
             });
         }
-        syn::parse2(tokens)
+        syn::parse2(trees.into_iter().collect())
     }
 }
 
