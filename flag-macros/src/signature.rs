@@ -55,12 +55,15 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
     let mut constness = None;
     let (mut asyncness, mut unsafety, mut abi) = (false, false, false);
     for token in &head[..fn_at] {
-        match token {
-            TokenTree::Ident(ident) if ident == "const" => constness = Some(ident.span()),
-            TokenTree::Ident(ident) if ident == "async" => asyncness = true,
-            TokenTree::Ident(ident) if ident == "unsafe" => unsafety = true,
-            TokenTree::Ident(ident) if ident == "extern" => abi = true,
-            _ => {}
+        // One string per word: each `ident == ".."` makes one of its own.
+        if let TokenTree::Ident(ident) = token {
+            match ident.to_string().as_str() {
+                "const" => constness = Some(ident.span()),
+                "async" => asyncness = true,
+                "unsafe" => unsafety = true,
+                "extern" => abi = true,
+                _ => {}
+            }
         }
     }
     let TokenTree::Ident(ident) = head.get(fn_at + 1)? else {

@@ -52,11 +52,13 @@ impl SwitchedFn {
     ) -> Option<Self> {
         match tokens.pop() {
             Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
-                let (end_of_attributes, documented) = item::outer_attributes(&tokens);
+                let end_of_attributes = item::attributes_end(&tokens);
                 let quick = signature::scan(&tokens[end_of_attributes..], keep_mut)?;
+                // Whether the fn is documented matters only where a note is wanted (not in rustc).
+                let noted = item::notes_wanted() && item::outer_attributes(&tokens).1;
                 tokens.truncate(end_of_attributes);
                 let mut attrs = tokens;
-                if documented && item::notes_wanted() {
+                if noted {
                     attrs.extend(item::doc_note(&note()));
                 }
                 Some(SwitchedFn {
