@@ -158,16 +158,24 @@ pub fn with_doc_note(
 /// Where an item's outer attributes end (each is `#` then a bracket group), and whether one of them is
 /// documentation.
 pub fn outer_attributes(tokens: &[TokenTree]) -> (usize, bool) {
+    let end = attributes_end(tokens);
+    let documented = tokens[..end]
+        .chunks(2)
+        .any(|attribute| matches!(attribute, [_, TokenTree::Group(group)] if is_doc(group)));
+    (end, documented)
+}
+
+/// Where an item's outer attributes end, without looking inside them (which takes each one's tokens out of
+/// the compiler): what the rewrite of a fn needs in rustc, where no doc note is wanted.
+pub fn attributes_end(tokens: &[TokenTree]) -> usize {
     let mut end = 0;
-    let mut documented = false;
     while let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &tokens[end..] {
         if hash.as_char() != '#' || group.delimiter() != Delimiter::Bracket {
             break;
         }
-        documented = documented || is_doc(group);
         end += 2;
     }
-    (end, documented)
+    end
 }
 
 /// Whether the bracket group of an attribute is a `doc` attribute: its first token is the ident `doc`.
@@ -296,7 +304,7 @@ pub fn has_inner_attributes(body: &Group) -> bool {
 }
 
 /// A copy of `body` with `statements` first, after any inner attributes.
-pub fn prepend(body: &Group, statements: TokenStream) -> Group {
+pub fn prepend(body: &Group, statements: impl IntoIterator<Item = TokenTree>) -> Group {
     let mut tokens: Vec<TokenTree> = body.stream().into_iter().collect();
     let mut at = 0;
     while let [

@@ -11,7 +11,7 @@
 //! `None`, and the caller parses with syn as before, so what this module accepts it reads exactly as syn
 //! would (a unit test compares the two on many signatures).
 
-use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenTree};
 
 /// What a fallback rewrite needs from a signature that [`scan`] could read.
 pub struct QuickSig {
@@ -25,20 +25,23 @@ pub struct QuickSig {
     pub returns_unit: bool,
     /// The names that pass the arguments on: `self` and the argument names, as written.
     pub values: Vec<Ident>,
-    /// The signature's tokens, with `mut` removed from plain argument names when asked.
-    pub head: TokenStream,
+    /// The signature's tokens, with `mut` removed from plain argument names when asked: trees, spliced into
+    /// the rewritten fn without a call into the compiler of their own.
+    pub head: Vec<TokenTree>,
     /// The types of the arguments and the result.
     pub types: Types,
 }
 
-/// The types of a fn's signature, for the fn pointer type its fallback is checked against.
+/// The types of a fn's signature, for the fn pointer type its fallback is checked against. Kept as trees:
+/// the pointer type copies them tree by tree, and a stream would be one more call into the compiler each
+/// way.
 #[derive(Default)]
 pub struct Types {
     /// Each argument's type, receiver first (`self` is `Self`, `&mut self` is `&mut Self`); `None` when one
     /// cannot be written out.
-    pub inputs: Option<Vec<TokenStream>>,
+    pub inputs: Option<Vec<Vec<TokenTree>>>,
     /// The return type, empty when there is no `->`.
-    pub output: TokenStream,
+    pub output: Vec<TokenTree>,
     /// Whether the fn names an ABI (`extern "C" fn`).
     pub abi: bool,
 }
@@ -52,12 +55,15 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
     let mut constness = None;
     let (mut asyncness, mut unsafety, mut abi) = (false, false, false);
     for token in &head[..fn_at] {
-        match token {
-            TokenTree::Ident(ident) if ident == "const" => constness = Some(ident.span()),
-            TokenTree::Ident(ident) if ident == "async" => asyncness = true,
-            TokenTree::Ident(ident) if ident == "unsafe" => unsafety = true,
-            TokenTree::Ident(ident) if ident == "extern" => abi = true,
-            _ => {}
+        // One string per word: each `ident == ".."` makes one of its own.
+        if let TokenTree::Ident(ident) = token {
+            match ident.to_string().as_str() {
+                "const" => constness = Some(ident.span()),
+                "async" => asyncness = true,
+                "unsafe" => unsafety = true,
+                "extern" => abi = true,
+                _ => {}
+            }
         }
     }
     let TokenTree::Ident(ident) = head.get(fn_at + 1)? else {
@@ -90,12 +96,10 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
     let returns_unit = returns_unit(&head[at + 1..])?;
     let output = output(&head[at + 1..]);
     let (values, inputs, arguments) = read_arguments(arguments, keep_mut)?;
-    let head = head[..at]
-        .iter()
-        .cloned()
-        .chain([TokenTree::Group(arguments)])
-        .chain(head[at + 1..].iter().cloned())
-        .collect();
+    let mut rebuilt = Vec::with_capacity(head.len());
+    rebuilt.extend_from_slice(&head[..at]);
+    rebuilt.push(TokenTree::Group(arguments));
+    rebuilt.extend_from_slice(&head[at + 1..]);
     Some(QuickSig {
         ident: ident.clone(),
         constness,
@@ -103,7 +107,7 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
         unsafety,
         returns_unit,
         values,
-        head,
+        head: rebuilt,
         types: Types {
             inputs: Some(inputs),
             output,
@@ -113,19 +117,20 @@ pub fn scan(head: &[TokenTree], keep_mut: bool) -> Option<QuickSig> {
 }
 
 /// The return type's tokens, after the arguments: what follows `->`, up to a `where` clause.
-fn output(after: &[TokenTree]) -> TokenStream {
+fn output(after: &[TokenTree]) -> Vec<TokenTree> {
     match after {
         [TokenTree::Punct(dash), TokenTree::Punct(head), output @ ..]
             if dash.as_char() == '-' && head.as_char() == '>' =>
         {
-            output
-                .iter()
-                .take_while(|token| !matches!(token, TokenTree::Ident(ident) if ident == "where"))
-                .cloned()
-                .collect()
+            let end = output.iter().position(is_where).unwrap_or(output.len());
+            output[..end].to_vec()
         }
-        _ => TokenStream::new(),
+        _ => Vec::new(),
     }
+}
+
+fn is_where(token: &TokenTree) -> bool {
+    matches!(token, TokenTree::Ident(ident) if ident == "where")
 }
 
 fn is_punct(token: &TokenTree, c: char) -> bool {
@@ -149,10 +154,7 @@ fn returns_unit(after: &[TokenTree]) -> Option<bool> {
                 && dash.spacing() == Spacing::Joint
                 && head.as_char() == '>' =>
         {
-            let end = output
-                .iter()
-                .position(|token| matches!(token, TokenTree::Ident(ident) if ident == "where"))
-                .unwrap_or(output.len());
+            let end = output.iter().position(is_where).unwrap_or(output.len());
             Some(matches!(
                 &output[..end],
                 [TokenTree::Group(unit)] if unit.delimiter() == Delimiter::Parenthesis && unit.stream().is_empty()
@@ -164,7 +166,10 @@ fn returns_unit(after: &[TokenTree]) -> Option<bool> {
 
 /// The names passing each argument on, their types, and the argument list again (without `mut` on plain
 /// names unless `keep_mut`); `None` when an argument is not a receiver or a plain name.
-fn read_arguments(group: &Group, keep_mut: bool) -> Option<(Vec<Ident>, Vec<TokenStream>, Group)> {
+fn read_arguments(
+    group: &Group,
+    keep_mut: bool,
+) -> Option<(Vec<Ident>, Vec<Vec<TokenTree>>, Group)> {
     let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
     let mut values = Vec::new();
     let mut types = Vec::new();
@@ -220,7 +225,7 @@ fn read_arguments(group: &Group, keep_mut: bool) -> Option<(Vec<Ident>, Vec<Toke
 
 /// The name passing one argument on, whether it is a `mut name: Type` (whose `mut` is its first token), and
 /// its type.
-fn read_argument(argument: &[TokenTree]) -> Option<(Ident, bool, TokenStream)> {
+fn read_argument(argument: &[TokenTree]) -> Option<(Ident, bool, Vec<TokenTree>)> {
     // A receiver: `self`, `mut self`, `&self`, `&mut self`, `&'a self`, `&'a mut self`, each maybe `: Type`.
     let mut at = 0;
     if is_punct(argument.first()?, '&') {
@@ -239,16 +244,14 @@ fn read_argument(argument: &[TokenTree]) -> Option<(Ident, bool, TokenStream)> {
         let ty = match argument.get(at + 1) {
             Some(next) if !is_type_colon(next) => return None,
             // `self: Type`.
-            Some(_) => argument[at + 2..].iter().cloned().collect(),
+            Some(_) => argument[at + 2..].to_vec(),
             // `self`, `mut self`: `Self`; `&'a mut self`: `&'a mut Self`.
             None => {
                 let reference = if is_punct(&argument[0], '&') { at } else { 0 };
                 let self_type = Ident::new("Self", word.span());
-                argument[..reference]
-                    .iter()
-                    .cloned()
-                    .chain([TokenTree::Ident(self_type)])
-                    .collect()
+                let mut ty = argument[..reference].to_vec();
+                ty.push(TokenTree::Ident(self_type));
+                ty
             }
         };
         return Some((word.clone(), false, ty));
@@ -262,7 +265,7 @@ fn read_argument(argument: &[TokenTree]) -> Option<(Ident, bool, TokenStream)> {
         (Some(TokenTree::Ident(name)), Some(colon))
             if is_type_colon(colon) && is_plain_name(name) && argument.len() > name_at + 2 =>
         {
-            let ty = argument[name_at + 2..].iter().cloned().collect();
+            let ty = argument[name_at + 2..].to_vec();
             Some((name.clone(), is_mut, ty))
         }
         _ => None,

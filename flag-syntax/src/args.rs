@@ -25,10 +25,11 @@ impl AttrArgs {
     /// goes through the parser ([`Parse`]). Proc macros run unoptimised in dev builds, where syn's
     /// machinery costs more than the rest of a use of `#[feature_flag]`.
     pub fn from_tokens(tokens: TokenStream) -> syn::Result<AttrArgs> {
-        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        // The trees taken out once; the parser gets them back only when it is needed.
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
         match quick_attr_args(&trees) {
             Some(args) => Ok(args),
-            None => syn::parse2(tokens),
+            None => syn::parse2(trees.into_iter().collect()),
         }
     }
 }
@@ -62,8 +63,21 @@ fn flag_name(literal: &Literal) -> Option<LitStr> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     // Escapes need unescaping, and an empty name is an error: both are the parser's.
     // Compared as bytes: a `char` pattern costs several times more in an unoptimised proc macro.
-    if inner.is_empty() || inner.bytes().any(|byte| byte == b'\\' || byte == b'"') {
+    let mut printable_ascii = true;
+    for byte in inner.bytes() {
+        match byte {
+            b'\\' | b'"' => return None,
+            b' '..=b'~' => {}
+            _ => printable_ascii = false,
+        }
+    }
+    if inner.is_empty() {
         return None;
+    }
+    if printable_ascii {
+        // Spelled by `LitStr::new` exactly as written (nothing to escape), at the literal's span: the same
+        // `LitStr`, without parsing the token's text again as `Lit::new` does.
+        return Some(LitStr::new(inner, literal.span()));
     }
     match Lit::new(literal.clone()) {
         Lit::Str(name) => Some(name),
@@ -172,7 +186,7 @@ pub struct FlagCall {
 impl FlagCall {
     /// Parses the input; `"name"` alone is read off the tokens (see [`AttrArgs::from_tokens`]).
     pub fn from_tokens(tokens: TokenStream) -> syn::Result<FlagCall> {
-        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
         if let [TokenTree::Literal(literal)] = trees.as_slice()
             && let Some(name) = flag_name(literal)
         {
@@ -181,7 +195,7 @@ impl FlagCall {
                 context: None,
             });
         }
-        syn::parse2(tokens)
+        syn::parse2(trees.into_iter().collect())
     }
 }
 
@@ -257,6 +271,8 @@ mod tests {
             r#""a", fallback = f"#,
             r#""a", fallback = Self::old"#,
             r#""a", fallback = crate::m::render_v1"#,
+            r#""with space, 'quote' and ~""#,
+            r#""café""#,
         ];
         for text in quick {
             let tokens: TokenStream = text.parse().unwrap();

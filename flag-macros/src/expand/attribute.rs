@@ -25,10 +25,11 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(args) => args,
         Err(error) => return with_errors(item, error.into_compile_error()),
     };
-    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
-    let kind = classify_tokens(&tokens);
-    if let Some((key, _)) = &args.fallback
-        && kind != ItemKind::Fn
+    // Only a fallback needs the item read before the decision; otherwise it is read only if the decision
+    // needs it (see `decided_item`).
+    let classified = args.fallback.as_ref().map(|_| classify(&item));
+    if let (Some((key, _)), Some((_, kind))) = (&args.fallback, &classified)
+        && *kind != ItemKind::Fn
     {
         let message = format!(
             "`fallback` applies only to a fn with a body, not to {}: remove it, or gate the item with \
@@ -43,10 +44,10 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     let keep_undecided = |on: bool| on || args.fallback.is_some();
     match build_for_use() {
         (Some(build), load_errors) if load_errors.is_empty() => {
-            decided_item(item, tokens, kind, &args, &build, keep_undecided)
+            decided_item(item, classified, &args, &build, keep_undecided)
         }
         (Some(build), load_errors) => {
-            let item = decided_item(item, tokens, kind, &args, &build, keep_undecided);
+            let item = decided_item(item, classified, &args, &build, keep_undecided);
             with_errors(item, load_errors)
         }
         (None, load_errors) => {
@@ -56,11 +57,20 @@ pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// `#[feature_flag]` once a build can decide the condition.
+/// The item's trees, taken out of the compiler (a walk over all of them, which proc macros pay unoptimised
+/// in dev builds), and its kind.
+fn classify(item: &TokenStream) -> (Vec<TokenTree>, ItemKind) {
+    let tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let kind = classify_tokens(&tokens);
+    (tokens, kind)
+}
+
+/// `#[feature_flag]` once a build can decide the condition. `classified` is the item read (see [`classify`])
+/// when it already was; a static decision without a fallback reads it only when something must be added
+/// to it (the crate's extras, a doc note), and otherwise keeps or drops the item's tokens unread.
 fn decided_item(
     item: TokenStream,
-    tokens: Vec<TokenTree>,
-    kind: ItemKind,
+    classified: Option<(Vec<TokenTree>, ItemKind)>,
     args: &AttrArgs,
     build: &Arc<Build>,
     keep_undecided: impl Fn(bool) -> bool,
@@ -79,15 +89,28 @@ fn decided_item(
         Decision::Runtime(_) => None,
     };
     let note = || doc_note(args, known);
+    let adds_nothing = !extras.pending() && !item::notes_wanted();
     match decision {
         Decision::Known(on) => match &args.fallback {
-            None if on => keep(item::with_doc_note(item, kind, note), kind, &extras),
-            None => remove(kind, &extras),
-            Some((key, path)) => rewrite_fn(item, tokens, on, &note, |parts, errors| {
-                static_fallback(parts, key, path, on, &extras, errors)
-            }),
+            None if on && adds_nothing => item,
+            None if on => {
+                let (_, kind) = classified.unwrap_or_else(|| classify(&item));
+                keep(item::with_doc_note(item, kind, note), kind, &extras)
+            }
+            None if !extras.pending() => TokenStream::new(),
+            None => {
+                let (_, kind) = classified.unwrap_or_else(|| classify(&item));
+                remove(kind, &extras)
+            }
+            Some((key, path)) => {
+                let (tokens, _) = classified.unwrap_or_else(|| classify(&item));
+                rewrite_fn(item, tokens, on, &note, |parts, errors| {
+                    static_fallback(parts, key, path, on, &extras, errors)
+                })
+            }
         },
         Decision::Runtime(check) => {
+            let (tokens, kind) = classified.unwrap_or_else(|| classify(&item));
             if kind != ItemKind::Fn {
                 let (name, span) = check.first_flag();
                 let message = format!(

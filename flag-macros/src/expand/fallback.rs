@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::ToTokens;
 
 use super::extras::Extras;
 use super::switched_fn::SwitchedFn;
@@ -49,31 +49,61 @@ pub(super) fn static_fallback(
     extras: &Extras,
     _errors: &mut Errors,
 ) -> Option<TokenStream> {
-    let call = parts.fallback_call(key, path);
+    let mut call = parts.fallback_call(key, path);
     let tracking = extras.take();
     if on {
         // Into the body as written, not around it: `{ .. { x } }` would be linted as unnecessary braces.
-        let rebinds = &parts.arguments.rebinds;
-        let body = prepend(
-            &parts.body,
-            quote!(#tracking if false { return #call; } #(#rebinds)*),
-        );
+        call.push(punct(';', Span::call_site()));
+        let mut statements: Vec<TokenTree> = tracking.into_iter().collect();
+        statements.extend([
+            word("if", Span::call_site()),
+            word("false", Span::call_site()),
+            group(
+                Delimiter::Brace,
+                [word("return", Span::call_site())].into_iter().chain(call),
+            ),
+        ]);
+        for rebind in &parts.arguments.rebinds {
+            statements.extend(rebind.clone());
+        }
+        let body = prepend(&parts.body, statements);
         Some(parts.with_group(body))
     } else {
         // The fn now only forwards to its fallback, as its `#[cfg]` twin does; rustc makes such a small fn
         // inlinable in other crates by itself, and does not compile it here, when the call is direct. The
         // call through a fn pointer (see `fallback_call`) hides that, so it is said explicitly.
-        let inline = (!names_inline(&parts.attrs)).then(|| quote!(#[inline]));
         let mut parts = parts;
-        parts.attrs.extend(inline);
-        Some(parts.with_body(quote!(#tracking #call)))
+        if !names_inline(&parts.attrs) {
+            parts.attrs.extend([
+                punct('#', Span::call_site()),
+                group(Delimiter::Bracket, [word("inline", Span::call_site())]),
+            ]);
+        }
+        Some(parts.with_body(tracking, call))
     }
+}
+
+/// The ident `text` at `span`.
+fn word(text: &str, span: Span) -> TokenTree {
+    TokenTree::Ident(Ident::new(text, span))
+}
+
+/// The punctuation `c` (alone) at `span`.
+fn punct(c: char, span: Span) -> TokenTree {
+    let mut punct = Punct::new(c, Spacing::Alone);
+    punct.set_span(span);
+    TokenTree::Punct(punct)
+}
+
+/// A group of `trees` between `delimiter`s, at the call site.
+fn group(delimiter: Delimiter, trees: impl IntoIterator<Item = TokenTree>) -> TokenTree {
+    TokenTree::Group(Group::new(delimiter, trees.into_iter().collect()))
 }
 
 /// Whether outer attributes `attrs` already say how to inline the fn (`inline`, `naked`, also inside
 /// `unsafe(..)`), which a second `#[inline]` would contradict.
-fn names_inline(attrs: &TokenStream) -> bool {
-    attrs.clone().into_iter().any(|tree| match tree {
+fn names_inline(attrs: &[TokenTree]) -> bool {
+    attrs.iter().any(|tree| match tree {
         TokenTree::Group(group) if group.delimiter() == Delimiter::Bracket => {
             let mut inner = group.stream().into_iter();
             let first = match inner.next() {
@@ -112,9 +142,12 @@ pub(super) fn runtime_switch(
     let otherwise = match fallback {
         Some((key, path)) => {
             let call = parts.fallback_call(key, path);
-            quote!(else { #call })
+            vec![
+                word("else", Span::call_site()),
+                TokenTree::Group(block(call)),
+            ]
         }
-        None if parts.returns_unit => TokenStream::new(),
+        None if parts.returns_unit => Vec::new(),
         None => {
             let fn_name = &parts.ident;
             errors.error(
@@ -135,15 +168,30 @@ pub(super) fn runtime_switch(
     // it has inner attributes, which an `if` block cannot take.
     let body = &parts.body;
     let on = if has_inner_attributes(body) {
-        quote!({ #(#rebinds)* #body })
+        let mut trees: Vec<TokenTree> = rebinds.iter().flat_map(Clone::clone).collect();
+        trees.push(TokenTree::Group(body.clone()));
+        group(Delimiter::Brace, trees)
     } else if rebinds.is_empty() {
         // Nothing to put first: the body as it came, not a copy made token by token.
-        body.to_token_stream()
+        TokenTree::Group(body.clone())
     } else {
-        prepend(body, quote!(#(#rebinds)*)).into_token_stream()
+        TokenTree::Group(prepend(body, rebinds.iter().flat_map(Clone::clone)))
     };
-    let body = quote!(#tracking if #check #on #otherwise);
-    Some(parts.with_body(body))
+    let mut switch = vec![word("if", Span::call_site())];
+    switch.extend(check);
+    switch.push(on);
+    switch.extend(otherwise);
+    Some(parts.with_body(tracking, switch))
+}
+
+/// `tokens` as one block: themselves when they already are one (a fallback call through a pointer, see
+/// [`SwitchedFn::fallback_call`]), else between braces.
+fn block(tokens: Vec<TokenTree>) -> Group {
+    match <[TokenTree; 1]>::try_from(tokens) {
+        Ok([TokenTree::Group(block)]) if block.delimiter() == Delimiter::Brace => block,
+        Ok([tree]) => Group::new(Delimiter::Brace, TokenStream::from(tree)),
+        Err(tokens) => Group::new(Delimiter::Brace, tokens.into_iter().collect()),
+    }
 }
 
 impl SwitchedFn {
@@ -161,7 +209,7 @@ impl SwitchedFn {
     /// the user's code would: rustc then points at `fallback = path`, and offers none of the suggestions it
     /// makes for code written by hand, which here would be invalid (`total.into()` inside the signature,
     /// `.into()` after the attribute, `path(total, /* bool */)` in it).
-    pub(super) fn fallback_call(&self, key: &syn::Ident, path: &syn::ExprPath) -> TokenStream {
+    pub(super) fn fallback_call(&self, key: &syn::Ident, path: &syn::ExprPath) -> Vec<TokenTree> {
         let at = path
             .path
             .segments
@@ -185,7 +233,7 @@ impl SwitchedFn {
         call.write(&CallTokens {
             here: Span::call_site().located_at(at),
             at,
-            path: respanned(quote!(#path), Span::call_site()),
+            path: respanned(path.to_token_stream(), Span::call_site()),
             pointer: self.pointer_type(Span::call_site().located_at(key.span())),
         })
     }
@@ -200,7 +248,7 @@ impl SwitchedFn {
     /// Each type is copied once, token by token, noting on the way whether it borrows or names `impl`:
     /// proc macros run unoptimised in dev builds, where walking the types again for each question, then
     /// quoting and respanning the result, cost more than the rest of the fallback's call.
-    fn pointer_type(&self, span: Span) -> Option<TokenStream> {
+    fn pointer_type(&self, span: Span) -> Option<Vec<TokenTree>> {
         let types = &self.types;
         let inputs = types.inputs.as_ref()?;
         if self.constness.is_some() || types.abi {
@@ -213,7 +261,7 @@ impl SwitchedFn {
             TokenTree::Punct(punct)
         };
         // A type as written, or `_` where it names `impl Trait`; how it reads, for the checks.
-        let write = |ty: &TokenStream, out: &mut Vec<TokenTree>| {
+        let write = |ty: &[TokenTree], out: &mut Vec<TokenTree>| {
             let start = out.len();
             let read = copy_at(ty, span, out);
             if read.names_impl {
@@ -251,23 +299,30 @@ impl SwitchedFn {
             pointer.push(punct('>', Spacing::Alone));
             pointer.extend(output);
         }
-        Some(pointer.into_iter().collect())
+        Some(pointer)
     }
 
     /// The fn with `body`, braces included, instead of its own.
     fn with_group(self, body: Group) -> TokenStream {
         let mut tokens = self.attrs;
         tokens.extend(self.head);
-        tokens.extend([TokenTree::Group(body)]);
-        tokens
+        tokens.push(TokenTree::Group(body));
+        tokens.into_iter().collect()
     }
 
-    /// The fn with `body` instead of its own.
-    fn with_body(self, body: TokenStream) -> TokenStream {
-        let mut tokens = self.attrs;
-        tokens.extend(self.head);
-        tokens.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
-        tokens
+    /// The fn with `tracking` (items, maybe none) then `body` instead of its own body; `body` alone when it
+    /// is one block already, not `{ { .. } }`.
+    fn with_body(self, tracking: TokenStream, body: Vec<TokenTree>) -> TokenStream {
+        let body = if tracking.is_empty() {
+            let mut block = block(body);
+            block.set_span(Span::call_site());
+            block
+        } else {
+            let mut trees: Vec<TokenTree> = tracking.into_iter().collect();
+            trees.extend(body);
+            Group::new(Delimiter::Brace, trees.into_iter().collect())
+        };
+        self.with_group(body)
     }
 }
 
@@ -278,39 +333,62 @@ struct CallTokens {
     /// The path's last segment.
     at: Span,
     /// The path as written, with call-site hygiene.
-    path: TokenStream,
+    path: Vec<TokenTree>,
     /// The fn pointer type to call through, when the signature has one.
-    pointer: Option<TokenStream>,
+    pointer: Option<Vec<TokenTree>>,
 }
 
+/// Written tree by tree, the trees `quote_spanned!(here=> ..)` would give: the call is spliced into the
+/// rewritten fn, which goes back to the compiler in one call, rather than a stream of its own.
 impl WriteCall<syn::Ident> for CallTokens {
-    type Out = TokenStream;
+    type Out = Vec<TokenTree>;
 
-    fn call(&self, arguments: Vec<syn::Ident>) -> TokenStream {
-        let (here, path) = (self.here, &self.path);
-        let mut arguments = Group::new(
-            Delimiter::Parenthesis,
-            quote_spanned!(here=> #(#arguments),*),
-        );
+    fn call(&self, arguments: Vec<syn::Ident>) -> Vec<TokenTree> {
+        let here = self.here;
+        let mut passed = Vec::with_capacity(arguments.len() * 2);
+        for (index, argument) in arguments.into_iter().enumerate() {
+            if index > 0 {
+                passed.push(punct(',', here));
+            }
+            passed.push(TokenTree::Ident(argument));
+        }
+        let mut arguments = Group::new(Delimiter::Parenthesis, passed.into_iter().collect());
         arguments.set_span(here);
+        let arguments = TokenTree::Group(arguments);
         match &self.pointer {
             Some(pointer) => {
-                let local = format_ident!(
-                    "__flag_fallback",
-                    span = Span::mixed_site().located_at(self.at)
-                );
-                quote_spanned!(here=> { let #local: #pointer = #path; #local #arguments })
+                let local = Ident::new("__flag_fallback", Span::mixed_site().located_at(self.at));
+                let mut colon = Punct::new(':', Spacing::Alone);
+                colon.set_span(here);
+                let mut block = vec![word("let", here), TokenTree::Ident(local.clone())];
+                block.push(TokenTree::Punct(colon));
+                block.extend(pointer.iter().cloned());
+                block.push(punct('=', here));
+                block.extend(self.path.iter().cloned());
+                block.push(punct(';', here));
+                block.push(TokenTree::Ident(local));
+                block.push(arguments);
+                let mut block = Group::new(Delimiter::Brace, block.into_iter().collect());
+                block.set_span(here);
+                vec![TokenTree::Group(block)]
             }
-            None => quote!(#path #arguments),
+            None => {
+                let mut call = self.path.clone();
+                call.push(arguments);
+                call
+            }
         }
     }
 
-    fn awaited(&self, call: TokenStream) -> TokenStream {
-        quote_spanned!(self.here=> #call.await)
+    fn awaited(&self, mut call: Vec<TokenTree>) -> Vec<TokenTree> {
+        call.extend([punct('.', self.here), word("await", self.here)]);
+        call
     }
 
-    fn unsafe_block(&self, call: TokenStream) -> TokenStream {
-        quote_spanned!(self.here=> unsafe { #call })
+    fn unsafe_block(&self, call: Vec<TokenTree>) -> Vec<TokenTree> {
+        let mut block = Group::new(Delimiter::Brace, call.into_iter().collect());
+        block.set_span(self.here);
+        vec![word("unsafe", self.here), TokenTree::Group(block)]
     }
 }
 
@@ -324,13 +402,15 @@ struct TypeRead {
 }
 
 /// Appends `tokens` to `out`, every one (groups included) at `span`, and says what they hold.
-fn copy_at(tokens: &TokenStream, span: Span, out: &mut Vec<TokenTree>) -> TypeRead {
+fn copy_at(tokens: &[TokenTree], span: Span, out: &mut Vec<TokenTree>) -> TypeRead {
     let mut read = TypeRead::default();
-    for mut token in tokens.clone() {
+    for token in tokens {
+        let mut token = token.clone();
         match &mut token {
             TokenTree::Group(group) => {
                 let mut inner = Vec::new();
-                let inner_read = copy_at(&group.stream(), span, &mut inner);
+                let trees: Vec<TokenTree> = group.stream().into_iter().collect();
+                let inner_read = copy_at(&trees, span, &mut inner);
                 read.borrows |= inner_read.borrows;
                 read.names_impl |= inner_read.names_impl;
                 let mut copied = Group::new(group.delimiter(), inner.into_iter().collect());
@@ -353,25 +433,20 @@ fn copy_at(tokens: &TokenStream, span: Span, out: &mut Vec<TokenTree>) -> TypeRe
 }
 
 /// `tokens` with the hygiene of `hygiene`, each where it was.
-fn respanned(tokens: TokenStream, hygiene: Span) -> TokenStream {
-    with_spans(tokens, &|span| hygiene.located_at(span))
-}
-
-/// `tokens`, each (groups included) with the span `new` makes of its own.
-fn with_spans(tokens: TokenStream, new: &dyn Fn(Span) -> Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut changed = Group::new(group.delimiter(), with_spans(group.stream(), new));
-                changed.set_span(new(group.span()));
-                token = TokenTree::Group(changed);
-            } else {
-                token.set_span(new(token.span()));
-            }
-            token
-        })
-        .collect()
+fn respanned(tokens: TokenStream, hygiene: Span) -> Vec<TokenTree> {
+    let mut out = Vec::new();
+    for mut token in tokens {
+        if let TokenTree::Group(group) = &token {
+            let inner = respanned(group.stream(), hygiene);
+            let mut changed = Group::new(group.delimiter(), inner.into_iter().collect());
+            changed.set_span(hygiene.located_at(group.span()));
+            token = TokenTree::Group(changed);
+        } else {
+            token.set_span(hygiene.located_at(token.span()));
+        }
+        out.push(token);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -380,7 +455,10 @@ mod tests {
 
     #[test]
     fn a_fn_that_only_forwards_is_marked_inline_unless_it_says_how_to_inline() {
-        let said = |text: &str| names_inline(&text.parse().unwrap());
+        let said = |text: &str| {
+            let trees: Vec<TokenTree> = text.parse::<TokenStream>().unwrap().into_iter().collect();
+            names_inline(&trees)
+        };
         assert!(!said(
             "/// Docs.\n#[must_use] #[cfg_attr(doc, doc = \"x\")]"
         ));
@@ -404,6 +482,8 @@ mod tests {
             SwitchedFn::read(&item, tokens, true, &String::new)
                 .unwrap()
                 .fallback_call(&key, &path)
+                .into_iter()
+                .collect::<TokenStream>()
                 .to_string()
         };
         // Through a local of the signature's fn pointer type, so that another signature is one error.

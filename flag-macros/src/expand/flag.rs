@@ -47,7 +47,12 @@ fn decided_flag(expr: FlagExpr, context: Option<syn::Expr>, build: &Arc<Build>) 
         (Decision::Known(on), None) => quote!({ #extras #on }),
         (Decision::Runtime(check), None) => {
             let check = callsite::check(&check, build, &runtime_path(), None);
-            quote!({ #extras #check })
+            // The read alone, an expression already (a call, or parenthesised), when nothing goes with it.
+            if extras.is_empty() {
+                check
+            } else {
+                quote!({ #extras #check })
+            }
         }
         (decision, Some(context)) => {
             // The context is evaluated once, and type-checked even where only static flags are read.

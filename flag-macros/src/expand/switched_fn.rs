@@ -12,9 +12,12 @@ use flag_syntax::fallback::{self, Forward};
 
 /// A fn with a fallback, read for the rewrite: its attributes (with the doc note), its signature as tokens
 /// with the arguments ready to pass on, the facts about it that the rewrite needs, and its body.
+///
+/// The attributes and the signature are trees, not streams: the rewrite splices them into the fn it writes,
+/// which then goes back to the compiler in one call.
 pub(super) struct SwitchedFn {
-    pub(super) attrs: TokenStream,
-    pub(super) head: TokenStream,
+    pub(super) attrs: Vec<TokenTree>,
+    pub(super) head: Vec<TokenTree>,
     pub(super) body: Group,
     pub(super) ident: syn::Ident,
     pub(super) constness: Option<Span>,
@@ -49,10 +52,13 @@ impl SwitchedFn {
     ) -> Option<Self> {
         match tokens.pop() {
             Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
-                let (end_of_attributes, documented) = item::outer_attributes(&tokens);
+                let end_of_attributes = item::attributes_end(&tokens);
                 let quick = signature::scan(&tokens[end_of_attributes..], keep_mut)?;
-                let mut attrs: TokenStream = tokens.drain(..end_of_attributes).collect();
-                if documented && item::notes_wanted() {
+                // Whether the fn is documented matters only where a note is wanted (not in rustc).
+                let noted = item::notes_wanted() && item::outer_attributes(&tokens).1;
+                tokens.truncate(end_of_attributes);
+                let mut attrs = tokens;
+                if noted {
                     attrs.extend(item::doc_note(&note()));
                 }
                 Some(SwitchedFn {
@@ -93,29 +99,30 @@ impl SwitchedFn {
         } = parts;
         let constness = sig.constness.map(|token| token.span);
         let arguments = forward_arguments(&mut sig, keep_mut)?;
+        let trees = |tokens: TokenStream| tokens.into_iter().collect::<Vec<_>>();
         let types = signature::Types {
             inputs: sig
                 .inputs
                 .iter()
                 .map(|input| match input {
-                    FnArg::Receiver(receiver) => receiver_type(receiver),
-                    FnArg::Typed(typed) => Some(typed.ty.to_token_stream()),
+                    FnArg::Receiver(receiver) => receiver_type(receiver).map(trees),
+                    FnArg::Typed(typed) => Some(trees(typed.ty.to_token_stream())),
                 })
                 .collect(),
             output: match &sig.output {
-                ReturnType::Default => TokenStream::new(),
-                ReturnType::Type(_, ty) => ty.to_token_stream(),
+                ReturnType::Default => Vec::new(),
+                ReturnType::Type(_, ty) => trees(ty.to_token_stream()),
             },
             abi: sig.abi.is_some(),
         };
         Ok(SwitchedFn {
-            attrs,
+            attrs: trees(attrs),
             ident: sig.ident.clone(),
             constness,
             asyncness: sig.asyncness.is_some(),
             unsafety: matches!(sig.safety, Safety::Unsafe(_)),
             returns_unit: fallback::returns_unit(&sig),
-            head: quote!(#vis #defaultness #sig),
+            head: trees(quote!(#vis #defaultness #sig)),
             body,
             arguments,
             types,
@@ -249,11 +256,12 @@ mod tests {
         });
         let rebinds = &read.arguments.rebinds;
         let types = &read.types;
-        let inputs = types.inputs.iter().flatten().map(|ty| flat(ty.clone()));
+        let stream = |trees: &[TokenTree]| trees.iter().cloned().collect::<TokenStream>();
+        let inputs = types.inputs.iter().flatten().map(|ty| flat(stream(ty)));
         format!(
             "{} | {} | {} const {} async {} unsafe {} unit {} | {} | {} | {} | {} -> {} abi {}",
-            flat(read.attrs.clone()),
-            flat(read.head.clone()),
+            flat(stream(&read.attrs)),
+            flat(stream(&read.head)),
             read.ident,
             read.constness.is_some(),
             read.asyncness,
@@ -263,7 +271,7 @@ mod tests {
             quote!(#(#rebinds)*),
             read.body,
             inputs.collect::<Vec<_>>().join(", "),
-            flat(types.output.clone()),
+            flat(stream(&types.output)),
             types.abi,
         )
     }
