@@ -6,6 +6,8 @@
 //! it starts, so it knows every flag of the program (for introspection and for checking names given at run
 //! time) before any check has run. A crate that uses no flag macro submits nothing.
 
+use flag_manifest::{FlagValues, Mode, NamedValue};
+
 /// One flag as a build resolved it, decoded from a [`Catalog`]. Not a stable API.
 #[derive(Debug)]
 pub struct FlagDecl {
@@ -39,42 +41,64 @@ pub struct FlagDecl {
 }
 
 impl FlagDecl {
-    /// How `other`, a second declaration of this flag, differs from this one in what its reads rely on (the
-    /// mode, and a value flag's type and values), or `None`. Its compiled-in state, default value, rules
-    /// and descriptions may differ: crates built under different profiles or manifests differ there, and
-    /// the first declaration's apply.
-    pub(crate) fn differs_from(&self, other: &FlagDecl) -> Option<String> {
-        let mode = |decl: &FlagDecl| if decl.dynamic { "dynamic" } else { "static" };
-        if self.dynamic != other.dynamic {
-            return Some(format!("{} and {}", mode(self), mode(other)));
+    /// Static or dynamic.
+    pub(crate) fn mode(&self) -> Mode {
+        if self.dynamic {
+            Mode::Dynamic
+        } else {
+            Mode::Static
         }
-        let values = |decl: &FlagDecl| match decl.values {
-            Some(values) => format!(
-                "{} values {}",
-                values.value_type,
-                values
-                    .values
-                    .iter()
-                    .map(|value| format!("{} = {}", value.name, value.value))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None => "on/off".to_owned(),
+    }
+
+    /// How `other`, a second declaration of this flag, differs from this one in what reads compiled against
+    /// it rely on (the mode, a value flag's type and values, the variants), as `in use: ..; ignored: ..` at
+    /// the first difference, or `None`. Its compiled-in state, default value, rules and descriptions may
+    /// differ: crates built under different profiles or manifests differ there, and the first declaration's
+    /// apply.
+    pub(crate) fn differs_from(&self, other: &FlagDecl) -> Option<String> {
+        let (in_use, ignored) = self.first_difference(other)?;
+        Some(format!("in use: {in_use}; ignored: {ignored}"))
+    }
+
+    fn first_difference(&self, other: &FlagDecl) -> Option<(String, String)> {
+        if self.mode() != other.mode() {
+            return Some((self.mode().to_string(), other.mode().to_string()));
+        }
+        let kind = |values: Option<&FlagValues>| {
+            values.map_or_else(
+                || "an on/off flag".to_owned(),
+                |values| format!("{} values", values.value_type),
+            )
         };
-        let same_values = match (self.values, other.values) {
-            // Names and values: a value's span points into its own manifest.
-            (Some(one), Some(other)) => {
-                one.value_type == other.value_type
-                    && one.values.len() == other.values.len()
-                    && one
-                        .values
-                        .iter()
-                        .zip(&other.values)
-                        .all(|(a, b)| a.name == b.name && a.value == b.value)
+        match (self.values, other.values) {
+            (Some(one), Some(two)) if one.value_type == two.value_type => {
+                // Names and values, in order (a value's index is what a read may hold); a value's span points
+                // into its own manifest.
+                let value = |value: Option<&NamedValue>, index: usize| match value {
+                    Some(value) => {
+                        format!("value {} `{}` = {}", index + 1, value.name, value.value)
+                    }
+                    None => format!("no value {}", index + 1),
+                };
+                for index in 0..one.values.len().max(two.values.len()) {
+                    let (a, b) = (one.values.get(index), two.values.get(index));
+                    if a.map(|a| (&a.name, &a.value)) != b.map(|b| (&b.name, &b.value)) {
+                        return Some((value(a, index), value(b, index)));
+                    }
+                }
             }
-            (one, other) => one.is_none() && other.is_none(),
-        };
-        (!same_values).then(|| format!("{}; and {}", values(self), values(other)))
+            (None, None) => {}
+            (one, two) => return Some((kind(one), kind(two))),
+        }
+        if self.variants != other.variants {
+            // `variant!` maps the runtime's index into the first declaration's variants onto its own enum.
+            let variants = |decl: &FlagDecl| match decl.variants {
+                [] => "no variants".to_owned(),
+                names => format!("variants {}", names.join(", ")),
+            };
+            return Some((variants(self), variants(other)));
+        }
+        None
     }
 
     /// A dynamic flag known only by its name and compiled-in state: what a check declares for a flag no
@@ -177,9 +201,16 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flag_manifest::{FlagValues, NamedValue, Value, ValueType};
+    use flag_manifest::{Value, ValueType};
 
-    fn values(value_type: ValueType, values: &[(&str, Value)]) -> &'static FlagValues {
+    /// A value flag's values, each named value at `span` (its bytes in some manifest), `default` the index of
+    /// the one that applies.
+    fn values(
+        value_type: ValueType,
+        values: &[(&str, Value)],
+        span: std::ops::Range<usize>,
+        default: usize,
+    ) -> &'static FlagValues {
         Box::leak(Box::new(FlagValues {
             value_type,
             values: values
@@ -187,50 +218,100 @@ mod tests {
                 .map(|(name, value)| NamedValue {
                     name: (*name).to_owned(),
                     value: value.clone(),
-                    span: 0..0,
+                    span: span.clone(),
                 })
                 .collect(),
-            default: Some(0),
+            default: Some(default),
         }))
+    }
+
+    fn sizes(small: i64, span: std::ops::Range<usize>, default: usize) -> &'static FlagValues {
+        let sizes = [
+            ("small", Value::Integer(small)),
+            ("large", Value::Integer(200)),
+        ];
+        values(ValueType::Integer, &sizes, span, default)
+    }
+
+    fn decl(values: Option<&'static FlagValues>) -> FlagDecl {
+        FlagDecl {
+            values,
+            ..FlagDecl::dynamic("page_size", false)
+        }
     }
 
     #[test]
     fn declarations_differ_in_what_reads_rely_on() {
-        let small = values(ValueType::Integer, &[("small", Value::Integer(10))]);
-        let decl = |values| FlagDecl {
-            values,
-            ..FlagDecl::dynamic("page_size", false)
-        };
-        let same = decl(Some(small));
-        // The same values from another manifest: another span, another compiled-in state.
+        let first = decl(Some(sizes(10, 0..0, 0)));
+        // The same values from another manifest: other spans, another default value, another compiled-in
+        // state, other rules.
         let elsewhere = FlagDecl {
             default: true,
-            ..decl(Some(values(
-                ValueType::Integer,
-                &[("small", Value::Integer(10))],
-            )))
+            targeting: "[[rules]]\nuser_ids = [\"7\"]\n",
+            ..decl(Some(sizes(10, 40..45, 1)))
         };
-        assert_eq!(same.differs_from(&elsewhere), None);
+        assert_eq!(first.differs_from(&elsewhere), None);
 
-        let other = decl(Some(values(
-            ValueType::Integer,
-            &[("small", Value::Integer(20))],
-        )));
-        assert_eq!(
-            same.differs_from(&other).as_deref(),
-            Some("integer values small = 10; and integer values small = 20")
-        );
-        assert_eq!(
-            same.differs_from(&decl(None)).as_deref(),
-            Some("integer values small = 10; and on/off")
-        );
-        let static_one = FlagDecl {
-            dynamic: false,
-            ..decl(Some(small))
+        let cases = [
+            (
+                decl(Some(sizes(20, 0..0, 0))),
+                "in use: value 1 `small` = 10; ignored: value 1 `small` = 20",
+            ),
+            (
+                decl(Some(values(
+                    ValueType::Integer,
+                    &[("small", Value::Integer(10))],
+                    0..0,
+                    0,
+                ))),
+                "in use: value 2 `large` = 200; ignored: no value 2",
+            ),
+            (
+                decl(Some(values(
+                    ValueType::String,
+                    &[("small", Value::String("s".into()))],
+                    0..0,
+                    0,
+                ))),
+                "in use: integer values; ignored: string values",
+            ),
+            (
+                decl(None),
+                "in use: integer values; ignored: an on/off flag",
+            ),
+            (
+                FlagDecl {
+                    dynamic: false,
+                    ..decl(Some(sizes(10, 0..0, 0)))
+                },
+                "in use: dynamic; ignored: static",
+            ),
+        ];
+        for (other, expected) in cases {
+            assert_eq!(first.differs_from(&other).as_deref(), Some(expected));
+        }
+    }
+
+    #[test]
+    fn declarations_differ_in_their_variants() {
+        let variants = |variants| FlagDecl {
+            variants,
+            ..FlagDecl::dynamic("checkout_v2", false)
         };
+        let first = variants(&["control", "one_page"]);
         assert_eq!(
-            same.differs_from(&static_one).as_deref(),
-            Some("dynamic and static")
+            first.differs_from(&variants(&["control", "one_page"])),
+            None
+        );
+        assert_eq!(
+            first
+                .differs_from(&variants(&["one_page", "control"]))
+                .as_deref(),
+            Some("in use: variants control, one_page; ignored: variants one_page, control")
+        );
+        assert_eq!(
+            first.differs_from(&variants(&[])).as_deref(),
+            Some("in use: variants control, one_page; ignored: no variants")
         );
     }
 
@@ -242,26 +323,22 @@ mod tests {
         use crate::Error;
 
         let first: &'static FlagDecl = Box::leak(Box::new(FlagDecl {
-            values: Some(values(ValueType::Integer, &[("small", Value::Integer(10))])),
-            ..FlagDecl::dynamic("catalog_conflict_test", false)
+            name: "catalog_conflict_test",
+            ..decl(Some(sizes(10, 0..0, 0)))
         }));
         let second: &'static FlagDecl = Box::leak(Box::new(FlagDecl {
-            values: Some(values(
-                ValueType::String,
-                &[("small", Value::String("s".into()))],
-            )),
-            ..FlagDecl::dynamic("catalog_conflict_test", false)
+            name: "catalog_conflict_test",
+            ..decl(Some(sizes(20, 0..0, 0)))
         }));
         let reports = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&reports);
-        let before =
-            crate::report::swap_reporter_for_tests(Some(Box::new(move |error: &Error| {
-                if let Error::Conflict { flag, .. } = error
-                    && flag == "catalog_conflict_test"
-                {
-                    sink.lock().unwrap().push(error.to_string());
-                }
-            })));
+        let reporter = crate::report::reporter_for_tests(move |error: &Error| {
+            if let Error::Conflict { flag, .. } = error
+                && flag == "catalog_conflict_test"
+            {
+                sink.lock().unwrap().push(error.to_string());
+            }
+        });
         let ids = crate::registry::with(|registry| {
             (
                 registry.declare(first),
@@ -269,7 +346,7 @@ mod tests {
                 registry.declare(second),
             )
         });
-        crate::report::swap_reporter_for_tests(before);
+        drop(reporter);
         assert_eq!(
             (ids.0, ids.0),
             (ids.1, ids.2),
@@ -279,9 +356,10 @@ mod tests {
         assert_eq!(
             reports,
             [
-                "flag `catalog_conflict_test` is declared differently by two crates of this program \
-              (integer values small = 10; and string values small = s): the first declaration is used; \
-              give the flags different names, or build both crates from one manifest"
+                "flag `catalog_conflict_test` is declared differently by two crates of this program (in use: \
+              value 1 `small` = 10; ignored: value 1 `small` = 20): a read compiled against the ignored \
+              declaration may see a value or variant it does not expect; give the flags different names, \
+              or build both crates from one manifest"
             ],
             "the same declaration twice is not a conflict; a different one is, once"
         );

@@ -108,12 +108,13 @@ pub enum Error {
         message: String,
     },
     /// Two crates of the program declare the same flag differently (each crate's flags come from the manifest
-    /// it was built with): the first declaration is used, and a read compiled against the other may see a
-    /// value it does not expect. Give the flags different names, or build both crates from one manifest.
+    /// it was built with): static in one and dynamic in the other, other value types or values, or other
+    /// variants. The first declaration is used, and a read compiled against the other may see a value or
+    /// variant it does not expect. Give the flags different names, or build both crates from one manifest.
     Conflict {
         /// The flag.
         flag: String,
-        /// How the declarations differ.
+        /// The first difference, as `in use: ..; ignored: ..`.
         message: String,
     },
     /// A catalog of flags compiled in by a macro of another version than this runtime's.
@@ -210,8 +211,9 @@ impl fmt::Display for Error {
             ),
             Error::Conflict { flag, message } => write!(
                 f,
-                "flag `{flag}` is declared differently by two crates of this program ({message}): the first \
-                 declaration is used; give the flags different names, or build both crates from one manifest"
+                "flag `{flag}` is declared differently by two crates of this program ({message}): a read \
+                 compiled against the ignored declaration may see a value or variant it does not expect; give \
+                 the flags different names, or build both crates from one manifest"
             ),
             Error::Catalog { message } => write!(
                 f,

@@ -305,13 +305,12 @@ mod tests {
         // A bad key is refused with its key and revision; the rest of the batch applies.
         let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = std::sync::Arc::clone(&reports);
-        let before =
-            crate::report::swap_reporter_for_tests(Some(Box::new(move |error: &Error| {
-                let text = error.to_string();
-                if text.starts_with("fleet key /flags/test/") {
-                    sink.lock().unwrap().push(text);
-                }
-            })));
+        let reporter = crate::report::reporter_for_tests(move |error: &Error| {
+            let text = error.to_string();
+            if text.starts_with("fleet key /flags/test/") {
+                sink.lock().unwrap().push(text);
+            }
+        });
         apply_now(Update::Changes {
             revision: 11,
             changes: vec![
@@ -324,7 +323,7 @@ mod tests {
                 Ok(table("fleet_test_nope", "default = true\n", 11)),
             ],
         });
-        crate::report::swap_reporter_for_tests(before);
+        drop(reporter);
         let reports = reports.lock().unwrap().clone();
         assert_eq!(reports.len(), 2, "{reports:#?}");
         assert!(

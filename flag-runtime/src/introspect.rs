@@ -230,11 +230,7 @@ fn info(flag: &Flag) -> FlagInfo {
     let (rules_layer, variants_layer) = flag.targeting_layers();
     FlagInfo {
         name: decl.name,
-        mode: if decl.dynamic {
-            Mode::Dynamic
-        } else {
-            Mode::Static
-        },
+        mode: decl.mode(),
         enabled,
         layer,
         source: source_label(decl, layer),

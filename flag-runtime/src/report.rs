@@ -27,13 +27,38 @@ pub fn set_reporter(reporter: impl Fn(&Error) + Send + Sync + 'static) {
     *REPORTER.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(reporter));
 }
 
-/// Puts `reporter` in place of the chosen one, returning it, for unit tests that read what is reported.
+/// `reporter` in place of the chosen one until the guard drops, for unit tests that read what is reported.
+/// One such test runs at a time: tests run in parallel, and two that replaced the one reporter would take
+/// each other's reports, or leave a stale reporter behind.
 #[cfg(test)]
-pub(crate) fn swap_reporter_for_tests(reporter: Option<Reporter>) -> Option<Reporter> {
-    std::mem::replace(
-        &mut *REPORTER.write().unwrap_or_else(PoisonError::into_inner),
-        reporter,
-    )
+pub(crate) fn reporter_for_tests(
+    reporter: impl Fn(&Error) + Send + Sync + 'static,
+) -> ReporterForTests {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let serial = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let before = REPORTER
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .replace(Box::new(reporter));
+    ReporterForTests {
+        before,
+        _serial: serial,
+    }
+}
+
+/// Puts the reporter that [`reporter_for_tests`] replaced back when dropped, then lets the next such test
+/// run.
+#[cfg(test)]
+pub(crate) struct ReporterForTests {
+    before: Option<Reporter>,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+#[cfg(test)]
+impl Drop for ReporterForTests {
+    fn drop(&mut self) {
+        *REPORTER.write().unwrap_or_else(PoisonError::into_inner) = self.before.take();
+    }
 }
 
 /// Reports `error` to the chosen reporter.
