@@ -118,7 +118,10 @@ async fn main() {
         )
         .await;
     }
-    let count = number(3, 0);
+    let Some(count) = args.get(3).and_then(|count| count.parse::<u32>().ok()) else {
+        eprintln!("resolve_cost: N, the number of calls to count, is missing or not a number");
+        std::process::exit(2);
+    };
     let mut api = OpenFeature::singleton_mut().await;
     match provider.as_str() {
         "constant" => {

@@ -12,6 +12,7 @@ use open_feature::FlagMetadata;
 use rustc_hash::FxHashMap;
 
 use crate::metadata::{MetadataFields, fixed_metadata, with_layer};
+use crate::name::kebab;
 
 /// One flag's fixed facts.
 #[derive(Debug)]
@@ -75,16 +76,27 @@ impl Facts {
     }
 }
 
-/// The facts of the flag `name`, `None` for a name the program does not have.
+/// The facts of the flag called `key`, in our spelling (`new_ui`) or in kebab-case (`new-ui`, see
+/// [`kebab`]); `None` for a key the program does not have. Each flag's facts are built once and shared by
+/// both spellings, for the life of the program.
 #[inline]
-pub(crate) fn of(name: &str) -> Option<&'static Facts> {
-    static FACTS: OnceLock<FxHashMap<&'static str, Facts>> = OnceLock::new();
+pub(crate) fn of(key: &str) -> Option<&'static Facts> {
+    static FACTS: OnceLock<FxHashMap<Box<str>, &'static Facts>> = OnceLock::new();
     FACTS
         .get_or_init(|| {
-            flag_runtime::flags()
-                .iter()
-                .filter_map(|info| Some((info.name, Facts::new(info)?)))
-                .collect()
+            let mut by_key = FxHashMap::default();
+            for info in flag_runtime::flags() {
+                let Some(facts) = Facts::new(&info) else {
+                    continue;
+                };
+                let facts: &'static Facts = Box::leak(Box::new(facts));
+                by_key.insert(info.name.into(), facts);
+                if let Some(kebab) = kebab(info.name) {
+                    by_key.insert(kebab.into_boxed_str(), facts);
+                }
+            }
+            by_key
         })
-        .get(name)
+        .get(key)
+        .copied()
 }

@@ -11,7 +11,7 @@ use open_feature::{
 use crate::context::with_context;
 use crate::facts;
 use crate::metadata::MetadataFields;
-use crate::name::FlagName;
+use crate::name::snake;
 use crate::value::FromValue;
 
 /// The code of the error [`FlagProvider`](crate::FlagProvider) returns when the flag is disabled, so that the
@@ -28,27 +28,19 @@ pub(crate) fn resolve<T: FromValue>(
     key: &str,
     source: &EvaluationContext,
 ) -> EvaluationResult<ResolutionDetails<T>> {
-    // Our own names are found as given; a kebab-case key once each `-` is read as `_` (a rewrite only
-    // a miss pays for).
-    let facts = match facts::of(key) {
-        Some(facts) => facts,
-        None => {
-            let name = FlagName::new(key);
-            let Some(facts) = facts::of(name.as_str()) else {
-                // Not one of the program's flags: the runtime's error says so, with the closest name.
-                let unknown = flag_runtime::flag_ref(name.as_str()).err();
-                return Err(unknown.map_or_else(
-                    || {
-                        error(
-                            EvaluationErrorCode::FlagNotFound,
-                            format!("flag `{key}` is not among the program's flags"),
-                        )
-                    },
-                    runtime_error,
-                ));
-            };
-            facts
-        }
+    let Some(facts) = facts::of(key) else {
+        // Not one of the program's flags, in either spelling: the runtime's error says so, with the closest
+        // name.
+        let unknown = flag_runtime::flag_ref(&snake(key)).err();
+        return Err(unknown.map_or_else(
+            || {
+                error(
+                    EvaluationErrorCode::FlagNotFound,
+                    format!("flag `{key}` is not among the program's flags"),
+                )
+            },
+            runtime_error,
+        ));
     };
     let name = facts.flag.name();
     let evaluation = match &facts.fixed {
