@@ -56,6 +56,7 @@ fn assert_from_snapshot(status: &Value, revision: i64) -> i64 {
     assert_eq!(flag(status, "fast_search")["enabled"], true, "{status}");
     assert_eq!(flag(status, "dark_mode")["enabled"], false, "{status}");
     assert_eq!(fleet_revision(status, "fast_search"), Some(revision));
+    assert_eq!(fleet_revision(status, "dark_mode"), Some(revision));
     snapshot_revision
 }
 

@@ -60,6 +60,9 @@ fn main() {
         None => 1_000_000,
     };
     let reads = black_box(reads);
+    // A value the compiler cannot see: without it, LLVM knows that nothing ever stores to `FLOOR` and reads
+    // the constant instead of loading it, and the floor would count no load at all.
+    FLOOR.store(black_box(1), Ordering::Relaxed);
     let (floor, typed) = (floor(reads), typed_reads(reads));
     // `layout`'s default value has one column: every read must have decoded it.
     assert_eq!((floor, typed), (reads + 1, reads + 1));
