@@ -34,11 +34,11 @@ static VALUES: [AtomicU64; SLOT_COUNT] = [const { AtomicU64::new(0) }; SLOT_COUN
 /// The cell of the first flag that registered each slot.
 static CELLS: [OnceLock<&'static FlagCell>; SLOT_COUNT] = [const { OnceLock::new() }; SLOT_COUNT];
 
-/// One dynamic check, as the macros describe it: its slot, its flag's tag, name and compiled-in state.
+/// What the registry learns of a check that registers its slot: the slot, its flag's name and compiled-in
+/// state.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Site {
     pub slot: usize,
-    pub tag: u32,
     pub name: &'static str,
     pub default: bool,
 }
@@ -50,19 +50,16 @@ pub fn is_enabled(slot: usize, tag: u32, name: &'static str, default: bool) -> b
     if state & !1 == tag {
         state & 1 == 1
     } else {
-        is_enabled_slow(Site {
-            slot,
-            tag,
-            name,
-            default,
-        })
+        is_enabled_slow(slot, tag, name, default)
     }
 }
 
+/// The slow path of [`is_enabled`], taking the check's arguments as they are (constants, in registers)
+/// rather than as a [`Site`], which every check would build on its stack.
 #[cold]
 #[inline(never)]
-fn is_enabled_slow(site: Site) -> bool {
-    let cell = cell(site.slot, site.tag, site.name, site.default);
+fn is_enabled_slow(slot: usize, tag: u32, name: &'static str, default: bool) -> bool {
+    let cell = cell(slot, tag, name, default);
     let on = cell.current();
     if counting() {
         cell.counts.record(on, None);
@@ -119,22 +116,15 @@ pub fn value_word(slot: usize, tag: u32, name: &'static str, default: bool, fall
     if cached as u32 == tag {
         cached as i64 >> 32
     } else {
-        value_word_slow(
-            Site {
-                slot,
-                tag,
-                name,
-                default,
-            },
-            fallback,
-        )
+        value_word_slow(slot, tag, name, default, fallback)
     }
 }
 
+/// The slow path of [`value_word`], with the arguments as they are (see [`is_enabled_slow`]).
 #[cold]
 #[inline(never)]
-fn value_word_slow(site: Site, fallback: u32) -> i64 {
-    let cell = cell(site.slot, site.tag, site.name, site.default);
+fn value_word_slow(slot: usize, tag: u32, name: &'static str, default: bool, fallback: u32) -> i64 {
+    let cell = cell(slot, tag, name, default);
     i64::from(cell.value_word().unwrap_or(fallback) as i32)
 }
 
@@ -171,7 +161,7 @@ pub(crate) fn publish_value(slot: usize, tag: u32, word: Option<u32>) {
 fn cell(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static FlagCell {
     match CELLS[slot].get() {
         Some(cell) if cell.tag == tag => cell,
-        _ => register(slot, tag, name, default),
+        _ => register(slot, name, default),
     }
 }
 
@@ -179,10 +169,9 @@ fn cell(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static Fl
 /// off the path of every contextual check.
 #[cold]
 #[inline(never)]
-fn register(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static FlagCell {
+fn register(slot: usize, name: &'static str, default: bool) -> &'static FlagCell {
     registry::register(Site {
         slot,
-        tag,
         name,
         default,
     })
