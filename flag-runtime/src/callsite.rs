@@ -34,11 +34,11 @@ static VALUES: [AtomicU64; SLOT_COUNT] = [const { AtomicU64::new(0) }; SLOT_COUN
 /// The cell of the first flag that registered each slot.
 static CELLS: [OnceLock<&'static FlagCell>; SLOT_COUNT] = [const { OnceLock::new() }; SLOT_COUNT];
 
-/// One dynamic check, as the macros describe it: its slot, its flag's tag, name and compiled-in state.
+/// What the registry learns of a check that registers its slot: the slot, its flag's name and compiled-in
+/// state.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Site {
     pub slot: usize,
-    pub tag: u32,
     pub name: &'static str,
     pub default: bool,
 }
@@ -50,19 +50,43 @@ pub fn is_enabled(slot: usize, tag: u32, name: &'static str, default: bool) -> b
     if state & !1 == tag {
         state & 1 == 1
     } else {
-        is_enabled_slow(Site {
-            slot,
-            tag,
-            name,
-            default,
-        })
+        is_enabled_slow(Key::new(slot, tag, default), name)
     }
 }
 
+/// A check's slot, tag and compiled-in state in one word, for the call of a slow path: a constant the call
+/// passes in one register (the name takes two more), where a [`Site`] would be built on every check's stack
+/// and four arguments would take five registers.
+#[derive(Clone, Copy)]
+struct Key(u64);
+
+// A slot (below `SLOT_COUNT`) fits in the 31 bits between the state and the tag.
+const _: () = assert!(SLOT_COUNT < 1 << 31);
+
+impl Key {
+    #[inline(always)]
+    fn new(slot: usize, tag: u32, default: bool) -> Key {
+        Key(u64::from(tag) << 32 | (slot as u64) << 1 | u64::from(default))
+    }
+
+    fn slot(self) -> usize {
+        (self.0 as u32 >> 1) as usize
+    }
+
+    fn tag(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
+    fn default(self) -> bool {
+        self.0 & 1 == 1
+    }
+}
+
+/// The slow path of [`is_enabled`]; the slot (see [`Key`]) has been read, so it is below `SLOT_COUNT`.
 #[cold]
 #[inline(never)]
-fn is_enabled_slow(site: Site) -> bool {
-    let cell = cell(site.slot, site.tag, site.name, site.default);
+fn is_enabled_slow(key: Key, name: &'static str) -> bool {
+    let cell = cell(key.slot(), key.tag(), name, key.default());
     let on = cell.current();
     if counting() {
         cell.counts.record(on, None);
@@ -119,22 +143,15 @@ pub fn value_word(slot: usize, tag: u32, name: &'static str, default: bool, fall
     if cached as u32 == tag {
         cached as i64 >> 32
     } else {
-        value_word_slow(
-            Site {
-                slot,
-                tag,
-                name,
-                default,
-            },
-            fallback,
-        )
+        value_word_slow(Key::new(slot, tag, default), name, fallback)
     }
 }
 
+/// The slow path of [`value_word`] (see [`is_enabled_slow`]).
 #[cold]
 #[inline(never)]
-fn value_word_slow(site: Site, fallback: u32) -> i64 {
-    let cell = cell(site.slot, site.tag, site.name, site.default);
+fn value_word_slow(key: Key, name: &'static str, fallback: u32) -> i64 {
+    let cell = cell(key.slot(), key.tag(), name, key.default());
     i64::from(cell.value_word().unwrap_or(fallback) as i32)
 }
 
@@ -171,7 +188,7 @@ pub(crate) fn publish_value(slot: usize, tag: u32, word: Option<u32>) {
 fn cell(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static FlagCell {
     match CELLS[slot].get() {
         Some(cell) if cell.tag == tag => cell,
-        _ => register(slot, tag, name, default),
+        _ => register(slot, name, default),
     }
 }
 
@@ -179,10 +196,9 @@ fn cell(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static Fl
 /// off the path of every contextual check.
 #[cold]
 #[inline(never)]
-fn register(slot: usize, tag: u32, name: &'static str, default: bool) -> &'static FlagCell {
+fn register(slot: usize, name: &'static str, default: bool) -> &'static FlagCell {
     registry::register(Site {
         slot,
-        tag,
         name,
         default,
     })
@@ -245,6 +261,18 @@ mod tests {
         let ctx = Context::new();
         assert!(!is_enabled_in(SLOT, slot_tag(a), a, true, &ctx));
         assert!(is_enabled_in(SLOT, slot_tag(b), b, false, &ctx));
+    }
+
+    #[test]
+    fn a_key_gives_back_its_slot_tag_and_state() {
+        for (slot, tag, default) in [
+            (0, 0, false),
+            (SLOT_COUNT - 1, u32::MAX, true),
+            (17, 0xdead_beee, true),
+        ] {
+            let key = Key::new(slot, tag, default);
+            assert_eq!((key.slot(), key.tag(), key.default()), (slot, tag, default));
+        }
     }
 
     #[test]
