@@ -129,10 +129,10 @@ impl FlagRef {
     pub fn evaluate(&self, ctx: &Context<'_>) -> Evaluation {
         let cell = self.cell;
         cell.evaluate_with(ctx, |outcome| {
-            let chosen = cell.values.and_then(|values| {
-                let index = cell.value_named(outcome.value)?;
-                values.values.get(index)
-            });
+            // Nothing to look up for an on/off flag.
+            let chosen = cell
+                .values
+                .and_then(|_| cell.value_at(cell.value_named(outcome.value)?));
             Evaluation {
                 enabled: outcome.enabled,
                 variant: match chosen {

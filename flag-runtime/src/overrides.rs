@@ -23,10 +23,7 @@ thread_local! {
 /// The value that this thread's innermost value override of flag `id` forces, if any (a state forced
 /// inside it leaves the value as it is).
 pub(crate) fn local_value(id: usize) -> Option<usize> {
-    innermost(id, |forced| match forced {
-        Forced::Value(index) => Some(*index),
-        _ => None,
-    })
+    innermost(id, Forced::value)
 }
 
 /// This thread's override of flag `id`, if any.

@@ -433,11 +433,7 @@ impl Registry {
                             .filter(|_| layer == Layer::Fleet)
                             .map(|fleet| fleet.revision),
                         source: source_label(flag.decl, layer),
-                        value: flag
-                            .decl
-                            .values
-                            .and_then(|values| values.values.get(value))
-                            .map(|named| named.name.as_str()),
+                        value: flag.cell.value_at(value).map(|named| named.name.as_str()),
                         value_layer: flag.decl.values.map(|_| value_layer),
                     });
                 }

@@ -246,10 +246,7 @@ impl FlagCell {
             return f(match &forced {
                 Forced::State(on) => Outcome::plain(*on),
                 Forced::Value(index) => Outcome {
-                    value: self
-                        .values
-                        .and_then(|values| values.values.get(*index))
-                        .map(|named| named.name.as_str()),
+                    value: self.value_at(*index).map(|named| named.name.as_str()),
                     ..Outcome::plain(true)
                 },
                 Forced::Variant(variant) => Outcome {

@@ -126,7 +126,13 @@ impl FlagCell {
     /// A value flag's current value without a context, as this thread sees it; `None` for an on/off flag
     /// or a value flag without a default.
     pub fn current_value(&self) -> Option<&'static NamedValue> {
-        self.values?.values.get(self.value_index()?)
+        self.value_at(self.value_index()?)
+    }
+
+    /// A value flag's value at `index` in its declared values; `None` for an on/off flag or an index
+    /// beyond them.
+    pub fn value_at(&self, index: usize) -> Option<&'static NamedValue> {
+        self.values?.values.get(index)
     }
 
     /// A value flag's current value as its slot word (see [`crate::callsite::value_word`]): the value's
@@ -252,6 +258,14 @@ impl Forced {
             Forced::Variant(_) | Forced::Value(_) => true,
         }
     }
+
+    /// The index of the value it forces, if it forces one.
+    pub fn value(&self) -> Option<usize> {
+        match *self {
+            Forced::Value(index) => Some(index),
+            Forced::State(_) | Forced::Variant(_) => None,
+        }
+    }
 }
 
 /// A variant forced by a test override.
@@ -375,10 +389,7 @@ impl Flag {
             .overrides
             .iter()
             .rev()
-            .find_map(|(_, forced)| match forced {
-                Forced::Value(index) => Some(*index),
-                _ => None,
-            });
+            .find_map(|(_, forced)| forced.value());
         if let Some(index) = forced {
             (Some(index), Layer::Override)
         } else if let Some(index) = layers.set_value {
