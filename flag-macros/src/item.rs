@@ -8,12 +8,13 @@
 //! fn keeps its attributes as tokens, and the rustdoc note that says which flag guards an item is decided
 //! from the raw attribute tokens and built as tokens, never parsed.
 
-use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Literal, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::parse::{ParseStream, Parser};
 use syn::{Signature, Token, Visibility};
 
 use crate::session;
+use crate::trees::{group, punct, word};
 
 /// The kind of the item under the attribute, as far as it matters to the expansion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,28 +197,27 @@ pub fn notes_wanted() -> bool {
 /// expanding. Built tree by tree, with the spans, spacing and literals
 /// `quote!(#[cfg_attr(doc, doc = "", doc = #note)])` gives.
 pub fn doc_note(note: &str) -> [TokenTree; 2] {
-    let doc = || TokenTree::from(Ident::new("doc", Span::call_site()));
-    let punct = |c| TokenTree::from(Punct::new(c, Spacing::Alone));
+    let doc = || word("doc", Span::call_site());
+    let alone = |c| punct(c, Spacing::Alone, Span::call_site());
     // `doc, doc = "", doc = "note"`: the condition, then the two attributes.
     let arguments: [TokenTree; 9] = [
         doc(),
-        punct(','),
+        alone(','),
         doc(),
-        punct('='),
+        alone('='),
         Literal::string("").into(),
-        punct(','),
+        alone(','),
         doc(),
-        punct('='),
+        alone('='),
         Literal::string(note).into(),
     ];
-    let arguments: TokenStream = arguments.into_iter().collect();
     let attribute: [TokenTree; 2] = [
-        Ident::new("cfg_attr", Span::call_site()).into(),
-        Group::new(Delimiter::Parenthesis, arguments).into(),
+        word("cfg_attr", Span::call_site()),
+        group(Delimiter::Parenthesis, arguments, Span::call_site()).into(),
     ];
     [
-        punct('#'),
-        Group::new(Delimiter::Bracket, attribute.into_iter().collect()).into(),
+        punct('#', Spacing::Alone, Span::call_site()),
+        group(Delimiter::Bracket, attribute, Span::call_site()).into(),
     ]
 }
 

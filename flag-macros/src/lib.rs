@@ -19,6 +19,7 @@ mod signature;
 #[cfg(test)]
 mod token_text;
 mod track;
+mod trees;
 mod variants;
 
 use proc_macro::TokenStream;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 
 use super::extras::Extras;
@@ -17,6 +17,7 @@ use crate::diagnostics::Errors;
 use crate::item::{has_inner_attributes, prepend};
 use crate::load::Build;
 use crate::runtime_path::runtime_path;
+use crate::trees::{group, punct, word};
 use flag_syntax::fallback::{FallbackCall, WriteCall};
 
 /// Reads the fn (see [`SwitchedFn::read`]; `tokens` are `item`'s trees) and rebuilds it with `rewrite`; on
@@ -53,15 +54,16 @@ pub(super) fn static_fallback(
     let tracking = extras.take();
     if on {
         // Into the body as written, not around it: `{ .. { x } }` would be linted as unnecessary braces.
-        call.push(punct(';', Span::call_site()));
+        call.push(punct(';', Spacing::Alone, Span::call_site()));
         let mut statements: Vec<TokenTree> = tracking.into_iter().collect();
         statements.extend([
             word("if", Span::call_site()),
             word("false", Span::call_site()),
-            group(
+            TokenTree::Group(group(
                 Delimiter::Brace,
                 [word("return", Span::call_site())].into_iter().chain(call),
-            ),
+                Span::call_site(),
+            )),
         ]);
         for rebind in &parts.arguments.rebinds {
             statements.extend(rebind.clone());
@@ -75,29 +77,16 @@ pub(super) fn static_fallback(
         let mut parts = parts;
         if !names_inline(&parts.attrs) {
             parts.attrs.extend([
-                punct('#', Span::call_site()),
-                group(Delimiter::Bracket, [word("inline", Span::call_site())]),
+                punct('#', Spacing::Alone, Span::call_site()),
+                TokenTree::Group(group(
+                    Delimiter::Bracket,
+                    [word("inline", Span::call_site())],
+                    Span::call_site(),
+                )),
             ]);
         }
         Some(parts.with_body(tracking, call))
     }
-}
-
-/// The ident `text` at `span`.
-fn word(text: &str, span: Span) -> TokenTree {
-    TokenTree::Ident(Ident::new(text, span))
-}
-
-/// The punctuation `c` (alone) at `span`.
-fn punct(c: char, span: Span) -> TokenTree {
-    let mut punct = Punct::new(c, Spacing::Alone);
-    punct.set_span(span);
-    TokenTree::Punct(punct)
-}
-
-/// A group of `trees` between `delimiter`s, at the call site.
-fn group(delimiter: Delimiter, trees: impl IntoIterator<Item = TokenTree>) -> TokenTree {
-    TokenTree::Group(Group::new(delimiter, trees.into_iter().collect()))
 }
 
 /// Whether outer attributes `attrs` already say how to inline the fn (`inline`, `naked`, also inside
@@ -170,7 +159,7 @@ pub(super) fn runtime_switch(
     let on = if has_inner_attributes(body) {
         let mut trees: Vec<TokenTree> = rebinds.iter().flat_map(Clone::clone).collect();
         trees.push(TokenTree::Group(body.clone()));
-        group(Delimiter::Brace, trees)
+        TokenTree::Group(group(Delimiter::Brace, trees, Span::call_site()))
     } else if rebinds.is_empty() {
         // Nothing to put first: the body as it came, not a copy made token by token.
         TokenTree::Group(body.clone())
@@ -254,19 +243,13 @@ impl SwitchedFn {
         if self.constness.is_some() || types.abi {
             return None;
         }
-        let ident = |word: &str| TokenTree::Ident(Ident::new(word, span));
-        let punct = |c: char, spacing: Spacing| {
-            let mut punct = Punct::new(c, spacing);
-            punct.set_span(span);
-            TokenTree::Punct(punct)
-        };
         // A type as written, or `_` where it names `impl Trait`; how it reads, for the checks.
         let write = |ty: &[TokenTree], out: &mut Vec<TokenTree>| {
             let start = out.len();
             let read = copy_at(ty, span, out);
             if read.names_impl {
                 out.truncate(start);
-                out.push(ident("_"));
+                out.push(word("_", span));
             }
             read
         };
@@ -275,12 +258,12 @@ impl SwitchedFn {
             return None;
         }
         if self.asyncness {
-            output = vec![ident("_")];
+            output = vec![word("_", span)];
         }
         let mut arguments = Vec::new();
         for (index, input) in inputs.iter().enumerate() {
             if index > 0 {
-                arguments.push(punct(',', Spacing::Alone));
+                arguments.push(punct(',', Spacing::Alone, span));
             }
             if write(input, &mut arguments).borrows && self.asyncness {
                 return None;
@@ -288,15 +271,17 @@ impl SwitchedFn {
         }
         let mut pointer = Vec::with_capacity(output.len() + 5);
         if self.unsafety {
-            pointer.push(ident("unsafe"));
+            pointer.push(word("unsafe", span));
         }
-        pointer.push(ident("fn"));
-        let mut arguments = Group::new(Delimiter::Parenthesis, arguments.into_iter().collect());
-        arguments.set_span(span);
-        pointer.push(TokenTree::Group(arguments));
+        pointer.push(word("fn", span));
+        pointer.push(TokenTree::Group(group(
+            Delimiter::Parenthesis,
+            arguments,
+            span,
+        )));
         if !output.is_empty() {
-            pointer.push(punct('-', Spacing::Joint));
-            pointer.push(punct('>', Spacing::Alone));
+            pointer.push(punct('-', Spacing::Joint, span));
+            pointer.push(punct('>', Spacing::Alone, span));
             pointer.extend(output);
         }
         Some(pointer)
@@ -348,29 +333,26 @@ impl WriteCall<syn::Ident> for CallTokens {
         let mut passed = Vec::with_capacity(arguments.len() * 2);
         for (index, argument) in arguments.into_iter().enumerate() {
             if index > 0 {
-                passed.push(punct(',', here));
+                passed.push(punct(',', Spacing::Alone, here));
             }
             passed.push(TokenTree::Ident(argument));
         }
-        let mut arguments = Group::new(Delimiter::Parenthesis, passed.into_iter().collect());
-        arguments.set_span(here);
-        let arguments = TokenTree::Group(arguments);
+        let arguments = TokenTree::Group(group(Delimiter::Parenthesis, passed, here));
         match &self.pointer {
             Some(pointer) => {
                 let local = Ident::new("__flag_fallback", Span::mixed_site().located_at(self.at));
-                let mut colon = Punct::new(':', Spacing::Alone);
-                colon.set_span(here);
-                let mut block = vec![word("let", here), TokenTree::Ident(local.clone())];
-                block.push(TokenTree::Punct(colon));
+                let mut block = vec![
+                    word("let", here),
+                    TokenTree::Ident(local.clone()),
+                    punct(':', Spacing::Alone, here),
+                ];
                 block.extend(pointer.iter().cloned());
-                block.push(punct('=', here));
+                block.push(punct('=', Spacing::Alone, here));
                 block.extend(self.path.iter().cloned());
-                block.push(punct(';', here));
+                block.push(punct(';', Spacing::Alone, here));
                 block.push(TokenTree::Ident(local));
                 block.push(arguments);
-                let mut block = Group::new(Delimiter::Brace, block.into_iter().collect());
-                block.set_span(here);
-                vec![TokenTree::Group(block)]
+                vec![TokenTree::Group(group(Delimiter::Brace, block, here))]
             }
             None => {
                 let mut call = self.path.clone();
@@ -381,14 +363,18 @@ impl WriteCall<syn::Ident> for CallTokens {
     }
 
     fn awaited(&self, mut call: Vec<TokenTree>) -> Vec<TokenTree> {
-        call.extend([punct('.', self.here), word("await", self.here)]);
+        call.extend([
+            punct('.', Spacing::Alone, self.here),
+            word("await", self.here),
+        ]);
         call
     }
 
     fn unsafe_block(&self, call: Vec<TokenTree>) -> Vec<TokenTree> {
-        let mut block = Group::new(Delimiter::Brace, call.into_iter().collect());
-        block.set_span(self.here);
-        vec![word("unsafe", self.here), TokenTree::Group(block)]
+        vec![
+            word("unsafe", self.here),
+            TokenTree::Group(group(Delimiter::Brace, call, self.here)),
+        ]
     }
 }
 
