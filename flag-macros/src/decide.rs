@@ -9,7 +9,7 @@ use proc_macro2::Span;
 use crate::diagnostics::Errors;
 use crate::load::Build;
 use flag_manifest::{Mode, ValueType, did_you_mean};
-use flag_syntax::{FlagExpr, Folded, Folder, Op};
+use flag_syntax::{FlagExpr, Folded, Folder, Op, name_text};
 use syn::LitStr;
 
 /// What a flag expression comes to in this build.
@@ -110,26 +110,12 @@ struct Deciding<'a> {
     errors: &'a mut Errors,
 }
 
-/// A flag name's text: the literal's own text between its quotes when that has no escape (flag names never
-/// need one), else what syn decodes. `LitStr::value` decodes char by char, in code that proc macros run
-/// unoptimised in dev builds, for each of a crate's thousand uses.
-fn name_of(literal: &LitStr) -> String {
-    let text = literal.token().to_string();
-    match text
-        .strip_prefix('"')
-        .and_then(|text| text.strip_suffix('"'))
-    {
-        Some(inner) if !inner.contains('\\') => inner.to_owned(),
-        _ => literal.value(),
-    }
-}
-
 impl Folder for Deciding<'_> {
     type Open = Check;
 
     fn flag(&mut self, literal: &LitStr) -> Folded<Check> {
         let build = self.build;
-        let name = name_of(literal);
+        let name = name_text(literal);
         let Some(index) = build.manifest.flag_index(&name) else {
             self.errors
                 .error(literal.span(), unknown_flag_message(build, &name));
@@ -206,19 +192,6 @@ impl Folder for EveryFlagOn {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_name_reads_as_syn_decodes_it() {
-        for text in [
-            r#""new_ui""#,
-            r#""a\x62c""#,
-            r#"r"raw""#,
-            r#""with\"quote""#,
-            r#""x"suffix"#,
-        ] {
-            let literal: LitStr = syn::parse_str(text).unwrap();
-            assert_eq!(name_of(&literal), literal.value(), "{text}");
-        }
-    }
     use flag_manifest::{Manifest, resolve};
 
     fn build() -> Build {

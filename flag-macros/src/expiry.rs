@@ -53,7 +53,7 @@ pub fn expired_names(expr: &FlagExpr, build: &Build, today: Date) -> Vec<Expired
 }
 
 fn check(literal: &LitStr, build: &Build, today: Date) -> Option<Expired> {
-    let name = literal.value();
+    let name = flag_syntax::name_text(literal);
     let flag = build.manifest.flag(&name)?;
     let expires = flag.expires.filter(|&expires| expires < today)?;
     let owner = flag

@@ -57,16 +57,39 @@ fn quick_attr_args(trees: &[TokenTree]) -> Option<AttrArgs> {
     }
 }
 
+/// A flag name's text: the literal's own text between its quotes when that has no escape (flag names never
+/// need one), else what syn decodes. `LitStr::value` decodes char by char, in code that proc macros run
+/// unoptimised in dev builds, for each of a crate's thousand uses.
+///
+/// ```
+/// let name: syn::LitStr = syn::parse_str(r#""new_ui""#).unwrap();
+/// assert_eq!(flag_syntax::name_text(&name), "new_ui");
+/// let escaped: syn::LitStr = syn::parse_str(r#""new\x5fui""#).unwrap();
+/// assert_eq!(flag_syntax::name_text(&escaped), "new_ui");
+/// ```
+pub fn name_text(literal: &LitStr) -> String {
+    match unescaped(&literal.token().to_string()) {
+        Some(inner) => inner.to_owned(),
+        None => literal.value(),
+    }
+}
+
+/// The text between a plain string literal's quotes (no prefix, no suffix), when it holds no escape.
+fn unescaped(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('\\')).then_some(inner)
+}
+
 /// A string literal without prefix, suffix or escapes, as the parser would take it; `None` otherwise.
 fn flag_name(literal: &Literal) -> Option<LitStr> {
     let text = literal.to_string();
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     // Escapes need unescaping, and an empty name is an error: both are the parser's.
+    let inner = unescaped(&text)?;
     // Compared as bytes: a `char` pattern costs several times more in an unoptimised proc macro.
     let mut printable_ascii = true;
     for byte in inner.bytes() {
         match byte {
-            b'\\' | b'"' => return None,
+            b'"' => return None,
             b' '..=b'~' => {}
             _ => printable_ascii = false,
         }
@@ -231,6 +254,20 @@ pub(crate) fn parse_context(input: ParseStream) -> syn::Result<Option<syn::Expr>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_reads_as_syn_decodes_it() {
+        for text in [
+            r#""new_ui""#,
+            r#""a\x62c""#,
+            r#"r"raw""#,
+            r#""with\"quote""#,
+            r#""x"suffix"#,
+        ] {
+            let literal: LitStr = syn::parse_str(text).unwrap();
+            assert_eq!(name_text(&literal), literal.value(), "{text}");
+        }
+    }
 
     fn message(text: &str) -> String {
         match syn::parse_str::<AttrArgs>(text) {

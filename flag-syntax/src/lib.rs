@@ -27,7 +27,7 @@ pub mod fallback;
 pub mod fold;
 mod value;
 
-pub use args::{AttrArgs, FlagCall};
+pub use args::{AttrArgs, FlagCall, name_text};
 pub use expr::{FlagExpr, Op};
 pub use fold::{Folded, Folder};
 pub use value::ValueCall;

@@ -42,7 +42,7 @@ fn decided_value(call: &ValueCall, build: &Arc<Build>) -> TokenStream {
     let context = call.context.as_ref();
     let mut errors = Errors::default();
     let extras = Extras::new(&FlagExpr::Flag(literal.clone()), build, &mut errors);
-    let name = literal.value();
+    let name = flag_syntax::name_text(literal);
     let runtime = runtime_path();
     let binding = context.map(|context| bind_context(context, &runtime));
     let span = literal.span();

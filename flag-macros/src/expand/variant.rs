@@ -49,7 +49,7 @@ fn decided_variant(
     let mut errors = Errors::default();
     let decision = decide(expr, build, &mut errors);
     let extras = Extras::new(expr, build, &mut errors);
-    let name = literal.value();
+    let name = flag_syntax::name_text(literal);
     let index = build.manifest.flag_index(&name);
     if let Some(flag) = index.map(|index| &build.manifest.flags[index]) {
         let problem = if matches!(decision, Decision::Known(_)) {
@@ -88,7 +88,7 @@ fn undecided_variant(
     literal: &syn::LitStr,
     context: &syn::Expr,
 ) -> TokenStream {
-    let Some(enum_ident) = variants::enum_ident_for(&literal.value()) else {
+    let Some(enum_ident) = variants::enum_ident_for(&flag_syntax::name_text(literal)) else {
         return none_with(errors);
     };
     let (_, binding) = bind_context(context, &runtime_path());
