@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::Error;
-use crate::overrides;
 use crate::registry::{self, Flag, Layer, Registry, source_label};
 use crate::value::{Value, ValueType};
 use flag_manifest::targeting::VariantsSummary;
@@ -222,8 +221,8 @@ impl FlagInfo {
 
 fn info(flag: &Flag) -> FlagInfo {
     let decl = flag.decl();
-    let (enabled, layer) = match overrides::local(flag.cell().id) {
-        Some(forced) => (forced.enabled(), Layer::LocalOverride),
+    let (enabled, layer) = match flag.cell().local_override() {
+        Some(enabled) => (enabled, Layer::LocalOverride),
         None => flag.state(),
     };
     let targeting = flag.targeting();

@@ -20,19 +20,9 @@ thread_local! {
     static LOCAL: RefCell<Vec<(u64, usize, Forced)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The value that this thread's innermost value override of flag `id` forces, if any (a state forced
-/// inside it leaves the value as it is).
-pub(crate) fn local_value(id: usize) -> Option<usize> {
-    innermost(id, Forced::value)
-}
-
-/// This thread's override of flag `id`, if any.
-pub(crate) fn local(id: usize) -> Option<Forced> {
-    innermost(id, |forced| Some(forced.clone()))
-}
-
-/// The innermost of this thread's overrides of flag `id` that `pick` takes something from.
-fn innermost<T>(id: usize, pick: impl Fn(&Forced) -> Option<T>) -> Option<T> {
+/// The innermost of this thread's overrides of flag `id` that `pick` takes something from (see
+/// `FlagCell::local_forced` and `FlagCell::local_value`, which ask only when the flag has any).
+pub(crate) fn innermost<T>(id: usize, pick: impl Fn(&Forced) -> Option<T>) -> Option<T> {
     LOCAL
         .try_with(|local| {
             local

@@ -55,21 +55,25 @@ impl FlagCell {
         self.local_forced().map(|forced| forced.enabled())
     }
 
-    /// What this thread's override of the flag forces, if it has one.
+    /// What this thread's innermost override of the flag forces, if it has one.
     #[inline]
     pub fn local_forced(&self) -> Option<Forced> {
-        if self.local_overrides.load(Ordering::Relaxed) > 0 {
-            overrides::local(self.id)
-        } else {
-            None
-        }
+        self.local(|forced| Some(forced.clone()))
     }
 
-    /// The value this thread's innermost value override forces, if it has one.
+    /// The value this thread's innermost value override forces, if it has one (a state forced inside it
+    /// leaves the value as it is).
     #[inline]
     pub fn local_value(&self) -> Option<usize> {
+        self.local(Forced::value)
+    }
+
+    /// What `pick` takes from the innermost of this thread's overrides of the flag it takes something from;
+    /// one relaxed load when no thread overrides the flag.
+    #[inline]
+    fn local<T>(&self, pick: impl Fn(&Forced) -> Option<T>) -> Option<T> {
         if self.local_overrides.load(Ordering::Relaxed) > 0 {
-            overrides::local_value(self.id)
+            overrides::innermost(self.id, pick)
         } else {
             None
         }
