@@ -160,10 +160,14 @@ pub fn with_doc_note(
 /// documentation.
 pub fn outer_attributes(tokens: &[TokenTree]) -> (usize, bool) {
     let end = attributes_end(tokens);
-    let documented = tokens[..end]
+    (end, documented(&tokens[..end]))
+}
+
+/// Whether one of `attributes` (outer attributes, as [`attributes_end`] delimits them) is documentation.
+pub fn documented(attributes: &[TokenTree]) -> bool {
+    attributes
         .chunks(2)
-        .any(|attribute| matches!(attribute, [_, TokenTree::Group(group)] if is_doc(group)));
-    (end, documented)
+        .any(|attribute| matches!(attribute, [_, TokenTree::Group(group)] if is_doc(group)))
 }
 
 /// Where an item's outer attributes end, without looking inside them (which takes each one's tokens out of

@@ -55,7 +55,7 @@ impl SwitchedFn {
                 let end_of_attributes = item::attributes_end(&tokens);
                 let quick = signature::scan(&tokens[end_of_attributes..], keep_mut)?;
                 // Whether the fn is documented matters only where a note is wanted (not in rustc).
-                let noted = item::notes_wanted() && item::outer_attributes(&tokens).1;
+                let noted = item::notes_wanted() && item::documented(&tokens[..end_of_attributes]);
                 tokens.truncate(end_of_attributes);
                 let mut attrs = tokens;
                 if noted {
